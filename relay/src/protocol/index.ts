@@ -1,0 +1,399 @@
+/**
+ * The Tandem wire protocol: the one contract between runner, relay and PWA.
+ *
+ * Every frame is an envelope `{v, kind, id, seq?, ts, actor, body}`. Frames that
+ * are part of the session's history ("events") get a `seq` from the session's
+ * Durable Object; control frames (hello, ack, error, presence, ...) never do.
+ * Types are inferred from these schemas; every edge validates with them.
+ */
+import * as v from 'valibot';
+
+export const PROTOCOL_VERSION = '1.0';
+export const PROTOCOL_MAJOR = 1;
+
+/** Largest frame the relay accepts from a runner or a person (bytes of JSON). */
+export const MAX_FRAME_BYTES = 256 * 1024;
+/** Tool output longer than this is cut by the runner and marked `truncated`. */
+export const MAX_TOOL_OUTPUT_CHARS = 32 * 1024;
+/** Events per `replay` page when a client resumes. */
+export const REPLAY_PAGE_SIZE = 500;
+/** Lifetime of a connect ticket traded for a link token. */
+export const TICKET_TTL_MS = 60_000;
+
+/**
+ * Application ping/pong. The relay answers with a WebSocket auto-response, so an
+ * idle session's Durable Object is not woken from hibernation: the strings must
+ * match exactly.
+ */
+export const PING_FRAME = '{"kind":"ping"}';
+export const PONG_FRAME = '{"kind":"pong"}';
+/** Send a ping this often; no pong within PONG_TIMEOUT_MS means reconnect. */
+export const PING_INTERVAL_MS = 15_000;
+export const PONG_TIMEOUT_MS = 10_000;
+
+/** WebSocket close codes the relay uses; the reason string says what happened. */
+export const CloseCode = {
+  unsupportedVersion: 4001,
+  unauthorized: 4003,
+  linkRevoked: 4004,
+  runnerReplaced: 4009,
+  sessionEnded: 4010,
+} as const;
+
+// ---------------------------------------------------------------- people & roles
+
+export const Capabilities = [
+  'watch',
+  'comment',
+  'approve',
+  'send',
+  'steer',
+  'interrupt',
+  'share',
+  'revoke',
+  'stop',
+] as const;
+export const Capability = v.picklist(Capabilities);
+export type Capability = v.InferOutput<typeof Capability>;
+
+export const Roles = ['viewer', 'commenter', 'approver', 'driver', 'owner'] as const;
+export const Role = v.picklist(Roles);
+export type Role = v.InferOutput<typeof Role>;
+
+/** Roles are presets of capabilities; each preset contains the one before it. */
+export const ROLE_CAPABILITIES: Record<Role, readonly Capability[]> = {
+  viewer: ['watch'],
+  commenter: ['watch', 'comment'],
+  approver: ['watch', 'comment', 'approve'],
+  driver: ['watch', 'comment', 'approve', 'send', 'steer', 'interrupt'],
+  owner: Capabilities,
+};
+
+const Text = (max: number) => v.pipe(v.string(), v.maxLength(max));
+const Id = v.pipe(v.string(), v.minLength(1), v.maxLength(128), v.regex(/^[\w.:-]+$/, 'ids use letters, digits, _ . : -'));
+const Seq = v.pipe(v.number(), v.integer(), v.minValue(0));
+const Ts = v.pipe(v.number(), v.integer(), v.minValue(0));
+const Version = v.pipe(v.string(), v.regex(/^\d+\.\d+$/, 'v must look like "1.0"'));
+
+/** Who did something: the runner, a person (name + device), or the relay itself. */
+export const Actor = v.object({
+  type: v.picklist(['runner', 'person', 'relay']),
+  name: Text(80),
+  device: v.optional(Text(120)),
+  deviceId: v.optional(Text(80)),
+  role: v.optional(Role),
+});
+export type Actor = v.InferOutput<typeof Actor>;
+
+export const Decision = v.picklist(['approve', 'deny']);
+export type Decision = v.InferOutput<typeof Decision>;
+
+// ---------------------------------------------------------------- event bodies
+
+export const SessionState = v.picklist(['starting', 'running', 'idle', 'waiting', 'finished', 'failed', 'stopped']);
+export type SessionState = v.InferOutput<typeof SessionState>;
+
+const EventBodies = {
+  /** First event of a session, from the runner. */
+  'session.started': v.object({
+    title: Text(200),
+    harness: Text(40),
+    cwd: v.optional(Text(1000)),
+    policy: v.optional(v.object({ name: Text(200), hash: Text(128) })),
+  }),
+  'session.status': v.object({ state: SessionState, detail: v.optional(Text(2000)) }),
+  /** A whole agent message; `agent.delta` streams parts of the same messageId first. */
+  'agent.message': v.object({ messageId: Id, text: Text(64 * 1024) }),
+  'agent.delta': v.object({ messageId: Id, text: Text(16 * 1024) }),
+  'agent.error': v.object({ message: Text(8 * 1024), detail: v.optional(Text(16 * 1024)) }),
+  'tool.call': v.object({
+    callId: Id,
+    tool: Text(100),
+    input: v.record(v.string(), v.unknown()),
+    preview: Text(4000),
+  }),
+  'tool.result': v.object({
+    callId: Id,
+    status: v.picklist(['ok', 'error', 'denied']),
+    output: Text(MAX_TOOL_OUTPUT_CHARS + 200),
+    truncated: v.optional(v.boolean()),
+    durationMs: v.optional(v.number()),
+  }),
+  /** What the policy engine decided for a tool call (ALLOW / DENY / ASK). */
+  'policy.decision': v.object({
+    callId: Id,
+    decision: v.picklist(['allow', 'deny', 'ask']),
+    policy: Text(200),
+    reason: Text(2000),
+  }),
+  /** An ASK. Its envelope id is the approval id, so a re-announce is idempotent. */
+  'approval.requested': v.object({
+    approvalId: Id,
+    callId: v.optional(Id),
+    tool: Text(100),
+    preview: Text(4000),
+    policy: Text(200),
+    reason: Text(2000),
+    expiresAt: Ts,
+    defaultDecision: Decision,
+  }),
+  /** Written by the relay only: the first valid decision for an approval. */
+  'approval.decided': v.object({
+    approvalId: Id,
+    decision: Decision,
+    by: Actor,
+    via: v.picklist(['app', 'notification', 'expiry']),
+  }),
+  /** A person's message to the agent. */
+  'user.message': v.object({ text: v.pipe(v.string(), v.minLength(1), v.maxLength(16 * 1024)) }),
+  /** A person stops the agent's current turn. */
+  'session.interrupt': v.object({}),
+} as const;
+
+export type EventKind = keyof typeof EventBodies;
+export const EventKinds = Object.keys(EventBodies) as EventKind[];
+
+/** Which event kinds the runner may append, and which a person may (with the capability). */
+export const RUNNER_EVENT_KINDS = [
+  'session.started',
+  'session.status',
+  'agent.message',
+  'agent.delta',
+  'agent.error',
+  'tool.call',
+  'tool.result',
+  'policy.decision',
+  'approval.requested',
+] as const satisfies readonly EventKind[];
+
+// ---------------------------------------------------------------- control bodies
+
+export const PushSubscriptionBody = v.object({
+  endpoint: v.pipe(v.string(), v.url(), v.maxLength(2000)),
+  expirationTime: v.optional(v.nullable(v.number())),
+  keys: v.object({ p256dh: Text(200), auth: Text(100) }),
+});
+export type PushSubscriptionBody = v.InferOutput<typeof PushSubscriptionBody>;
+
+const ClientControlBodies = {
+  /** Resume: replay everything after lastSeq, then stream live. */
+  hello: v.object({ lastSeq: Seq }),
+  'approval.decide': v.object({ approvalId: Id, decision: Decision }),
+  'push.subscribe': PushSubscriptionBody,
+  'push.unsubscribe': v.object({ endpoint: Text(2000) }),
+} as const;
+
+export const ErrorCodes = [
+  'bad_json',
+  'unknown_kind',
+  'invalid_frame',
+  'frame_too_large',
+  'forbidden',
+  'unsupported_version',
+  'unauthorized',
+  'ticket_expired',
+  'invalid_link',
+  'link_expired',
+  'link_revoked',
+  'unknown_session',
+  'unknown_approval',
+  'already_decided',
+  'invalid_decision_token',
+  'decision_token_used',
+  'bad_request',
+] as const;
+export const ErrorCode = v.picklist(ErrorCodes);
+export type ErrorCode = v.InferOutput<typeof ErrorCode>;
+
+export const PresenceBody = v.object({
+  runnerOnline: v.boolean(),
+  people: v.array(v.object({ name: Text(80), device: Text(120), role: Role })),
+});
+export type PresenceBody = v.InferOutput<typeof PresenceBody>;
+
+const ServerControlBodies = {
+  welcome: v.object({
+    sessionId: Id,
+    role: v.picklist([...Roles, 'runner']),
+    capabilities: v.array(Capability),
+    lastSeq: Seq,
+    title: Text(200),
+  }),
+  /** A page of replayed events, in seq order; `done` marks the end of the catch-up. */
+  replay: v.object({ events: v.array(v.unknown()), lastSeq: Seq, done: v.boolean() }),
+  /** To the runner: the event with this id is durably stored as seq. */
+  ack: v.object({ id: Id, seq: Seq }),
+  error: v.object({ code: ErrorCode, message: Text(2000), ref: v.optional(Text(128)) }),
+  presence: PresenceBody,
+} as const;
+
+// ---------------------------------------------------------------- envelopes
+
+/** Frames a runner or a person sends: actor and seq are assigned by the relay. */
+function inbound<const K extends string, const B extends v.GenericSchema>(kind: K, body: B) {
+  return v.object({ v: Version, kind: v.literal(kind), id: Id, ts: v.optional(Ts), body });
+}
+
+/** Frames the relay sends, with the actor it authenticated. */
+function outbound<const K extends string, const B extends v.GenericSchema>(kind: K, body: B) {
+  return v.object({ v: Version, kind: v.literal(kind), id: Id, seq: v.optional(Seq), ts: Ts, actor: Actor, body });
+}
+
+type Bodies = typeof EventBodies;
+type EventSchemas = { [K in EventKind]: ReturnType<typeof outbound<K, Bodies[K]>> };
+const eventSchemas = Object.fromEntries(
+  EventKinds.map((k) => [k, outbound(k, EventBodies[k])]),
+) as unknown as EventSchemas;
+
+/** A stored event as every client receives it. */
+export const Event = v.variant('kind', Object.values(eventSchemas) as EventSchemas[EventKind][]);
+export type Event = v.InferOutput<typeof Event>;
+export type EventOf<K extends EventKind> = Extract<Event, { kind: K }>;
+export type EventBody<K extends EventKind> = EventOf<K>['body'];
+
+const runnerInbound = RUNNER_EVENT_KINDS.map((k) => inbound(k, EventBodies[k]));
+/** What a runner may send: its events and `hello`. */
+export const RunnerFrame = v.variant('kind', [inbound('hello', ClientControlBodies.hello), ...runnerInbound]);
+export type RunnerFrame = v.InferOutput<typeof RunnerFrame>;
+
+/** What a person's client may send. */
+export const ClientFrame = v.variant('kind', [
+  inbound('hello', ClientControlBodies.hello),
+  inbound('approval.decide', ClientControlBodies['approval.decide']),
+  inbound('push.subscribe', ClientControlBodies['push.subscribe']),
+  inbound('push.unsubscribe', ClientControlBodies['push.unsubscribe']),
+  inbound('user.message', EventBodies['user.message']),
+  inbound('session.interrupt', EventBodies['session.interrupt']),
+]);
+export type ClientFrame = v.InferOutput<typeof ClientFrame>;
+export type ClientFrameKind = ClientFrame['kind'];
+
+/** The capability a person's socket needs for each frame kind, checked on every frame. */
+export const FRAME_CAPABILITY: Record<ClientFrameKind, Capability> = {
+  hello: 'watch',
+  'push.subscribe': 'watch',
+  'push.unsubscribe': 'watch',
+  'approval.decide': 'approve',
+  'user.message': 'send',
+  'session.interrupt': 'interrupt',
+};
+
+const serverControl = (Object.keys(ServerControlBodies) as (keyof typeof ServerControlBodies)[]).map((k) =>
+  outbound(k, ServerControlBodies[k]),
+);
+/** Everything the relay sends: stored events and control frames. */
+export const ServerFrame = v.variant('kind', [...(Object.values(eventSchemas) as EventSchemas[EventKind][]), ...serverControl]);
+export type ServerFrame = v.InferOutput<typeof ServerFrame>;
+export type ServerFrameOf<K extends ServerFrame['kind']> = Extract<ServerFrame, { kind: K }>;
+
+// ---------------------------------------------------------------- HTTP API
+
+/** POST /api/sessions (Authorization: Bearer <runner token>) */
+export const CreateSessionRequest = v.object({ title: Text(200), harness: Text(40) });
+export type CreateSessionRequest = v.InferOutput<typeof CreateSessionRequest>;
+export const CreateSessionResponse = v.object({
+  sessionId: Id,
+  /** The runner's own credential for this session (GET /api/sessions/:id/runner). */
+  runnerKey: v.string(),
+  ownerUrl: v.string(),
+});
+export type CreateSessionResponse = v.InferOutput<typeof CreateSessionResponse>;
+
+/** POST /api/sessions/:id/tickets: trade a link token for a short-lived connect ticket. */
+export const TicketRequest = v.object({
+  token: v.pipe(v.string(), v.minLength(16), v.maxLength(200)),
+  name: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(80)),
+  device: v.pipe(v.string(), v.maxLength(120)),
+  deviceId: v.pipe(v.string(), v.minLength(1), v.maxLength(80)),
+});
+export type TicketRequest = v.InferOutput<typeof TicketRequest>;
+export const TicketResponse = v.object({
+  ticket: v.string(),
+  role: Role,
+  capabilities: v.array(Capability),
+  expiresAt: Ts,
+  title: Text(200),
+});
+export type TicketResponse = v.InferOutput<typeof TicketResponse>;
+
+/** POST /api/sessions/:id/approvals/:approvalId/decision: decide with a notification's single-use token. */
+export const DecisionRequest = v.object({ decision: Decision, token: v.pipe(v.string(), v.minLength(16), v.maxLength(200)) });
+export type DecisionRequest = v.InferOutput<typeof DecisionRequest>;
+export const DecisionResponse = v.object({ approvalId: Id, decision: Decision, by: Actor });
+export type DecisionResponse = v.InferOutput<typeof DecisionResponse>;
+
+/** Every HTTP error body. */
+export const ErrorResponse = v.object({ error: v.object({ code: ErrorCode, message: v.string() }) });
+export type ErrorResponse = v.InferOutput<typeof ErrorResponse>;
+
+/** What a push message carries to the service worker (encrypted, RFC 8291). */
+export const PushPayload = v.object({
+  type: v.literal('approval'),
+  sessionId: Id,
+  approvalId: Id,
+  title: Text(200),
+  body: Text(1000),
+  url: Text(2000),
+  expiresAt: Ts,
+  /** Single-use, bound to (session, approval, device): lets the notification's buttons decide. */
+  decisionToken: v.string(),
+});
+export type PushPayload = v.InferOutput<typeof PushPayload>;
+
+// ---------------------------------------------------------------- helpers
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
+
+/**
+ * Parse one raw frame against a frame schema, turning every failure into the
+ * error code and message a person would see.
+ */
+export function parseFrame<S extends v.GenericSchema>(schema: S, raw: string | ArrayBuffer, maxBytes = MAX_FRAME_BYTES): ParseResult<v.InferOutput<S>> {
+  const text = typeof raw === 'string' ? raw : new TextDecoder().decode(raw);
+  const bytes = typeof raw === 'string' ? new TextEncoder().encode(raw).byteLength : raw.byteLength;
+  if (bytes > maxBytes) return { ok: false, code: 'frame_too_large', message: `frame is ${bytes} bytes; the limit is ${maxBytes}` };
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return { ok: false, code: 'bad_json', message: 'frame is not valid JSON' };
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    return { ok: false, code: 'invalid_frame', message: 'frame must be a JSON object' };
+  }
+  const frame = data as Record<string, unknown>;
+  const version = checkVersion(frame.v);
+  if (version) return { ok: false, code: 'unsupported_version', message: version };
+  const result = v.safeParse(schema, data);
+  if (result.success) return { ok: true, value: result.output };
+  const kindIssue = result.issues.find((i: v.BaseIssue<unknown>) => i.type === 'variant' && i.path?.length === 1 && i.path[0]?.key === 'kind');
+  if (kindIssue || typeof frame.kind !== 'string') {
+    return { ok: false, code: 'unknown_kind', message: `unknown frame kind ${JSON.stringify(frame.kind)}` };
+  }
+  return { ok: false, code: 'invalid_frame', message: `invalid ${frame.kind} frame: ${v.summarize(result.issues)}` };
+}
+
+/** null when `v` is a version this peer speaks, else the reason it is refused. */
+export function checkVersion(version: unknown): string | null {
+  if (typeof version !== 'string' || !/^\d+\.\d+$/.test(version)) return 'frame has no protocol version "v" (expected "1.x")';
+  const major = Number(version.split('.', 1)[0]);
+  if (major !== PROTOCOL_MAJOR) return `protocol version ${version} is not supported; this relay speaks ${PROTOCOL_VERSION}`;
+  return null;
+}
+
+export function hasCapability(role: Role, capability: Capability): boolean {
+  return ROLE_CAPABILITIES[role].includes(capability);
+}
+
+export function isEventKind(kind: string): kind is EventKind {
+  return Object.hasOwn(EventBodies, kind);
+}
+
+/** The link people open: the token sits in the fragment so it never reaches a server log. */
+export function sessionUrl(origin: string, sessionId: string, token: string): string {
+  return `${origin.replace(/\/$/, '')}/s/${encodeURIComponent(sessionId)}#t=${token}`;
+}
+
+export function newId(prefix = ''): string {
+  return prefix + crypto.randomUUID().replaceAll('-', '');
+}
