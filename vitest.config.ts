@@ -1,0 +1,40 @@
+import { defineConfig } from 'vitest/config';
+
+// One run covers every workspace. Relay and end-to-end tests start real workerd
+// (and Chromium), so they get longer timeouts and run one file at a time per project.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'relay',
+          include: ['relay/src/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'runner-agent',
+          include: ['runner-agent/src/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'web',
+          include: ['web/src/**/*.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
