@@ -322,6 +322,15 @@ export type DecisionRequest = v.InferOutput<typeof DecisionRequest>;
 export const DecisionResponse = v.object({ approvalId: Id, decision: Decision, by: Actor });
 export type DecisionResponse = v.InferOutput<typeof DecisionResponse>;
 
+/** GET /api/sessions/:id/audit (Authorization: Bearer <owner's connect ticket>). */
+export const AuditResponse = v.object({
+  entries: v.array(v.object({ ts: Ts, actor: Actor, action: Text(100), detail: v.unknown() })),
+  pushOutcomes: v.array(
+    v.object({ ts: Ts, device: Text(120), approvalId: Id, status: v.number(), delivered: v.boolean(), detail: Text(300) }),
+  ),
+});
+export type AuditResponse = v.InferOutput<typeof AuditResponse>;
+
 /** Every HTTP error body. */
 export const ErrorResponse = v.object({ error: v.object({ code: ErrorCode, message: v.string() }) });
 export type ErrorResponse = v.InferOutput<typeof ErrorResponse>;

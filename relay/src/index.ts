@@ -1,0 +1,131 @@
+/**
+ * The relay Worker: it authenticates and routes. Session logic lives in the
+ * SessionRoom Durable Object (one per session); the PWA is served from assets.
+ */
+import { Hono, type Context } from 'hono';
+import * as v from 'valibot';
+import { bearer, randomToken, runnerKey, safeEqual, verifyTicket } from './auth.ts';
+import {
+  CreateSessionRequest,
+  DecisionRequest,
+  TicketRequest,
+  sessionUrl,
+  type CreateSessionResponse,
+  type ErrorCode,
+} from './protocol/index.ts';
+import type { SessionRoom } from './session-room.ts';
+
+export { SessionRoom } from './session-room.ts';
+
+export type RelayEnv = {
+  SESSION_ROOM: DurableObjectNamespace<SessionRoom>;
+  ASSETS: Fetcher;
+  RUNNER_TOKEN: string;
+  RELAY_SECRET: string;
+  VAPID_PUBLIC_KEY: string;
+  VAPID_PRIVATE_KEY: string;
+  VAPID_SUBJECT: string;
+  PUBLIC_URL?: string;
+};
+
+type Ctx = Context<{ Bindings: RelayEnv }>;
+
+const app = new Hono<{ Bindings: RelayEnv }>();
+
+export function fail(c: Ctx, status: 400 | 401 | 403 | 404 | 409 | 410 | 413 | 426 | 500, code: ErrorCode, message: string) {
+  return c.json({ error: { code, message } }, status);
+}
+
+async function body<S extends v.GenericSchema>(c: Ctx, schema: S): Promise<v.InferOutput<S> | Response> {
+  let data: unknown;
+  try {
+    data = await c.req.json();
+  } catch {
+    return fail(c, 400, 'bad_json', 'request body is not valid JSON');
+  }
+  const parsed = v.safeParse(schema, data);
+  if (!parsed.success) return fail(c, 400, 'bad_request', v.summarize(parsed.issues));
+  return parsed.output;
+}
+
+const room = (c: Ctx, sessionId: string) => c.env.SESSION_ROOM.get(c.env.SESSION_ROOM.idFromName(sessionId));
+const validSessionId = (id: string) => /^[\w-]{8,64}$/.test(id);
+
+app.get('/api/health', (c) => c.json({ ok: true }));
+
+app.get('/api/push/key', (c) => c.json({ key: c.env.VAPID_PUBLIC_KEY }));
+
+// A runner holding the relay's runner token creates a session and gets the owner link.
+app.post('/api/sessions', async (c) => {
+  const token = bearer(c.req.header('authorization'));
+  if (!token || !c.env.RUNNER_TOKEN || !(await safeEqual(token, c.env.RUNNER_TOKEN))) {
+    return fail(c, 401, 'unauthorized', 'a valid runner token is required to create a session');
+  }
+  const req = await body(c, CreateSessionRequest);
+  if (req instanceof Response) return req;
+  const sessionId = randomToken(16);
+  const ownerToken = randomToken(32);
+  await room(c, sessionId).init({ sessionId, title: req.title, harness: req.harness, ownerToken });
+  const origin = c.env.PUBLIC_URL || new URL(c.req.url).origin;
+  const res: CreateSessionResponse = {
+    sessionId,
+    runnerKey: await runnerKey(c.env.RELAY_SECRET, sessionId),
+    ownerUrl: sessionUrl(origin, sessionId, ownerToken),
+  };
+  return c.json(res, 201);
+});
+
+app.get('/api/sessions/:id/runner', async (c) => {
+  const sessionId = c.req.param('id');
+  if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return fail(c, 426, 'bad_request', 'expected a WebSocket upgrade');
+  const key = bearer(c.req.header('authorization'));
+  if (!validSessionId(sessionId) || !key || !(await safeEqual(key, await runnerKey(c.env.RELAY_SECRET, sessionId)))) {
+    return fail(c, 401, 'unauthorized', 'runner key is not valid for this session');
+  }
+  return room(c, sessionId).fetch(new Request('https://room/runner', { headers: { upgrade: 'websocket' } }));
+});
+
+// The app trades the link token (from the URL fragment) for a short-lived connect ticket.
+app.post('/api/sessions/:id/tickets', async (c) => {
+  const sessionId = c.req.param('id');
+  if (!validSessionId(sessionId)) return fail(c, 404, 'unknown_session', 'no such session');
+  const req = await body(c, TicketRequest);
+  if (req instanceof Response) return req;
+  const result = await room(c, sessionId).issueTicket(req);
+  return result.ok ? c.json(result.value) : fail(c, result.status, result.code, result.message);
+});
+
+app.get('/api/sessions/:id/ws', async (c) => {
+  const sessionId = c.req.param('id');
+  if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return fail(c, 426, 'bad_request', 'expected a WebSocket upgrade');
+  const check = await verifyTicket(c.env.RELAY_SECRET, c.req.query('ticket') ?? '', sessionId);
+  if (!check.ok) return fail(c, 401, check.code, check.message);
+  return room(c, sessionId).fetch(
+    new Request('https://room/ws', { headers: { upgrade: 'websocket', 'x-tandem-identity': JSON.stringify(check.claims) } }),
+  );
+});
+
+// A notification's Approve/Deny button: the single-use decision token is the credential.
+app.post('/api/sessions/:id/approvals/:approvalId/decision', async (c) => {
+  const sessionId = c.req.param('id');
+  if (!validSessionId(sessionId)) return fail(c, 404, 'unknown_session', 'no such session');
+  const req = await body(c, DecisionRequest);
+  if (req instanceof Response) return req;
+  const result = await room(c, sessionId).decideWithToken(c.req.param('approvalId'), req);
+  return result.ok ? c.json(result.value) : fail(c, result.status, result.code, result.message);
+});
+
+// The owner's view of who did what, and how every push went.
+app.get('/api/sessions/:id/audit', async (c) => {
+  const sessionId = c.req.param('id');
+  const check = await verifyTicket(c.env.RELAY_SECRET, bearer(c.req.header('authorization')) ?? '', sessionId);
+  if (!check.ok) return fail(c, 401, check.code, check.message);
+  if (check.claims.role !== 'owner') return fail(c, 403, 'forbidden', 'only the session owner can read the audit log');
+  return c.json(await room(c, sessionId).auditLog());
+});
+
+app.all('/api/*', (c) => fail(c, 404, 'bad_request', `no API route ${c.req.method} ${new URL(c.req.url).pathname}`));
+
+app.all('*', (c) => c.env.ASSETS.fetch(c.req.raw));
+
+export default app;

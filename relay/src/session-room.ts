@@ -1,0 +1,616 @@
+/**
+ * SessionRoom: one Durable Object per session. It owns the session's durable
+ * event log, approvals, links, push subscriptions and audit, and fans events out
+ * to the runner and to people over hibernatable WebSockets.
+ */
+import { DurableObject } from 'cloudflare:workers';
+import * as v from 'valibot';
+import { TicketClaims, randomToken, sha256, signTicket } from './auth.ts';
+import type { RelayEnv } from './index.ts';
+import {
+  ClientFrame,
+  CloseCode,
+  FRAME_CAPABILITY,
+  PING_FRAME,
+  PING_INTERVAL_MS,
+  PONG_FRAME,
+  PROTOCOL_VERSION,
+  REPLAY_PAGE_SIZE,
+  ROLE_CAPABILITIES,
+  RunnerFrame,
+  TICKET_TTL_MS,
+  hasCapability,
+  newId,
+  parseFrame,
+  type Actor,
+  type AuditResponse,
+  type Decision,
+  type DecisionRequest,
+  type DecisionResponse,
+  type ErrorCode,
+  type EventBody,
+  type EventKind,
+  type PresenceBody,
+  type PushPayload,
+  type PushSubscriptionBody,
+  type Role,
+  type TicketRequest,
+  type TicketResponse,
+} from './protocol/index.ts';
+import { pushTopic, sendPush } from './push.ts';
+
+type Attachment =
+  | { type: 'runner'; connectedAt: number; ready: boolean }
+  | { type: 'person'; connectedAt: number; ready: boolean; linkId: string; role: Role; name: string; device: string; deviceId: string };
+
+export type RoomResult<T> = { ok: true; value: T } | { ok: false; status: 401 | 403 | 404 | 409 | 410; code: ErrorCode; message: string };
+
+const RELAY: Actor = { type: 'relay', name: 'relay' };
+const RUNNER: Actor = { type: 'runner', name: 'runner' };
+const POLICY_DEFAULT: Actor = { type: 'relay', name: 'policy default' };
+/** The only events the runner needs from the room: what people did. */
+const TO_RUNNER: readonly EventKind[] = ['user.message', 'session.interrupt', 'approval.decided'];
+const TO_RUNNER_SQL = TO_RUNNER.map((k) => `'${k}'`).join(',');
+/** A runner that answered no ping for this long is treated as gone. */
+const RUNNER_STALE_MS = PING_INTERVAL_MS * 3;
+const PUSH_MAX_ATTEMPTS = 4;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+  seq INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, kind TEXT NOT NULL,
+  actor TEXT NOT NULL, ts INTEGER NOT NULL, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS approvals (
+  id TEXT PRIMARY KEY, requested_seq INTEGER NOT NULL, tool TEXT NOT NULL, preview TEXT NOT NULL,
+  policy TEXT NOT NULL, reason TEXT NOT NULL, expires_at INTEGER NOT NULL, default_decision TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending', decided_by TEXT, decided_via TEXT, decided_at INTEGER);
+CREATE INDEX IF NOT EXISTS approvals_pending ON approvals (status, expires_at);
+CREATE TABLE IF NOT EXISTS links (
+  id TEXT PRIMARY KEY, token_hash TEXT UNIQUE NOT NULL, role TEXT NOT NULL, created_at INTEGER NOT NULL,
+  expires_at INTEGER, revoked_at INTEGER);
+CREATE TABLE IF NOT EXISTS push_subscriptions (
+  endpoint TEXT PRIMARY KEY, keys TEXT NOT NULL, device_id TEXT NOT NULL, link_id TEXT NOT NULL,
+  name TEXT NOT NULL, device TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS decision_tokens (
+  token_hash TEXT PRIMARY KEY, approval_id TEXT NOT NULL, endpoint TEXT NOT NULL, used_at INTEGER);
+CREATE TABLE IF NOT EXISTS push_queue (
+  endpoint TEXT NOT NULL, approval_id TEXT NOT NULL, attempts INTEGER NOT NULL, next_at INTEGER NOT NULL,
+  PRIMARY KEY (endpoint, approval_id));
+CREATE TABLE IF NOT EXISTS push_outcomes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, endpoint TEXT NOT NULL, device TEXT NOT NULL,
+  approval_id TEXT NOT NULL, status INTEGER NOT NULL, delivered INTEGER NOT NULL, detail TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS audit (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);
+`;
+
+type ApprovalRow = {
+  id: string;
+  tool: string;
+  preview: string;
+  policy: string;
+  reason: string;
+  expires_at: number;
+  default_decision: Decision;
+  status: 'pending' | 'approved' | 'denied';
+  decided_by: string | null;
+};
+
+/** Close reasons are limited to 123 bytes. */
+const closeReason = (text: string) => (new TextEncoder().encode(text).length <= 123 ? text : text.slice(0, 100) + '…');
+
+export class SessionRoom extends DurableObject<RelayEnv> {
+  private readonly sql: SqlStorage;
+  private lastSeq: number;
+
+  constructor(ctx: DurableObjectState, env: RelayEnv) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(SCHEMA);
+    this.lastSeq = (this.sql.exec('SELECT MAX(seq) AS seq FROM events').one().seq as number | null) ?? 0;
+    // Pings are answered without waking the object from hibernation.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
+  }
+
+  // ------------------------------------------------------------ RPC from the Worker
+
+  async init(req: { sessionId: string; title: string; harness: string; ownerToken: string }): Promise<void> {
+    const now = Date.now();
+    this.setMeta('sessionId', req.sessionId);
+    this.setMeta('title', req.title);
+    this.setMeta('harness', req.harness);
+    this.setMeta('createdAt', String(now));
+    this.sql.exec(
+      'INSERT INTO links (id, token_hash, role, created_at) VALUES (?, ?, ?, ?)',
+      'owner',
+      await sha256(req.ownerToken),
+      'owner',
+      now,
+    );
+    this.audit(RUNNER, 'session.created', { title: req.title, harness: req.harness });
+  }
+
+  async issueTicket(req: TicketRequest): Promise<RoomResult<TicketResponse>> {
+    const sessionId = this.meta('sessionId');
+    if (!sessionId) return { ok: false, status: 404, code: 'unknown_session', message: 'no such session' };
+    const link = this.sql
+      .exec<{ id: string; role: Role; expires_at: number | null; revoked_at: number | null }>(
+        'SELECT id, role, expires_at, revoked_at FROM links WHERE token_hash = ?',
+        await sha256(req.token),
+      )
+      .toArray()[0];
+    const problem = this.linkProblem(link);
+    if (problem) return { ok: false, ...problem };
+    const expiresAt = Date.now() + TICKET_TTL_MS;
+    const ticket = await signTicket(this.env.RELAY_SECRET, {
+      sid: sessionId,
+      lid: link!.id,
+      role: link!.role,
+      name: req.name,
+      device: req.device,
+      deviceId: req.deviceId,
+      exp: expiresAt,
+    });
+    return { ok: true, value: { ticket, role: link!.role, capabilities: [...ROLE_CAPABILITIES[link!.role]], expiresAt, title: this.meta('title') ?? '' } };
+  }
+
+  /** A notification button: the single-use decision token proves device and approval. */
+  async decideWithToken(approvalId: string, req: DecisionRequest): Promise<RoomResult<DecisionResponse>> {
+    const row = this.sql
+      .exec<{ approval_id: string; endpoint: string; used_at: number | null }>(
+        'SELECT approval_id, endpoint, used_at FROM decision_tokens WHERE token_hash = ?',
+        await sha256(req.token),
+      )
+      .toArray()[0];
+    if (!row || row.approval_id !== approvalId) {
+      return { ok: false, status: 401, code: 'invalid_decision_token', message: 'this decision token is not valid for this approval' };
+    }
+    if (row.used_at) return { ok: false, status: 409, code: 'decision_token_used', message: 'this decision token was already used' };
+    this.sql.exec('UPDATE decision_tokens SET used_at = ? WHERE token_hash = ?', Date.now(), await sha256(req.token));
+    const sub = this.sql
+      .exec<{ device_id: string; link_id: string; name: string; device: string }>(
+        'SELECT device_id, link_id, name, device FROM push_subscriptions WHERE endpoint = ?',
+        row.endpoint,
+      )
+      .toArray()[0];
+    const link = sub && this.sql.exec<{ id: string; role: Role; expires_at: number | null; revoked_at: number | null }>('SELECT id, role, expires_at, revoked_at FROM links WHERE id = ?', sub.link_id).toArray()[0];
+    const problem = this.linkProblem(link);
+    if (!sub || problem) return { ok: false, ...(problem ?? { status: 401, code: 'invalid_decision_token', message: 'the device that received this notification is no longer subscribed' }) };
+    if (!hasCapability(link!.role, 'approve')) return { ok: false, status: 403, code: 'forbidden', message: `a ${link!.role} link cannot approve` };
+    const by: Actor = { type: 'person', name: sub.name, device: sub.device, deviceId: sub.device_id, role: link!.role };
+    const result = this.decide(approvalId, req.decision, by, 'notification');
+    return result.ok ? { ok: true, value: { approvalId, decision: req.decision, by } } : result;
+  }
+
+  auditLog(): AuditResponse {
+    const entries = this.sql
+      .exec<{ ts: number; actor: string; action: string; detail: string }>('SELECT ts, actor, action, detail FROM audit ORDER BY id')
+      .toArray()
+      .map((r) => ({ ts: r.ts, actor: JSON.parse(r.actor) as Actor, action: r.action, detail: JSON.parse(r.detail) as unknown }));
+    const pushOutcomes = this.sql
+      .exec<{ ts: number; device: string; approval_id: string; status: number; delivered: number; detail: string }>(
+        'SELECT ts, device, approval_id, status, delivered, detail FROM push_outcomes ORDER BY id',
+      )
+      .toArray()
+      .map((r) => ({ ts: r.ts, device: r.device, approvalId: r.approval_id, status: r.status, delivered: r.delivered === 1, detail: r.detail }));
+    return { entries, pushOutcomes };
+  }
+
+  // ------------------------------------------------------------ WebSockets
+
+  override async fetch(request: Request): Promise<Response> {
+    const path = new URL(request.url).pathname;
+    if (!this.meta('sessionId')) return Response.json({ error: { code: 'unknown_session', message: 'no such session' } }, { status: 404 });
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    const now = Date.now();
+    if (path === '/runner') {
+      for (const old of this.sockets('runner')) old.close(CloseCode.runnerReplaced, 'replaced by a newer runner connection');
+      this.ctx.acceptWebSocket(server, ['runner']);
+      server.serializeAttachment({ type: 'runner', connectedAt: now, ready: false } satisfies Attachment);
+      this.send(server, 'welcome', { sessionId: this.meta('sessionId')!, role: 'runner', capabilities: [], lastSeq: this.lastSeq, title: this.meta('title') ?? '' });
+      this.broadcastPresence();
+      this.scheduleAlarm();
+      return new Response(null, { status: 101, webSocket: client });
+    }
+    if (path === '/ws') {
+      const claims = v.parse(TicketClaims, JSON.parse(request.headers.get('x-tandem-identity') ?? 'null'));
+      this.ctx.acceptWebSocket(server, ['person', `link:${claims.lid}`]);
+      const link = this.sql.exec<{ id: string; role: Role; expires_at: number | null; revoked_at: number | null }>('SELECT id, role, expires_at, revoked_at FROM links WHERE id = ?', claims.lid).toArray()[0];
+      const problem = this.linkProblem(link);
+      if (problem) {
+        this.sendError(server, problem.code, problem.message);
+        server.close(CloseCode.linkRevoked, closeReason(problem.message));
+        return new Response(null, { status: 101, webSocket: client });
+      }
+      const att: Attachment = { type: 'person', connectedAt: now, ready: false, linkId: claims.lid, role: link!.role, name: claims.name, device: claims.device, deviceId: claims.deviceId };
+      server.serializeAttachment(att);
+      this.send(server, 'welcome', { sessionId: this.meta('sessionId')!, role: att.role, capabilities: [...ROLE_CAPABILITIES[att.role]], lastSeq: this.lastSeq, title: this.meta('title') ?? '' });
+      this.audit(this.personActor(att), 'join', { role: att.role });
+      this.broadcastPresence();
+      return new Response(null, { status: 101, webSocket: client });
+    }
+    return new Response('not found', { status: 404 });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const att = ws.deserializeAttachment() as Attachment;
+    if (att.type === 'runner') return this.onRunnerFrame(ws, att, message);
+    return this.onPersonFrame(ws, att, message);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    // Reserved codes (1005 no status, 1006 abnormal) cannot be sent back.
+    try {
+      ws.close(code === 1005 || code === 1006 || code === 1015 ? 1000 : code, reason);
+    } catch {
+      /* already closed */
+    }
+    this.broadcastPresence(ws);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.broadcastPresence(ws);
+  }
+
+  private async onRunnerFrame(ws: WebSocket, att: Extract<Attachment, { type: 'runner' }>, message: string | ArrayBuffer) {
+    const parsed = parseFrame(RunnerFrame, message);
+    if (!parsed.ok) return this.refuse(ws, parsed.code, parsed.message, message);
+    const frame = parsed.value;
+    if (frame.kind === 'hello') {
+      ws.serializeAttachment({ ...att, ready: true });
+      return this.replay(ws, frame.body.lastSeq, true);
+    }
+    const { seq, duplicate } = this.append(frame.kind, frame.id, RUNNER, frame.body, frame.ts);
+    this.send(ws, 'ack', { id: frame.id, seq });
+    if (frame.kind === 'approval.requested') {
+      const body = frame.body as EventBody<'approval.requested'>;
+      if (!duplicate) this.openApproval(body, seq);
+      else this.resendDecision(ws, body.approvalId);
+    }
+    if (!duplicate) this.broadcastStored(seq);
+  }
+
+  private async onPersonFrame(ws: WebSocket, att: Extract<Attachment, { type: 'person' }>, message: string | ArrayBuffer) {
+    const parsed = parseFrame(ClientFrame, message);
+    if (!parsed.ok) return this.refuse(ws, parsed.code, parsed.message, message);
+    const frame = parsed.value;
+    const needed = FRAME_CAPABILITY[frame.kind];
+    if (!hasCapability(att.role, needed)) {
+      return this.sendError(ws, 'forbidden', `a ${att.role} link cannot send ${frame.kind} (it needs the '${needed}' capability)`, frame.id);
+    }
+    const actor = this.personActor(att);
+    switch (frame.kind) {
+      case 'hello':
+        ws.serializeAttachment({ ...att, ready: true });
+        return this.replay(ws, frame.body.lastSeq, false);
+      case 'user.message':
+      case 'session.interrupt': {
+        const existing = this.sql.exec<{ kind: string; actor: string }>('SELECT kind, actor FROM events WHERE id = ?', frame.id).toArray()[0];
+        if (existing && (existing.kind !== frame.kind || (JSON.parse(existing.actor) as Actor).deviceId !== att.deviceId)) {
+          return this.sendError(ws, 'invalid_frame', `frame id ${frame.id} is already used`, frame.id);
+        }
+        const { seq, duplicate } = this.append(frame.kind, frame.id, actor, frame.body, undefined);
+        this.send(ws, 'ack', { id: frame.id, seq });
+        if (!duplicate) this.broadcastStored(seq);
+        return;
+      }
+      case 'approval.decide': {
+        const result = this.decide(frame.body.approvalId, frame.body.decision, actor, 'app');
+        if (!result.ok) this.sendError(ws, result.code, result.message, frame.id);
+        return;
+      }
+      case 'push.subscribe':
+        return this.subscribe(att, frame.body);
+      case 'push.unsubscribe':
+        this.sql.exec('DELETE FROM push_subscriptions WHERE endpoint = ? AND device_id = ?', frame.body.endpoint, att.deviceId);
+        return;
+    }
+  }
+
+  /** Bad input: say what was wrong; an unsupported protocol version also closes the socket. */
+  private refuse(ws: WebSocket, code: ErrorCode, message: string, raw: string | ArrayBuffer) {
+    let ref: string | undefined;
+    if (typeof raw === 'string' && raw.length < 100_000) {
+      try {
+        const id = (JSON.parse(raw) as { id?: unknown }).id;
+        if (typeof id === 'string' && id.length <= 128) ref = id;
+      } catch {
+        /* not JSON: no ref */
+      }
+    }
+    this.sendError(ws, code, message, ref);
+    if (code === 'unsupported_version') ws.close(CloseCode.unsupportedVersion, closeReason(message));
+  }
+
+  // ------------------------------------------------------------ event log
+
+  /** Append an event; a known id returns its existing seq and stores nothing. */
+  private append(kind: EventKind, id: string, actor: Actor, body: unknown, ts: number | undefined): { seq: number; duplicate: boolean } {
+    const existing = this.sql.exec<{ seq: number }>('SELECT seq FROM events WHERE id = ?', id).toArray()[0];
+    if (existing) return { seq: existing.seq, duplicate: true };
+    const seq = this.lastSeq + 1;
+    this.sql.exec(
+      'INSERT INTO events (seq, id, kind, actor, ts, body) VALUES (?, ?, ?, ?, ?, ?)',
+      seq,
+      id,
+      kind,
+      JSON.stringify(actor),
+      ts ?? Date.now(),
+      JSON.stringify(body),
+    );
+    this.lastSeq = seq;
+    return { seq, duplicate: false };
+  }
+
+  /** The stored event as the JSON every client receives, built from the stored JSON text. */
+  private eventJson(row: { seq: number; id: string; kind: string; actor: string; ts: number; body: string }): string {
+    return `{"v":"${PROTOCOL_VERSION}","kind":${JSON.stringify(row.kind)},"id":${JSON.stringify(row.id)},"seq":${row.seq},"ts":${row.ts},"actor":${row.actor},"body":${row.body}}`;
+  }
+
+  private broadcastStored(seq: number) {
+    const row = this.sql.exec<{ seq: number; id: string; kind: string; actor: string; ts: number; body: string }>('SELECT * FROM events WHERE seq = ?', seq).one();
+    const json = this.eventJson(row);
+    const toRunner = TO_RUNNER.includes(row.kind as EventKind);
+    for (const ws of this.sockets()) {
+      const att = ws.deserializeAttachment() as Attachment;
+      if (!att.ready || (att.type === 'runner' && !toRunner)) continue;
+      ws.send(json);
+    }
+  }
+
+  /** Replay everything after `after` in pages; the runner only gets what people did. */
+  private replay(ws: WebSocket, after: number, runner: boolean) {
+    let cursor = after;
+    for (;;) {
+      const rows = this.sql
+        .exec<{ seq: number; id: string; kind: string; actor: string; ts: number; body: string }>(
+          `SELECT * FROM events WHERE seq > ? ${runner ? `AND kind IN (${TO_RUNNER_SQL})` : ''} ORDER BY seq LIMIT ?`,
+          cursor,
+          REPLAY_PAGE_SIZE,
+        )
+        .toArray();
+      const done = rows.length < REPLAY_PAGE_SIZE;
+      if (rows.length) cursor = rows[rows.length - 1]!.seq;
+      const lastSeq = done ? Math.max(cursor, this.lastSeq) : cursor;
+      ws.send(
+        `{"v":"${PROTOCOL_VERSION}","kind":"replay","id":"${newId('r')}","ts":${Date.now()},"actor":${JSON.stringify(RELAY)},"body":{"events":[${rows.map((r) => this.eventJson(r)).join(',')}],"lastSeq":${lastSeq},"done":${done}}}`,
+      );
+      if (done) return;
+    }
+  }
+
+  // ------------------------------------------------------------ approvals
+
+  private openApproval(body: EventBody<'approval.requested'>, seq: number) {
+    const inserted = this.sql.exec(
+      `INSERT OR IGNORE INTO approvals (id, requested_seq, tool, preview, policy, reason, expires_at, default_decision)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      body.approvalId,
+      seq,
+      body.tool,
+      body.preview,
+      body.policy,
+      body.reason,
+      body.expiresAt,
+      body.defaultDecision,
+    ).rowsWritten;
+    if (!inserted) return;
+    this.scheduleAlarm();
+    this.ctx.waitUntil(this.pushApproval(body.approvalId));
+  }
+
+  /** A re-announced approval that was decided meanwhile: tell the runner again. */
+  private resendDecision(ws: WebSocket, approvalId: string) {
+    const row = this.sql.exec<{ seq: number; id: string; kind: string; actor: string; ts: number; body: string }>(
+      "SELECT * FROM events WHERE id = ? AND kind = 'approval.decided'",
+      `decided:${approvalId}`,
+    ).toArray()[0];
+    if (row) ws.send(this.eventJson(row));
+  }
+
+  /** Record the first valid decision; every later one is refused with who decided. */
+  private decide(approvalId: string, decision: Decision, by: Actor, via: 'app' | 'notification' | 'expiry'): RoomResult<null> {
+    const a = this.sql.exec<ApprovalRow>('SELECT * FROM approvals WHERE id = ?', approvalId).toArray()[0];
+    if (!a) return { ok: false, status: 404, code: 'unknown_approval', message: `no approval ${approvalId} in this session` };
+    if (a.status !== 'pending') {
+      const who = JSON.parse(a.decided_by ?? '{}') as Actor;
+      return { ok: false, status: 409, code: 'already_decided', message: `already decided by ${describe(who)}: ${a.status}` };
+    }
+    if (via !== 'expiry' && Date.now() >= a.expires_at) {
+      this.decide(approvalId, a.default_decision, POLICY_DEFAULT, 'expiry');
+      return { ok: false, status: 409, code: 'already_decided', message: `the approval expired; the policy default applied: ${a.default_decision === 'approve' ? 'approved' : 'denied'}` };
+    }
+    const now = Date.now();
+    const status = decision === 'approve' ? 'approved' : 'denied';
+    this.sql.exec(
+      'UPDATE approvals SET status = ?, decided_by = ?, decided_via = ?, decided_at = ? WHERE id = ?',
+      status,
+      JSON.stringify(by),
+      via,
+      now,
+      approvalId,
+    );
+    const { seq } = this.append('approval.decided', `decided:${approvalId}`, by, { approvalId, decision, by, via }, now);
+    this.audit(by, 'approval.decided', { approvalId, decision, via });
+    this.sql.exec('DELETE FROM push_queue WHERE approval_id = ?', approvalId);
+    this.broadcastStored(seq);
+    this.scheduleAlarm();
+    return { ok: true, value: null };
+  }
+
+  // ------------------------------------------------------------ push
+
+  private subscribe(att: Extract<Attachment, { type: 'person' }>, sub: PushSubscriptionBody) {
+    this.sql.exec(
+      `INSERT INTO push_subscriptions (endpoint, keys, device_id, link_id, name, device, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (endpoint) DO UPDATE SET keys = excluded.keys, device_id = excluded.device_id, link_id = excluded.link_id,
+       name = excluded.name, device = excluded.device`,
+      sub.endpoint,
+      JSON.stringify(sub.keys),
+      att.deviceId,
+      att.linkId,
+      att.name,
+      att.device,
+      Date.now(),
+    );
+    this.audit(this.personActor(att), 'push.subscribed', { device: att.device });
+  }
+
+  /** Push an ASK to every subscribed device whose link may approve. */
+  private async pushApproval(approvalId: string, only?: string) {
+    const subs = this.sql
+      .exec<{ endpoint: string; keys: string; device: string; role: Role; revoked_at: number | null; expires_at: number | null }>(
+        `SELECT s.endpoint, s.keys, s.device, l.role, l.revoked_at, l.expires_at FROM push_subscriptions s JOIN links l ON l.id = s.link_id`,
+      )
+      .toArray()
+      .filter((s) => hasCapability(s.role, 'approve') && !this.linkProblem({ id: '', ...s }) && (!only || s.endpoint === only));
+    await Promise.all(subs.map((s) => this.pushTo(approvalId, s)));
+  }
+
+  private async pushTo(approvalId: string, sub: { endpoint: string; keys: string; device: string }) {
+    const a = this.sql.exec<ApprovalRow>('SELECT * FROM approvals WHERE id = ?', approvalId).toArray()[0];
+    if (!a || a.status !== 'pending') return;
+    const token = randomToken(32);
+    this.sql.exec('INSERT INTO decision_tokens (token_hash, approval_id, endpoint) VALUES (?, ?, ?)', await sha256(token), approvalId, sub.endpoint);
+    const sessionId = this.meta('sessionId')!;
+    const payload: PushPayload = {
+      type: 'approval',
+      sessionId,
+      approvalId,
+      title: `${this.meta('title') ?? 'Session'}: approve ${a.tool}?`,
+      body: `${a.preview.slice(0, 300)}\n${a.policy}: ${a.reason}`.slice(0, 1000),
+      url: `/s/${encodeURIComponent(sessionId)}?approval=${encodeURIComponent(approvalId)}`,
+      expiresAt: a.expires_at,
+      decisionToken: token,
+    };
+    const outcome = await sendPush({ endpoint: sub.endpoint, keys: JSON.parse(sub.keys) }, JSON.stringify(payload), {
+      vapid: { subject: this.env.VAPID_SUBJECT, publicKey: this.env.VAPID_PUBLIC_KEY, privateKey: this.env.VAPID_PRIVATE_KEY },
+      ttlSeconds: Math.max(0, (a.expires_at - Date.now()) / 1000),
+      topic: await pushTopic(approvalId),
+    });
+    this.sql.exec(
+      'INSERT INTO push_outcomes (ts, endpoint, device, approval_id, status, delivered, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      Date.now(),
+      sub.endpoint,
+      sub.device,
+      approvalId,
+      outcome.status,
+      outcome.delivered ? 1 : 0,
+      outcome.detail,
+    );
+    if (outcome.gone) {
+      this.sql.exec('DELETE FROM push_subscriptions WHERE endpoint = ?', sub.endpoint);
+      this.sql.exec('DELETE FROM push_queue WHERE endpoint = ?', sub.endpoint);
+    } else if (outcome.retry) {
+      const prev = this.sql.exec<{ attempts: number }>('SELECT attempts FROM push_queue WHERE endpoint = ? AND approval_id = ?', sub.endpoint, approvalId).toArray()[0];
+      const attempts = (prev?.attempts ?? 0) + 1;
+      if (attempts < PUSH_MAX_ATTEMPTS) {
+        this.sql.exec(
+          'INSERT OR REPLACE INTO push_queue (endpoint, approval_id, attempts, next_at) VALUES (?, ?, ?, ?)',
+          sub.endpoint,
+          approvalId,
+          attempts,
+          Date.now() + 2_000 * 2 ** attempts,
+        );
+      } else {
+        this.sql.exec('DELETE FROM push_queue WHERE endpoint = ? AND approval_id = ?', sub.endpoint, approvalId);
+      }
+      this.scheduleAlarm();
+    } else {
+      this.sql.exec('DELETE FROM push_queue WHERE endpoint = ? AND approval_id = ?', sub.endpoint, approvalId);
+    }
+  }
+
+  // ------------------------------------------------------------ alarm: expiry, push retries, runner liveness
+
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    const expired = this.sql.exec<ApprovalRow>("SELECT * FROM approvals WHERE status = 'pending' AND expires_at <= ?", now).toArray();
+    for (const a of expired) this.decide(a.id, a.default_decision, POLICY_DEFAULT, 'expiry');
+    const due = this.sql.exec<{ endpoint: string; approval_id: string }>('SELECT endpoint, approval_id FROM push_queue WHERE next_at <= ?', now).toArray();
+    for (const item of due) await this.pushApproval(item.approval_id, item.endpoint);
+    for (const ws of this.sockets('runner')) {
+      const att = ws.deserializeAttachment() as Attachment;
+      const lastPing = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? att.connectedAt;
+      if (now - Math.max(lastPing, att.connectedAt) > RUNNER_STALE_MS) {
+        ws.close(1011, 'runner stopped answering pings');
+        this.broadcastPresence(ws);
+      }
+    }
+    this.scheduleAlarm();
+  }
+
+  private scheduleAlarm() {
+    const next = [
+      this.sql.exec<{ t: number | null }>("SELECT MIN(expires_at) AS t FROM approvals WHERE status = 'pending'").one().t,
+      this.sql.exec<{ t: number | null }>('SELECT MIN(next_at) AS t FROM push_queue').one().t,
+      this.sockets('runner').length ? Date.now() + RUNNER_STALE_MS : null,
+    ].filter((t): t is number => typeof t === 'number');
+    if (next.length) void this.ctx.storage.setAlarm(Math.min(...next));
+    else void this.ctx.storage.deleteAlarm();
+  }
+
+  // ------------------------------------------------------------ helpers
+
+  private sockets(tag?: string): WebSocket[] {
+    return this.ctx.getWebSockets(tag).filter((ws) => ws.readyState === WebSocket.OPEN);
+  }
+
+  private presence(excluding?: WebSocket): PresenceBody {
+    const people = new Map<string, PresenceBody['people'][number]>();
+    let runnerOnline = false;
+    for (const ws of this.sockets()) {
+      if (ws === excluding) continue;
+      const att = ws.deserializeAttachment() as Attachment;
+      if (att.type === 'runner') runnerOnline = true;
+      else people.set(att.deviceId, { name: att.name, device: att.device, role: att.role });
+    }
+    return { runnerOnline, people: [...people.values()] };
+  }
+
+  private broadcastPresence(excluding?: WebSocket) {
+    const frame = this.frame('presence', this.presence(excluding));
+    for (const ws of this.sockets()) if (ws !== excluding) ws.send(frame);
+  }
+
+  private frame(kind: string, body: unknown): string {
+    return JSON.stringify({ v: PROTOCOL_VERSION, kind, id: newId('c'), ts: Date.now(), actor: RELAY, body });
+  }
+
+  private send(ws: WebSocket, kind: string, body: unknown) {
+    ws.send(this.frame(kind, body));
+  }
+
+  private sendError(ws: WebSocket, code: ErrorCode, message: string, ref?: string) {
+    this.send(ws, 'error', ref ? { code, message, ref } : { code, message });
+  }
+
+  private personActor(att: Extract<Attachment, { type: 'person' }>): Actor {
+    return { type: 'person', name: att.name, device: att.device, deviceId: att.deviceId, role: att.role };
+  }
+
+  private linkProblem(
+    link: { id: string; expires_at: number | null; revoked_at: number | null } | undefined,
+  ): { status: 401 | 410; code: ErrorCode; message: string } | null {
+    if (!link) return { status: 401, code: 'invalid_link', message: 'this link is not valid for this session' };
+    if (link.revoked_at) return { status: 410, code: 'link_revoked', message: 'this link was revoked by the session owner' };
+    if (link.expires_at && link.expires_at <= Date.now()) return { status: 410, code: 'link_expired', message: 'this link has expired; ask the owner for a new one' };
+    return null;
+  }
+
+  private meta(key: string): string | undefined {
+    return this.sql.exec<{ value: string }>('SELECT value FROM meta WHERE key = ?', key).toArray()[0]?.value;
+  }
+
+  private setMeta(key: string, value: string) {
+    this.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', key, value);
+  }
+
+  private audit(actor: Actor, action: string, detail: unknown) {
+    this.sql.exec('INSERT INTO audit (ts, actor, action, detail) VALUES (?, ?, ?, ?)', Date.now(), JSON.stringify(actor), action, JSON.stringify(detail));
+  }
+}
+
+function describe(actor: Actor): string {
+  return actor.device ? `${actor.name} (${actor.device})` : actor.name;
+}
