@@ -20,6 +20,7 @@ import {
   RunnerFrame,
   TICKET_TTL_MS,
   hasCapability,
+  isEventKind,
   newId,
   parseFrame,
   type Actor,
@@ -310,13 +311,21 @@ export class SessionRoom extends DurableObject<RelayEnv> {
   /** Bad input: say what was wrong; an unsupported protocol version also closes the socket. */
   private refuse(ws: WebSocket, code: ErrorCode, message: string, raw: string | ArrayBuffer) {
     let ref: string | undefined;
+    let kind: unknown;
     if (typeof raw === 'string' && raw.length < 100_000) {
       try {
-        const id = (JSON.parse(raw) as { id?: unknown }).id;
-        if (typeof id === 'string' && id.length <= 128) ref = id;
+        const frame = JSON.parse(raw) as { id?: unknown; kind?: unknown };
+        if (typeof frame.id === 'string' && frame.id.length <= 128) ref = frame.id;
+        kind = frame.kind;
       } catch {
         /* not JSON: no ref */
       }
+    }
+    // A real kind from the wrong side is a permission problem, not an unknown kind.
+    const att = ws.deserializeAttachment() as Attachment;
+    if (code === 'unknown_kind' && typeof kind === 'string' && (isEventKind(kind) || kind in FRAME_CAPABILITY)) {
+      code = 'forbidden';
+      message = att.type === 'runner' ? `the runner cannot send ${kind}` : `only the runner can send ${kind}`;
     }
     this.sendError(ws, code, message, ref);
     if (code === 'unsupported_version') ws.close(CloseCode.unsupportedVersion, closeReason(message));
