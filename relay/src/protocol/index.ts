@@ -278,9 +278,12 @@ export const FRAME_CAPABILITY: Record<ClientFrameKind, Capability> = {
   'session.interrupt': 'interrupt',
 };
 
-const serverControl = (Object.keys(ServerControlBodies) as (keyof typeof ServerControlBodies)[]).map((k) =>
-  outbound(k, ServerControlBodies[k]),
-);
+type ControlBodies = typeof ServerControlBodies;
+type ControlKind = keyof ControlBodies;
+type ControlSchemas = { [K in ControlKind]: ReturnType<typeof outbound<K, ControlBodies[K]>> };
+const serverControl = Object.values(
+  Object.fromEntries((Object.keys(ServerControlBodies) as ControlKind[]).map((k) => [k, outbound(k, ServerControlBodies[k])])) as unknown as ControlSchemas,
+) as ControlSchemas[ControlKind][];
 /** Everything the relay sends: stored events and control frames. */
 export const ServerFrame = v.variant('kind', [...(Object.values(eventSchemas) as EventSchemas[EventKind][]), ...serverControl]);
 export type ServerFrame = v.InferOutput<typeof ServerFrame>;
