@@ -49,7 +49,7 @@ export class PushService {
     return service;
   }
 
-  device(name = crypto.randomUUID()): Device {
+  device(name: string = crypto.randomUUID()): Device {
     const ecdh = createECDH('prime256v1');
     ecdh.generateKeys();
     const auth = randomBytes(16);

@@ -1,0 +1,166 @@
+// End to end: the real relay (workerd), the real `tandem` runner with the demo
+// harness, and the built PWA in Debian's Chromium at 390x844.
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launch } from '../support/browser.ts';
+import { Peer } from '../support/peer.ts';
+import { PushService } from '../support/push-service.ts';
+import { startRelay, type Relay } from '../support/relay.ts';
+import { TandemRun, type JsonLine } from '../support/runner.ts';
+
+let relay: Relay;
+let context: BrowserContext | undefined;
+let run: TandemRun | undefined;
+
+beforeAll(async () => {
+  relay = await startRelay();
+});
+afterAll(() => relay?.stop());
+afterEach(async () => {
+  await context?.close();
+  context = undefined;
+  if (run?.proc.exitCode === null) await run.kill();
+  run = undefined;
+});
+
+const isPushCall = (l: JsonLine) => l.kind === 'tool.call' && /git push/.test(String((l.body?.input as { command?: string } | undefined)?.command));
+
+/** Open the owner link as a person on a phone, giving a name on first join. */
+async function openSession(url: string, name: string): Promise<Page> {
+  context = await launch();
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.getByTestId('name-input').fill(name);
+  await page.getByTestId('name-save').click();
+  return page;
+}
+
+async function pushResult(r: TandemRun) {
+  const call = await r.waitFor(isPushCall);
+  return r.waitFor((l) => l.kind === 'tool.result' && l.body?.callId === call.body?.callId);
+}
+
+describe('a demo session from runner to phone and back', () => {
+  test('it streams live, the push ASKs, and Approve lets the agent push', async () => {
+    run = TandemRun.start(relay, ['--once']);
+    const { ownerUrl } = await run.session();
+    expect(ownerUrl).toMatch(new RegExp(`^${relay.url}/s/[\\w-]+#t=[\\w-]{40,}$`));
+    const page = await openSession(ownerUrl, 'Ana');
+
+    // The token leaves the address bar once the app has it.
+    await expect.poll(() => page.url()).not.toContain('#t=');
+    await page.getByTestId('connection').and(page.locator('[data-state="live"]')).waitFor();
+    await page.getByTestId('runner-presence').and(page.locator('[data-online="true"]')).waitFor();
+    const card = page.getByTestId('approval');
+    await card.waitFor();
+    expect(await card.textContent()).toContain('git push');
+    // Messages and tool calls streamed in before the ASK.
+    expect(await page.getByTestId('tool-call').count()).toBeGreaterThanOrEqual(4);
+    expect(await page.locator('[data-testid="event"][data-kind="agent.message"]').count()).toBeGreaterThanOrEqual(1);
+
+    await page.getByTestId('approve').click();
+    await page.getByTestId('decision').filter({ hasText: 'Approved by Ana' }).waitFor();
+    await card.waitFor({ state: 'detached' });
+
+    const result = await pushResult(run);
+    expect(result.body).toMatchObject({ status: 'ok' });
+    expect(String(result.body?.output)).toMatch(/main -> main/);
+    expect(await run.exited).toBe(0);
+    // Everyone watching sees the push result too.
+    await page.locator('[data-testid="tool-call"][data-status="ok"]').filter({ hasText: 'git push' }).waitFor();
+  });
+
+  test('Deny stops the push', async () => {
+    run = TandemRun.start(relay, ['--once']);
+    const { ownerUrl } = await run.session();
+    const page = await openSession(ownerUrl, 'Ben');
+    await page.getByTestId('approval').waitFor();
+    await page.getByTestId('deny').click();
+    await page.getByTestId('decision').filter({ hasText: 'Denied by Ben' }).waitFor();
+    const result = await pushResult(run);
+    expect(result.body).toMatchObject({ status: 'denied' });
+    expect(await run.exited).toBe(0);
+    await page.locator('[data-testid="tool-call"][data-status="denied"]').filter({ hasText: 'git push' }).waitFor();
+  });
+
+  test('a message from the phone reaches the agent, which answers and adapts its plan', async () => {
+    run = TandemRun.start(relay, ['--once'], { env: { TANDEM_DEMO_PACE_MS: '400' } });
+    const { ownerUrl } = await run.session();
+    const page = await openSession(ownerUrl, 'Cy');
+    await page.getByTestId('tool-call').first().waitFor();
+    await page.getByTestId('message-input').fill("don't push, I'll review first");
+    await page.getByTestId('send').click();
+    await page.locator('[data-testid="event"][data-kind="user.message"]').filter({ hasText: "don't push" }).waitFor();
+    await run.waitFor((l) => l.kind === 'user.message');
+    expect(await run.exited).toBe(0);
+    expect(run.lines.some(isPushCall)).toBe(false);
+    expect(run.lines.some((l) => l.kind === 'approval.requested')).toBe(false);
+  });
+});
+
+describe('push notifications', () => {
+  test("the relay's encrypted push, delivered to the service worker, shows Approve/Deny and the Approve action decides", async () => {
+    const service = await PushService.start();
+    try {
+      run = TandemRun.start(relay, ['--once'], { env: { TANDEM_DEMO_PACE_MS: '300' } });
+      const { ownerUrl, sessionId } = await run.session();
+      const page = await openSession(ownerUrl, 'Ana');
+      await context!.grantPermissions(['notifications'], { origin: relay.url });
+      await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+
+      // pushManager.subscribe() cannot reach a push service offline; a phone subscribes
+      // through the same protocol with a subscription whose keys the test holds.
+      const phone = await Peer.person(relay, sessionId, new URL(ownerUrl).hash.slice(3), 'Ana phone', 'ana-phone');
+      const device = service.device('ana-phone');
+      phone.send('push.subscribe', device.subscription);
+
+      const [push] = await service.waitFor(1, 60_000);
+      const payload = device.decrypt(push!.body);
+      expect(JSON.parse(payload)).toMatchObject({ type: 'approval', sessionId });
+
+      const cdp = await context!.newCDPSession(page);
+      const registration = new Promise<string>((resolve) =>
+        cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => {
+          const reg = e.registrations.find((r) => !r.isDeleted && r.scopeURL.startsWith(relay.url));
+          if (reg) resolve(reg.registrationId);
+        }),
+      );
+      await cdp.send('ServiceWorker.enable');
+      await cdp.send('ServiceWorker.deliverPushMessage', { origin: relay.url, registrationId: await registration, data: payload });
+
+      const notifications = () =>
+        page.evaluate(async () =>
+          (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({
+            title: n.title,
+            body: n.body,
+            actions: (n as Notification & { actions: { action: string }[] }).actions.map((a) => a.action),
+          })),
+        );
+      await expect.poll(notifications, { timeout: 10_000 }).toHaveLength(1);
+      const shown = await notifications();
+      expect(shown[0]!.actions).toEqual(['approve', 'deny']);
+      expect(shown[0]!.body).toContain('git push');
+
+      // notificationclick cannot be fired through CDP: dispatch it in the service worker.
+      const worker = context!.serviceWorkers().find((w) => w.url().startsWith(relay.url))!;
+      await worker.evaluate(async () => {
+        type Scope = {
+          registration: ServiceWorkerRegistration;
+          dispatchEvent(e: Event): boolean;
+          NotificationEvent: new (type: string, init: { notification: Notification; action: string }) => Event;
+        };
+        const sw = self as unknown as Scope;
+        const [notification] = await sw.registration.getNotifications();
+        sw.dispatchEvent(new sw.NotificationEvent('notificationclick', { notification: notification!, action: 'approve' }));
+      });
+
+      const decided = await run.waitFor((l) => l.kind === 'approval.decided');
+      expect(decided.body).toMatchObject({ decision: 'approve', via: 'notification', by: { name: 'Ana phone' } });
+      await page.getByTestId('decision').filter({ hasText: 'Approved by Ana phone' }).waitFor();
+      expect((await pushResult(run)).body).toMatchObject({ status: 'ok' });
+      expect(await run.exited).toBe(0);
+    } finally {
+      service.close();
+    }
+  });
+});
