@@ -1,0 +1,11 @@
+import { demoHarness } from './demo.ts';
+import type { HarnessDefinition } from './types.ts';
+
+/** Harnesses this runner can drive. Real adapters (claude, codex, pi) register here. */
+export const HARNESSES: Record<string, HarnessDefinition> = {
+  demo: demoHarness,
+};
+
+export function harnessNames(): string[] {
+  return Object.keys(HARNESSES);
+}

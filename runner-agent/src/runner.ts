@@ -1,0 +1,310 @@
+/**
+ * One `tandem run`: creates (or resumes) a session on the relay, runs a harness
+ * whose every tool call goes through the policy gate, journals every event in the
+ * outbox and streams it over the relay link, and hands people's messages,
+ * interrupts and approval decisions back to the harness and the gate.
+ */
+import path from 'node:path';
+import {
+  PROTOCOL_VERSION,
+  RunnerFrame,
+  newId,
+  parseFrame,
+  type Event,
+  type EventBody,
+} from '@tandem/relay/protocol';
+import { createSession } from './api.ts';
+import { ApprovalGate, stateApprovalStore, type RunnerEventKind } from './gate.ts';
+import { HARNESSES, harnessNames } from './harness/index.ts';
+import type { Harness, HarnessEvent } from './harness/types.ts';
+import { eventId } from './ids.ts';
+import type { Logger } from './log.ts';
+import { Outbox } from './outbox.ts';
+import type { Printer } from './output.ts';
+import type { PolicyEngine } from './policy/engine.ts';
+import { DEFAULT_POLICY_FILE, loadPolicyFile } from './policy/load.ts';
+import { FatalLinkError, RelayLink } from './relay-link.ts';
+import { StateStore, type SessionFile } from './state.ts';
+
+/** A problem with how tandem was invoked or configured: exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface RunOptions {
+  /** Harness name; undefined = the resumed session's, else demo. */
+  harness?: string;
+  /** Relay base URL; undefined = the resumed session's, else the default. */
+  relayUrl?: string;
+  defaultRelayUrl: string;
+  resume?: string;
+  policyFile?: string;
+  once: boolean;
+  paceMs: number;
+  home: string;
+  runnerToken?: string;
+  printer: Printer;
+  log: Logger;
+  /** Relay link tuning (tests). */
+  link?: { pingIntervalMs?: number; pongTimeoutMs?: number; backoffBaseMs?: number; backoffMaxMs?: number };
+  /** How long a resumed session waits for the relay's replay before continuing the harness. */
+  catchUpTimeoutMs?: number;
+  /** How long the shutdown waits for the outbox to drain. */
+  flushTimeoutMs?: number;
+}
+
+export interface RunHandle {
+  /** Resolves with the exit code. */
+  done: Promise<number>;
+  /** Graceful stop (SIGINT/SIGTERM): stop the harness, flush briefly, report stopped, close. */
+  stop(reason: string): Promise<number>;
+  sessionId: string;
+  dir: string;
+}
+
+function loadPolicy(file: string | undefined): { engine: PolicyEngine; file?: string } {
+  const resolved = file ? path.resolve(file) : undefined;
+  // PolicyFileError propagates: the CLI prints it and exits 2
+  return { engine: loadPolicyFile(resolved ?? DEFAULT_POLICY_FILE), file: resolved };
+}
+
+/** Prepare everything that can fail with a usage error, create or load the session, then run. */
+export async function startRun(opts: RunOptions): Promise<RunHandle> {
+  const { log } = opts;
+
+  let store: StateStore | undefined;
+  if (opts.resume) {
+    try {
+      store = StateStore.load(opts.home, opts.resume);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  const harnessName = opts.harness ?? store?.state.harness ?? 'demo';
+  const def = HARNESSES[harnessName];
+  if (!def) throw new UsageError(`unknown harness "${harnessName}" (available: ${harnessNames().join(', ')})`);
+  if (store && store.state.harness !== harnessName) {
+    throw new UsageError(`session ${store.state.sessionId} runs the ${store.state.harness} harness, not ${harnessName}`);
+  }
+  const policy = loadPolicy(opts.policyFile ?? store?.state.policyFile);
+
+  if (!store) {
+    if (!opts.runnerToken) {
+      throw new UsageError('TANDEM_RUNNER_TOKEN is not set: export the relay\'s runner token to create a session (npm start prints it for a local relay)');
+    }
+    const relayUrl = opts.relayUrl ?? opts.defaultRelayUrl;
+    const created = await createSession(relayUrl, opts.runnerToken, { title: def.title, harness: def.name });
+    const state: SessionFile = {
+      version: 1,
+      sessionId: created.sessionId,
+      relayUrl,
+      runnerKey: created.runnerKey,
+      ownerUrl: created.ownerUrl,
+      title: def.title,
+      harness: def.name,
+      ...(policy.file ? { policyFile: policy.file } : {}),
+      policyName: policy.engine.name,
+      policyHash: policy.engine.hash,
+      createdAt: Date.now(),
+      consumedSeq: 0,
+      approvals: { pending: {}, decided: {} },
+    };
+    store = StateStore.create(opts.home, state);
+  } else {
+    const s = store;
+    const relayUrl = opts.relayUrl ?? s.state.relayUrl;
+    s.update((st) => {
+      st.relayUrl = relayUrl;
+      if (policy.file) st.policyFile = policy.file;
+      if (st.policyHash !== policy.engine.hash) {
+        log.warn(`the policy changed since this session started (${st.policyHash.slice(0, 12)} -> ${policy.engine.hash.slice(0, 12)})`);
+        st.policyName = policy.engine.name;
+        st.policyHash = policy.engine.hash;
+      }
+    });
+  }
+  return run(opts, store, policy.engine, !!opts.resume);
+}
+
+async function run(opts: RunOptions, store: StateStore, engine: PolicyEngine, resumed: boolean): Promise<RunHandle> {
+  const { log, printer } = opts;
+  const state = store.state;
+  const def = HARNESSES[state.harness]!;
+  const outbox = Outbox.open(store.dir);
+  if (outbox.loadReport.tornTail) log.warn('the outbox journal ended in a torn write (a crash mid-write); the partial line was ignored');
+  if (outbox.loadReport.corrupt) log.warn(`${outbox.loadReport.corrupt} unreadable outbox journal line(s) were skipped`);
+
+  await printer.session({ sessionId: state.sessionId, ownerUrl: state.ownerUrl, title: state.title, harness: state.harness, resumed });
+
+  let finished = false;
+  let failed = false;
+  let stopping: Promise<number> | undefined;
+  let resolveDone!: (code: number) => void;
+  const done = new Promise<number>((resolve) => (resolveDone = resolve));
+
+  // ------------------------------------------------------------ emit: journal, then print, then send
+  let closed = false;
+  const emit = <K extends RunnerEventKind>(kind: K, body: EventBody<K>, id?: string): void => {
+    if (closed) return; // shut down: nothing more is journaled
+    const frame = { v: PROTOCOL_VERSION, kind, id: id ?? newId('ev_'), ts: Date.now(), body } as unknown as RunnerFrame;
+    const check = parseFrame(RunnerFrame, JSON.stringify(frame));
+    if (!check.ok) {
+      log.error(`not sending an invalid ${kind} event (${check.code}): ${check.message}`);
+      return;
+    }
+    if (!outbox.add(frame)) return; // the same event is already waiting for its ack
+    printer.outgoing(frame);
+  };
+
+  const onHarnessEvent = (ev: HarnessEvent): void => {
+    switch (ev.kind) {
+      case 'tool.call':
+        return emit('tool.call', ev.body, ev.id ?? eventId('tc', ev.body.callId));
+      case 'tool.result':
+        return emit('tool.result', ev.body, ev.id ?? eventId('tr', ev.body.callId));
+      case 'agent.message':
+        return emit('agent.message', ev.body, ev.id ?? eventId('msg', ev.body.messageId));
+      case 'agent.delta':
+        return emit('agent.delta', ev.body, ev.id);
+      case 'agent.error':
+        return emit('agent.error', ev.body, ev.id);
+      case 'session.status':
+        emit('session.status', ev.body, ev.id);
+        if (ev.body.state === 'finished' || ev.body.state === 'failed') onFinished(ev.body.state === 'failed');
+        return;
+    }
+  };
+
+  // ------------------------------------------------------------ relay link
+  let harness: Harness | undefined;
+  const early: Event[] = [];
+  const deliver = (event: Event, h: Harness): void => {
+    const from = { name: event.actor.name, device: event.actor.device, eventId: event.id, seq: event.seq };
+    if (event.kind === 'user.message') h.send(event.body.text, from);
+    else if (event.kind === 'session.interrupt') h.interrupt(from);
+  };
+  const link = new RelayLink({
+    relayUrl: state.relayUrl,
+    sessionId: state.sessionId,
+    runnerKey: state.runnerKey,
+    outbox,
+    consumedSeq: state.consumedSeq,
+    log,
+    ...opts.link,
+    onEvent: (event) => {
+      printer.incoming(event);
+      if (event.kind === 'approval.decided') gate.decided(event.body);
+      else if (harness) deliver(event, harness);
+      else early.push(event);
+    },
+    onConsumed: (seq) => store.update((s) => void (s.consumedSeq = seq)),
+  });
+  // one line per connectivity change (not per retry)
+  let online: boolean | undefined;
+  link.on('ready', () => {
+    if (online === false) log.warn('reconnected to the relay');
+    online = true;
+  });
+  link.on('disconnected', () => {
+    if (online !== false) log.warn(`${online ? 'lost the connection to' : 'cannot reach'} the relay at ${state.relayUrl}; retrying (events wait in the outbox)`);
+    online = false;
+  });
+  link.on('fatal', (err: FatalLinkError) => {
+    log.error(err.message);
+    void shutdown(null, 1);
+  });
+
+  const h = def.create({
+    sessionId: state.sessionId,
+    workDir: path.join(store.dir, 'harness'),
+    emit: onHarnessEvent,
+    gate: (call, signal) => gate.check(call, signal),
+    progress: state.harnessProgress,
+    saveProgress: (p) => store.update((s) => void (s.harnessProgress = p)),
+    paceMs: opts.paceMs,
+    log,
+  });
+
+  const gate = new ApprovalGate({
+    engine,
+    sessionId: state.sessionId,
+    cwd: h.cwd,
+    store: stateApprovalStore(store),
+    emit,
+    isRelayConnected: () => link.connected,
+    log,
+  });
+
+  if (!resumed) {
+    emit(
+      'session.started',
+      { title: state.title, harness: state.harness, ...(h.cwd ? { cwd: h.cwd } : {}), policy: { name: engine.name, hash: engine.hash } },
+      eventId('started', state.sessionId),
+    );
+  } else {
+    gate.reannounce();
+  }
+
+  link.start();
+  if (resumed) {
+    // let replayed decisions and messages land before the harness continues
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, opts.catchUpTimeoutMs ?? 3000);
+      link.once('caught-up', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      link.once('fatal', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  function onFinished(isFailure: boolean): void {
+    if (finished) return;
+    finished = true;
+    failed = isFailure;
+    store.update((s) => void (s.finished = true));
+    if (opts.once) {
+      void outbox.waitDrained().then(() => shutdown(null, failed ? 1 : 0));
+    }
+  }
+
+  async function shutdown(reason: string | null, code: number): Promise<number> {
+    if (stopping) return stopping;
+    stopping = (async () => {
+      await Promise.race([h.stop(), new Promise((r) => setTimeout(r, 3000).unref())]);
+      if (reason !== null && !finished) emit('session.status', { state: 'stopped', detail: `the runner stopped (${reason})` });
+      await link.flush(opts.flushTimeoutMs ?? 2000);
+      if (outbox.size) log.warn(`${outbox.size} event(s) not yet acknowledged stay in the outbox; --resume ${state.sessionId} sends them`);
+      await link.close();
+      closed = true;
+      outbox.close();
+      resolveDone(code);
+      return code;
+    })();
+    return stopping;
+  }
+
+  if (!stopping) {
+    try {
+      await h.start();
+      harness = h;
+      for (const event of early.splice(0)) deliver(event, h);
+    } catch (err) {
+      const message = (err as Error).message;
+      log.error(`the ${state.harness} harness failed to start: ${message}`);
+      emit('agent.error', { message: `the ${state.harness} harness failed to start: ${message}`.slice(0, 8000) });
+      emit('session.status', { state: 'failed', detail: message.slice(0, 2000) });
+      onFinished(true);
+    }
+  }
+
+  return {
+    done,
+    stop: (reason) => shutdown(reason, 0),
+    sessionId: state.sessionId,
+    dir: store.dir,
+  };
+}
