@@ -1,0 +1,73 @@
+/** HTTP calls to the relay. Every answer is validated; every failure becomes a readable message. */
+import * as v from 'valibot';
+import { ErrorResponse, TicketResponse, type TicketRequest } from '@tandem/relay/protocol';
+import type { TicketOutcome } from './connection.ts';
+
+type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+export interface HttpFailure {
+  status: number;
+  code: string;
+  message: string;
+}
+
+/** The relay's `{error: {code, message}}`, or a fallback that still says what happened. */
+export async function readError(res: Response): Promise<HttpFailure> {
+  let body: unknown = null;
+  try {
+    body = await res.json();
+  } catch {
+    // not JSON (a proxy's error page, say)
+  }
+  const parsed = v.safeParse(ErrorResponse, body);
+  if (parsed.success) return { status: res.status, code: parsed.output.error.code, message: parsed.output.error.message };
+  return { status: res.status, code: `http_${res.status}`, message: `The relay answered ${res.status}${res.statusText ? ` ${res.statusText}` : ''}.` };
+}
+
+/** Worth retrying: the relay or the network had a moment. Anything else is about the link itself. */
+export function isRetryableStatus(status: number): boolean {
+  return status >= 500 || status === 408 || status === 429;
+}
+
+export async function requestTicket(sessionId: string, req: TicketRequest, fetchFn: FetchLike = (i, o) => fetch(i, o)): Promise<TicketOutcome> {
+  let res: Response;
+  try {
+    res = await fetchFn(`/api/sessions/${encodeURIComponent(sessionId)}/tickets`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(req),
+      cache: 'no-store',
+      credentials: 'omit',
+    });
+  } catch {
+    return { ok: false, retry: true, code: 'network', message: 'Cannot reach the relay.' };
+  }
+  if (!res.ok) {
+    const err = await readError(res);
+    return { ok: false, retry: isRetryableStatus(res.status), ...err };
+  }
+  let body: unknown;
+  try {
+    body = await res.json();
+  } catch {
+    return { ok: false, retry: true, code: 'bad_response', message: 'The relay sent an unreadable ticket.' };
+  }
+  const parsed = v.safeParse(TicketResponse, body);
+  if (!parsed.success) return { ok: false, retry: true, code: 'bad_response', message: `The relay sent an invalid ticket: ${v.summarize(parsed.issues)}` };
+  return { ok: true, ticket: parsed.output };
+}
+
+export function socketUrl(sessionId: string, ticket: string, loc: { protocol: string; host: string } = location): string {
+  const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${loc.host}/api/sessions/${encodeURIComponent(sessionId)}/ws?ticket=${encodeURIComponent(ticket)}`;
+}
+
+const PushKey = v.object({ key: v.pipe(v.string(), v.minLength(20), v.maxLength(200)) });
+
+export async function fetchPushKey(fetchFn: FetchLike = (i, o) => fetch(i, o)): Promise<string> {
+  const res = await fetchFn('/api/push/key', { cache: 'no-store', credentials: 'omit' });
+  if (!res.ok) throw new Error((await readError(res)).message);
+  const parsed = v.safeParse(PushKey, await res.json());
+  if (!parsed.success) throw new Error('The relay sent an invalid push key.');
+  return parsed.output.key;
+}

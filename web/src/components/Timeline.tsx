@@ -1,0 +1,137 @@
+import { For, Show, createMemo, createSignal } from 'solid-js';
+import type { OutFrame } from '../connection.ts';
+import { clockTime, decisionText, sessionStateText } from '../format.ts';
+import { deviceId } from '../state.ts';
+import { rowsOf, type Item, type Row, type Timeline as TimelineState } from '../timeline.ts';
+import { RichText } from './Text.tsx';
+import { ToolCall } from './ToolCall.tsx';
+
+/**
+ * One `<li data-testid="event">` per event, in seq order. An event folded into another row
+ * (a tool result, a policy decision, a message's deltas) is an empty, hidden `<li>`.
+ * Every item is a text-only rendering of untrusted content.
+ */
+export function Timeline(props: { timeline: TimelineState; queued: readonly OutFrame[]; onCancel: (id: string) => void }) {
+  const [open, setOpen] = createSignal<ReadonlySet<string>>(new Set());
+  const toggle = (key: string) =>
+    setOpen((s) => {
+      const next = new Set(s);
+      if (!next.delete(key)) next.add(key);
+      return next;
+    });
+  const cache = new Map<number, Row>();
+  const rows = createMemo(() => rowsOf(props.timeline, cache));
+  const queuedMessages = () => props.queued.filter((f) => f.kind === 'user.message');
+
+  return (
+    <ol class="timeline" data-testid="timeline" role="log">
+      <For each={rows()}>
+        {(row) => (
+          <Show
+            when={row.item}
+            fallback={<li class="event folded" data-testid="event" data-kind={row.kind} data-seq={row.seq} hidden />}
+          >
+            {(item) => (
+              <li class={`event event-${item().type}`} data-testid="event" data-kind={row.kind} data-seq={row.seq}>
+                <ItemView item={item()} open={open().has(item().key)} onToggle={() => toggle(item().key)} />
+              </li>
+            )}
+          </Show>
+        )}
+      </For>
+      <For each={queuedMessages()}>
+        {(frame) => (
+          <li class="event event-user queued" data-testid="queued-message">
+            <div class="bubble user mine">
+              <RichText text={frame.kind === 'user.message' ? frame.body.text : ''} />
+              <div class="bubble-meta">
+                Waiting for connection ·{' '}
+                <button type="button" class="link-button" onClick={() => props.onCancel(frame.id)}>
+                  cancel
+                </button>
+              </div>
+            </div>
+          </li>
+        )}
+      </For>
+    </ol>
+  );
+}
+
+function ItemView(props: { item: Item; open: boolean; onToggle: () => void }) {
+  // Items are immutable: a changed item is a new row, so reading fields once is fine here.
+  const item = props.item;
+  switch (item.type) {
+    case 'started':
+      return (
+        <div class="line started">
+          Session started · {item.title} · {item.harness}
+          <Show when={item.cwd}>
+            <span class="muted"> · {item.cwd}</span>
+          </Show>
+        </div>
+      );
+    case 'status':
+      return (
+        <div class="line status" data-state={item.state}>
+          {sessionStateText(item.state, item.detail)}
+        </div>
+      );
+    case 'agent':
+      return (
+        <div class="bubble agent" classList={{ streaming: item.streaming }}>
+          <RichText text={item.text} />
+          <div class="bubble-meta">
+            Agent · {clockTime(item.ts)}
+            {item.streaming ? ' · typing…' : ''}
+          </div>
+        </div>
+      );
+    case 'user':
+      return (
+        <div class="bubble user" classList={{ mine: item.actor.deviceId === deviceId }}>
+          <div class="author" data-testid="author">
+            {item.actor.name}
+          </div>
+          <RichText text={item.text} />
+          <div class="bubble-meta">{clockTime(item.ts)}</div>
+        </div>
+      );
+    case 'interrupt':
+      return <div class="line interrupt">{item.actor.name} interrupted the agent</div>;
+    case 'error':
+      return (
+        <div class="agent-error" role="alert">
+          <strong>Agent error:</strong> {item.message}
+          <Show when={item.detail}>
+            <details>
+              <summary>Details</summary>
+              <pre>{item.detail}</pre>
+            </details>
+          </Show>
+        </div>
+      );
+    case 'tool':
+      return <ToolCall item={item} open={props.open} onToggle={props.onToggle} />;
+    case 'approval':
+      return (
+        <div class="line approval-line">
+          Approval requested: <span class="mono">{item.tool}</span> · {item.policy}
+        </div>
+      );
+    case 'decision':
+      return (
+        <div class="decision" data-testid="decision" data-decision={item.decision} data-via={item.via} data-approval-id={item.approvalId}>
+          <span class="decision-icon" aria-hidden="true">
+            {item.decision === 'approve' ? '✓' : '✕'}
+          </span>
+          <span>
+            {decisionText(item)}
+            <Show when={item.tool}>
+              <span class="muted"> · {item.tool}</span>
+            </Show>
+          </span>
+        </div>
+      );
+  }
+}

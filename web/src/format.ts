@@ -1,0 +1,97 @@
+/** Words and numbers shown to people. Pure functions. */
+import type { Decision, SessionState } from '@tandem/relay/protocol';
+import type { ConnStatus } from './connection.ts';
+import type { DecisionItem, ToolItem } from './timeline.ts';
+
+export function decisionText(d: Pick<DecisionItem, 'decision' | 'by' | 'via' | 'defaultDecision'>): string {
+  if (d.via === 'expiry') return `Expired: ${d.decision === 'approve' ? 'approved' : 'denied'} by policy default`;
+  const verb = d.decision === 'approve' ? 'Approved' : 'Denied';
+  const who = d.by.device ? `${d.by.name} (${d.by.device})` : d.by.name;
+  return `${verb} by ${who}${d.via === 'notification' ? ' from a notification' : ''}`;
+}
+
+export function policyText(p: NonNullable<ToolItem['policy']>): string {
+  return `${p.decision.toUpperCase()} · ${p.policy}: ${p.reason}`;
+}
+
+export function decisionWord(d: Decision): string {
+  return d === 'approve' ? 'approve' : 'deny';
+}
+
+/** "4:05", "0:09", or "expired". */
+export function countdown(msLeft: number): string {
+  if (msLeft <= 0) return 'expired';
+  const total = Math.ceil(msLeft / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const ss = String(s).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+export function relativeTime(ts: number, now: number): string {
+  const s = Math.round((now - ts) / 1000);
+  if (s < 45) return 'just now';
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const h = Math.round(m / 60);
+  if (h < 24) return `${h} h ago`;
+  const d = Math.round(h / 24);
+  if (d < 7) return `${d} d ago`;
+  return new Date(ts).toLocaleDateString();
+}
+
+export function clockTime(ts: number): string {
+  return new Date(ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+export function connectionText(s: ConnStatus): string {
+  switch (s.state) {
+    case 'connecting':
+      return 'Connecting…';
+    case 'catching-up':
+      return 'Catching up…';
+    case 'live':
+      return 'Live';
+    case 'reconnecting':
+      return 'Reconnecting…';
+    case 'closed':
+      return s.fatal ? `Closed: ${s.fatal.message}` : 'Closed';
+  }
+}
+
+export function sessionStateText(state: SessionState, detail?: string): string {
+  const words: Record<SessionState, string> = {
+    starting: 'Session starting',
+    running: 'Agent working',
+    idle: 'Agent idle',
+    waiting: 'Agent waiting',
+    finished: 'Session finished',
+    failed: 'Session failed',
+    stopped: 'Session stopped',
+  };
+  return detail ? `${words[state]} · ${detail}` : words[state];
+}
+
+export function durationText(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+export type Segment = { type: 'text' | 'code'; text: string; lang?: string };
+
+/** Splits agent text on ``` fences so code shows as code. Output is still plain text. */
+export function splitFences(text: string): Segment[] {
+  const out: Segment[] = [];
+  const re = /```([\w+-]*)[^\n]*\n([\s\S]*?)(?:\n```|$(?![\s\S]))/g;
+  let last = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (m.index > last) out.push({ type: 'text', text: text.slice(last, m.index) });
+    out.push({ type: 'code', text: m[2] ?? '', ...(m[1] ? { lang: m[1] } : {}) });
+    last = re.lastIndex;
+    if (re.lastIndex === m.index) re.lastIndex++;
+  }
+  if (last < text.length) out.push({ type: 'text', text: text.slice(last) });
+  return out.map((s) => (s.type === 'text' ? { ...s, text: s.text.replace(/^\n+|\n+$/g, '') } : s)).filter((s) => s.type === 'code' || s.text !== '');
+}

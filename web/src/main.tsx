@@ -1,0 +1,16 @@
+import { render } from 'solid-js/web';
+import { App } from './App.tsx';
+import { checkPush } from './push.ts';
+import { startRouter } from './router.ts';
+import './styles.css';
+
+// Reads #t=<token> (and strips it from the address) before anything renders.
+startRouter();
+render(() => <App />, document.getElementById('app')!);
+
+if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+  navigator.serviceWorker.register('/sw.js', { scope: '/' }).then(
+    () => void checkPush(),
+    (err: unknown) => console.warn('tandem: service worker registration failed', err),
+  );
+}

@@ -1,0 +1,198 @@
+/**
+ * One open session page: wires a Connection to signals the components read.
+ * Must be called inside a Solid owner (a component); it cleans up with it.
+ */
+import { createMemo, createSignal, onCleanup } from 'solid-js';
+import type { Capability, Decision, Role } from '@tandem/relay/protocol';
+import { requestTicket, socketUrl } from './api.ts';
+import { deleteEvents, loadEvents, saveEvents } from './cache.ts';
+import { Connection, type ConnStatus, type OutFrame, type Presence, type SocketLike } from './connection.ts';
+import { onSubscribed, storedSubscription } from './push.ts';
+import { device, deviceId, followOf, name, patchFollow } from './state.ts';
+import { addEvents, emptyTimeline, pendingApprovals, type Timeline } from './timeline.ts';
+import { toast } from './toasts.ts';
+
+export interface Access {
+  role: Role | 'runner';
+  capabilities: readonly Capability[];
+}
+
+export type SessionModel = ReturnType<typeof createSession>;
+
+export function createSession(sessionId: string) {
+  const [status, setStatus] = createSignal<ConnStatus>({ state: 'connecting', retryAt: null, fatal: null });
+  const [timeline, setTimeline] = createSignal<Timeline>(emptyTimeline);
+  const [presence, setPresence] = createSignal<Presence | null>(null);
+  const [access, setAccess] = createSignal<Access | null>(null);
+  const [title, setTitle] = createSignal(followOf(sessionId)?.title ?? '');
+  const [outbox, setOutbox] = createSignal<readonly OutFrame[]>([]);
+  /** approvalId -> id of the approval.decide frame we sent for it. */
+  const [deciding, setDeciding] = createSignal<ReadonlyMap<string, string>>(new Map());
+
+  /** A decision that got neither an answer nor an error within this time can be tried again. */
+  const DECIDE_TIMEOUT_MS = 15_000;
+  const decideTimers = new Map<string, ReturnType<typeof setTimeout>>();
+
+  let lastTouch = 0;
+  const touch = () => {
+    const now = Date.now();
+    if (now - lastTouch < 10_000) return;
+    lastTouch = now;
+    patchFollow(sessionId, { lastSeen: now });
+  };
+
+  const resubscribe = () => {
+    const sub = storedSubscription();
+    if (sub) conn.send('push.subscribe', sub, { replace: true });
+  };
+
+  // Offline copy: save a moment after events arrive, and when the page goes away.
+  let saveTimer: ReturnType<typeof setTimeout> | null = null;
+  let dirty = false;
+  const saveNow = () => {
+    if (saveTimer) clearTimeout(saveTimer);
+    saveTimer = null;
+    if (!dirty) return;
+    dirty = false;
+    void saveEvents(sessionId, timeline().events.values());
+  };
+  const saveSoon = () => {
+    dirty = true;
+    saveTimer ??= setTimeout(saveNow, 1500);
+  };
+
+  const conn = new Connection({
+    getTicket: () => {
+      const follow = followOf(sessionId);
+      if (!follow) return Promise.resolve({ ok: false, retry: false, code: 'invalid_link', message: 'You need a link to open this session.' });
+      return requestTicket(sessionId, { token: follow.token, name: name() || 'Someone', device, deviceId });
+    },
+    // The browser WebSocket is a SocketLike; only its DOM handler signatures are wider.
+    openSocket: (ticket) => new WebSocket(socketUrl(sessionId, ticket)) as unknown as SocketLike,
+    log: (m) => console.info(m),
+    handlers: {
+      status: (st) => {
+        setStatus(st);
+        // access is gone: do not keep its content on the device
+        if (st.fatal && ['link_revoked', 'link_expired', 'invalid_link', 'unknown_session'].includes(st.fatal.code)) {
+          dirty = false;
+          void deleteEvents(sessionId);
+        }
+      },
+      ticket: (t) => {
+        setAccess({ role: t.role, capabilities: t.capabilities });
+        if (t.title) setTitle(t.title);
+        patchFollow(sessionId, { title: t.title || followOf(sessionId)?.title || '', role: t.role });
+      },
+      welcome: (w) => {
+        // The relay knows fewer events than our offline copy: that copy is stale.
+        if (w.lastSeq < timeline().lastSeq) setTimeline(emptyTimeline);
+        setAccess({ role: w.role, capabilities: w.capabilities });
+        if (w.title) setTitle(w.title);
+        resubscribe();
+      },
+      events: (events) => {
+        setTimeline((t) => addEvents(t, events));
+        const decided = events.flatMap((e) => (e.kind === 'approval.decided' ? [e.body.approvalId] : []));
+        if (decided.length) {
+          setDeciding((m) => {
+            const next = new Map(m);
+            for (const id of decided) next.delete(id);
+            return next;
+          });
+        }
+        touch();
+        saveSoon();
+      },
+      presence: setPresence,
+      error: (e) => {
+        toast(e.message);
+        // the frame it refers to failed: a decision can be tried again (or is moot)
+        const ref = e.ref;
+        if (ref) setDeciding((m) => new Map([...m].filter(([, frameId]) => frameId !== ref)));
+      },
+      reset: () => setTimeline(emptyTimeline),
+      outbox: (frames) => setOutbox([...frames]),
+    },
+  });
+
+  const can = (c: Capability) => access()?.capabilities.includes(c) ?? false;
+  const pending = createMemo(() => pendingApprovals(timeline()));
+
+  const nudge = () => {
+    if (document.visibilityState === 'visible') conn.nudge();
+  };
+  window.addEventListener('online', nudge);
+  document.addEventListener('visibilitychange', nudge);
+  const stopPush = onSubscribed(() => resubscribe());
+  let started = false;
+  onCleanup(() => {
+    started = true; // a late cache load must not start a connection for a page that is gone
+    window.removeEventListener('online', nudge);
+    document.removeEventListener('visibilitychange', nudge);
+    stopPush();
+    conn.stop();
+    saveNow();
+    for (const t of decideTimers.values()) clearTimeout(t);
+  });
+  window.addEventListener('pagehide', saveNow);
+  onCleanup(() => window.removeEventListener('pagehide', saveNow));
+
+  // Show the offline copy first (briefly waiting for it), then connect.
+  const start = () => {
+    if (started) return;
+    started = true;
+    conn.start();
+  };
+  void loadEvents(sessionId).then((cached) => {
+    if (cached.length) setTimeline((t) => addEvents(t, cached));
+    start();
+  });
+  setTimeout(start, 300);
+
+  return {
+    sessionId,
+    status,
+    timeline,
+    presence,
+    access,
+    title: () => title() || timeline().title || sessionId,
+    outbox,
+    pending,
+    deciding,
+    can,
+    sendMessage(text: string): boolean {
+      const clean = text.trim();
+      if (!clean || !can('send')) return false;
+      conn.send('user.message', { text: clean.slice(0, 16 * 1024) });
+      return true;
+    },
+    interrupt(): void {
+      if (can('interrupt')) conn.send('session.interrupt', {});
+    },
+    decide(approvalId: string, decision: Decision): void {
+      if (!can('approve') || deciding().has(approvalId)) return;
+      const id = conn.send('approval.decide', { approvalId, decision });
+      setDeciding((m) => new Map(m).set(approvalId, id));
+      clearTimeout(decideTimers.get(approvalId));
+      decideTimers.set(
+        approvalId,
+        setTimeout(() => {
+          decideTimers.delete(approvalId);
+          setDeciding((m) => {
+            if (m.get(approvalId) !== id) return m;
+            const next = new Map(m);
+            next.delete(approvalId);
+            return next;
+          });
+        }, DECIDE_TIMEOUT_MS),
+      );
+    },
+    cancelQueued(id: string): void {
+      conn.cancel(id);
+    },
+    retry(): void {
+      conn.restart();
+    },
+  };
+}

@@ -1,0 +1,269 @@
+import { describe, expect, it } from 'vitest';
+import * as v from 'valibot';
+import { Event, type Actor, type EventBody, type EventKind } from '@tandem/relay/protocol';
+import { addEvents, emptyTimeline, pendingApprovals, rowsOf, type AgentItem, type DecisionItem, type Timeline, type ToolItem } from './timeline.ts';
+
+const runner: Actor = { type: 'runner', name: 'runner' };
+const ada: Actor = { type: 'person', name: 'Ada', device: 'Chrome on Android', deviceId: 'dev1', role: 'driver' };
+
+/** A stored event, checked against the protocol schema so fixtures cannot drift from it. */
+function ev<K extends EventKind>(seq: number, kind: K, body: EventBody<K>, actor: Actor = runner): Event {
+  return v.parse(Event, { v: '1.0', kind, id: `e${seq}`, seq, ts: 1_700_000_000_000 + seq, actor, body });
+}
+
+function fold(...batches: Event[][]): Timeline {
+  return batches.reduce((t, b) => addEvents(t, b), emptyTimeline);
+}
+
+const script: Event[] = [
+  ev(1, 'session.started', { title: 'Fix the tests', harness: 'demo' }),
+  ev(2, 'session.status', { state: 'running' }),
+  ev(3, 'user.message', { text: 'please fix the flaky test' }, ada),
+  ev(4, 'agent.delta', { messageId: 'm1', text: 'Looking ' }),
+  ev(5, 'agent.delta', { messageId: 'm1', text: 'at it' }),
+  ev(6, 'agent.message', { messageId: 'm1', text: 'Looking at it now.' }),
+  ev(7, 'tool.call', { callId: 'c1', tool: 'bash', input: { command: 'npm test' }, preview: 'npm test' }),
+  ev(8, 'policy.decision', { callId: 'c1', decision: 'allow', policy: 'allow-tests', reason: 'tests are safe' }),
+  ev(9, 'tool.result', { callId: 'c1', status: 'ok', output: '3 passed', durationMs: 1200 }),
+  ev(10, 'tool.call', { callId: 'c2', tool: 'bash', input: { command: 'git push' }, preview: 'git push origin main' }),
+  ev(11, 'policy.decision', { callId: 'c2', decision: 'ask', policy: 'ask-before-push', reason: 'pushing changes the remote' }),
+  ev(12, 'approval.requested', {
+    approvalId: 'ap1',
+    callId: 'c2',
+    tool: 'bash',
+    preview: 'git push origin main',
+    policy: 'ask-before-push',
+    reason: 'pushing changes the remote',
+    expiresAt: 1_700_000_600_000,
+    defaultDecision: 'deny',
+  }),
+  ev(13, 'approval.decided', { approvalId: 'ap1', decision: 'approve', by: ada, via: 'app' }),
+  ev(14, 'tool.result', { callId: 'c2', status: 'ok', output: 'pushed' }),
+  ev(15, 'session.status', { state: 'idle' }),
+];
+
+function shape(t: Timeline) {
+  return t.items.map((i) => [i.kind, i.seq, i.key]);
+}
+
+describe('timeline', () => {
+  it('folds a whole session into items in seq order', () => {
+    const t = fold(script);
+    expect(t.lastSeq).toBe(15);
+    expect(t.title).toBe('Fix the tests');
+    expect(t.state).toBe('idle');
+    expect(t.items.map((i) => i.kind)).toEqual([
+      'session.started',
+      'session.status',
+      'user.message',
+      'agent.message',
+      'tool.call',
+      'tool.call',
+      'approval.requested',
+      'approval.decided',
+      'session.status',
+    ]);
+    const user = t.items[2]!;
+    expect(user.type === 'user' && user.actor.name).toBe('Ada');
+  });
+
+  it('ignores a seq it has already seen, in one batch or across batches', () => {
+    const once = fold(script);
+    const twice = fold(script, script, [script[5]!, script[5]!]);
+    expect(shape(twice)).toEqual(shape(once));
+    expect(twice.events.size).toBe(15);
+    // nothing new: the very same object comes back
+    expect(addEvents(once, script.slice(0, 4))).toBe(once);
+  });
+
+  it('gives the same result whatever order events arrive in', () => {
+    const inOrder = fold(script);
+    const reversed = fold(...[...script].reverse().map((e) => [e]));
+    const shuffled = fold(script.slice(8), script.slice(0, 3), script.slice(3, 8));
+    expect(shape(reversed)).toEqual(shape(inOrder));
+    expect(shape(shuffled)).toEqual(shape(inOrder));
+    expect(reversed.items).toEqual(inOrder.items);
+    expect(reversed.lastSeq).toBe(15);
+  });
+
+  it('merges deltas by messageId until the whole message replaces them', () => {
+    let t = fold(script.slice(0, 4));
+    let bubble = t.items.find((i) => i.key === 'm:m1') as AgentItem;
+    expect(bubble).toMatchObject({ kind: 'agent.delta', text: 'Looking ', streaming: true });
+    t = addEvents(t, [script[4]!]);
+    bubble = t.items.find((i) => i.key === 'm:m1') as AgentItem;
+    expect(bubble).toMatchObject({ text: 'Looking at it', streaming: true, seqs: [4, 5] });
+    t = addEvents(t, [script[5]!]);
+    bubble = t.items.find((i) => i.key === 'm:m1') as AgentItem;
+    expect(bubble).toMatchObject({ kind: 'agent.message', seq: 6, text: 'Looking at it now.', streaming: false, seqs: [4, 5, 6] });
+    // a late delta for a finished message changes nothing
+    t = addEvents(t, [ev(16, 'agent.delta', { messageId: 'm1', text: ' extra' })]);
+    expect((t.items.find((i) => i.key === 'm:m1') as AgentItem).text).toBe('Looking at it now.');
+    // interleaved messages stay apart
+    t = addEvents(t, [
+      ev(17, 'agent.delta', { messageId: 'm2', text: 'A' }),
+      ev(18, 'agent.delta', { messageId: 'm3', text: 'B' }),
+      ev(19, 'agent.delta', { messageId: 'm2', text: 'C' }),
+    ]);
+    expect((t.items.find((i) => i.key === 'm:m2') as AgentItem).text).toBe('AC');
+    expect((t.items.find((i) => i.key === 'm:m3') as AgentItem).text).toBe('B');
+  });
+
+  it('pairs a tool call with its policy decision and result in one row', () => {
+    let t = fold(script.slice(0, 7));
+    let row = t.items.find((i) => i.key === 't:c1') as ToolItem;
+    expect(row).toMatchObject({ tool: 'bash', preview: 'npm test', status: 'running', result: null });
+    t = addEvents(t, script.slice(7, 9));
+    row = t.items.find((i) => i.key === 't:c1') as ToolItem;
+    expect(row).toMatchObject({
+      seq: 7,
+      seqs: [7, 8, 9],
+      status: 'ok',
+      result: { output: '3 passed', status: 'ok' },
+      policy: { decision: 'allow', policy: 'allow-tests', reason: 'tests are safe' },
+      input: { command: 'npm test' },
+    });
+    expect(t.items.filter((i) => i.type === 'tool')).toHaveLength(1);
+  });
+
+  it('pairs a result that arrives before its call (out-of-order replay)', () => {
+    const t = fold([script[8]!], [script[7]!], [script[6]!]);
+    const rows = t.items.filter((i) => i.type === 'tool') as ToolItem[];
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ seq: 7, tool: 'bash', status: 'ok', seqs: [7, 8, 9] });
+  });
+
+  it('shows error, denied-by-result and denied-by-policy statuses', () => {
+    const t = fold([
+      ev(1, 'tool.call', { callId: 'a', tool: 'bash', input: {}, preview: 'false' }),
+      ev(2, 'tool.result', { callId: 'a', status: 'error', output: 'exit 1', truncated: true }),
+      ev(3, 'tool.call', { callId: 'b', tool: 'bash', input: {}, preview: 'rm -rf /' }),
+      ev(4, 'policy.decision', { callId: 'b', decision: 'deny', policy: 'no-rm', reason: 'never' }),
+      ev(5, 'tool.call', { callId: 'c', tool: 'write', input: {}, preview: '/etc/hosts' }),
+      ev(6, 'tool.result', { callId: 'c', status: 'denied', output: 'denied by policy' }),
+    ]);
+    const status = Object.fromEntries((t.items as ToolItem[]).map((i) => [i.callId, i.status]));
+    expect(status).toEqual({ a: 'error', b: 'denied', c: 'denied' });
+    expect((t.items[0] as ToolItem).result?.truncated).toBe(true);
+  });
+
+  it('keeps approvals pending until decided, oldest first', () => {
+    const ask = (seq: number, id: string, callId?: string) =>
+      ev(seq, 'approval.requested', {
+        approvalId: id,
+        ...(callId ? { callId } : {}),
+        tool: 'bash',
+        preview: `cmd ${id}`,
+        policy: 'ask',
+        reason: 'why',
+        expiresAt: 1,
+        defaultDecision: 'deny',
+      });
+    let t = fold([ask(3, 'later'), ask(1, 'first')]);
+    expect(pendingApprovals(t).map((a) => a.approvalId)).toEqual(['first', 'later']);
+    // a re-announce of the same approval is one approval
+    t = addEvents(t, [ask(4, 'first')]);
+    expect(pendingApprovals(t)).toHaveLength(2);
+    expect(t.items.filter((i) => i.kind === 'approval.requested')).toHaveLength(2);
+
+    t = addEvents(t, [ev(5, 'approval.decided', { approvalId: 'first', decision: 'deny', by: ada, via: 'notification' })]);
+    expect(pendingApprovals(t).map((a) => a.approvalId)).toEqual(['later']);
+    expect(t.approvals.get('first')?.decided).toMatchObject({ decision: 'deny', via: 'notification' });
+    const decision = t.items.find((i) => i.kind === 'approval.decided') as DecisionItem;
+    expect(decision).toMatchObject({ approvalId: 'first', decision: 'deny', tool: 'bash', defaultDecision: 'deny', by: { name: 'Ada' } });
+
+    // only the first decision is shown
+    t = addEvents(t, [ev(6, 'approval.decided', { approvalId: 'first', decision: 'approve', by: ada, via: 'app' })]);
+    expect(t.items.filter((i) => i.kind === 'approval.decided')).toHaveLength(1);
+
+    t = addEvents(t, [ev(7, 'approval.decided', { approvalId: 'later', decision: 'deny', by: { type: 'relay', name: 'relay' }, via: 'expiry' })]);
+    expect(pendingApprovals(t)).toEqual([]);
+  });
+
+  it('marks the tool row of an approval and denies it when the approval is denied', () => {
+    let t = fold(script.slice(9, 12));
+    let row = t.items.find((i) => i.key === 't:c2') as ToolItem;
+    expect(row).toMatchObject({ status: 'running', approval: { approvalId: 'ap1', decision: null }, policy: { decision: 'ask' } });
+    expect(pendingApprovals(t).map((a) => a.approvalId)).toEqual(['ap1']);
+    t = addEvents(t, [ev(13, 'approval.decided', { approvalId: 'ap1', decision: 'deny', by: ada, via: 'app' })]);
+    row = t.items.find((i) => i.key === 't:c2') as ToolItem;
+    expect(row).toMatchObject({ status: 'denied', approval: { approvalId: 'ap1', decision: 'deny' } });
+  });
+
+  it('keeps unchanged items identical and replaces changed ones', () => {
+    const before = fold(script.slice(0, 10));
+    const after = addEvents(before, [script[10]!]);
+    const changed = after.items.filter((item, i) => item !== before.items[i]).map((i) => i.key);
+    expect(changed).toEqual(['t:c2']);
+    // the old timeline is untouched
+    expect((before.items.find((i) => i.key === 't:c2') as ToolItem).policy).toBeNull();
+  });
+
+  it('ignores events without a seq', () => {
+    const noSeq = { ...script[2]!, seq: undefined } as Event;
+    expect(addEvents(emptyTimeline, [noSeq])).toBe(emptyTimeline);
+  });
+
+  it('lays out one row per event in seq order, each item once at its anchor', () => {
+    const t = fold([...script].reverse());
+    const rows = rowsOf(t);
+    expect(rows.map((r) => r.seq)).toEqual(script.map((e) => e.seq));
+    expect(rows.map((r) => r.kind)).toEqual(script.map((e) => e.kind));
+    const shown = rows.filter((r) => r.item).map((r) => r.item!.key);
+    expect(new Set(shown).size).toBe(shown.length);
+    expect(shown.sort()).toEqual(t.items.map((i) => i.key).sort());
+    const at = (seq: number) => rows.find((r) => r.seq === seq)!.item;
+    // the bubble sits at the whole message, its deltas are folded into it
+    expect(at(4)).toBeNull();
+    expect(at(5)).toBeNull();
+    expect(at(6)).toMatchObject({ key: 'm:m1', kind: 'agent.message' });
+    // the tool row sits at the call; its policy decision and result are folded into it
+    expect(at(7)).toMatchObject({ key: 't:c1', status: 'ok' });
+    expect(at(8)).toBeNull();
+    expect(at(9)).toBeNull();
+    expect(at(13)).toMatchObject({ kind: 'approval.decided' });
+  });
+
+  it('moves a streaming bubble to its latest part', () => {
+    let t = fold(script.slice(0, 4));
+    expect(rowsOf(t).find((r) => r.item?.key === 'm:m1')?.seq).toBe(4);
+    t = addEvents(t, [script[4]!]);
+    expect(rowsOf(t).find((r) => r.item?.key === 'm:m1')?.seq).toBe(5);
+  });
+
+  it('anchors a tool row at its first own event until the call arrives, never at the approval', () => {
+    const ask = ev(1, 'approval.requested', {
+      approvalId: 'ap',
+      callId: 'late',
+      tool: 'bash',
+      preview: 'x',
+      policy: 'p',
+      reason: 'r',
+      expiresAt: 1,
+      defaultDecision: 'deny',
+    });
+    let t = fold([ask]);
+    let rows = rowsOf(t);
+    expect(rows.map((r) => r.item?.kind)).toEqual(['approval.requested']);
+    t = addEvents(t, [ev(2, 'policy.decision', { callId: 'late', decision: 'ask', policy: 'p', reason: 'r' })]);
+    rows = rowsOf(t);
+    expect(rows.map((r) => r.item?.key)).toEqual(['a:ap', 't:late']);
+    t = addEvents(t, [ev(3, 'tool.call', { callId: 'late', tool: 'bash', input: {}, preview: 'x' })]);
+    rows = rowsOf(t);
+    expect(rows.map((r) => r.item?.key ?? null)).toEqual(['a:ap', null, 't:late']);
+  });
+
+  it('hands back the same row objects for unchanged rows', () => {
+    const cache = new Map();
+    const t1 = fold(script.slice(0, 10));
+    const before = rowsOf(t1, cache);
+    const t2 = addEvents(t1, [script[10]!]);
+    const after = rowsOf(t2, cache);
+    const changed = after.filter((r, i) => r !== before[i]).map((r) => r.seq);
+    // the new policy.decision row, and the tool row it changed
+    expect(changed).toEqual([10, 11]);
+    // a reset forgets rows that are gone
+    expect(rowsOf(emptyTimeline, cache)).toEqual([]);
+    expect(cache.size).toBe(0);
+  });
+});

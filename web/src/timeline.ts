@@ -1,0 +1,366 @@
+/**
+ * The timeline reducer: stored events (keyed by seq) in, view items out.
+ *
+ * - Events are keyed by seq: a seq seen twice is ignored, whatever page or frame it came in.
+ * - Items are derived by folding events in seq order. Events newer than everything seen are
+ *   folded incrementally; an older one (out-of-order replay) triggers a rebuild from scratch,
+ *   so the result never depends on arrival order.
+ * - agent.delta parts merge into one bubble per messageId until agent.message replaces them.
+ * - tool.call, policy.decision, tool.result (and an approval for the call) share one row.
+ * - approval.requested without approval.decided is pending.
+ *
+ * Items are immutable: a changed item is a new object, an unchanged one keeps its identity
+ * (the UI's keyed list re-renders only what changed).
+ *
+ * `rowsOf` lays the items out one row per event, in seq order: each item is shown at its
+ * anchor event (`item.seq`); the other events it absorbed are rows without an item.
+ */
+import type { Actor, Decision, Event, EventBody, EventKind, SessionState } from '@tandem/relay/protocol';
+
+export type ToolStatus = 'running' | 'ok' | 'error' | 'denied';
+
+interface Base<T extends string, K extends EventKind> {
+  readonly type: T;
+  /** Stable identity across updates. */
+  readonly key: string;
+  /** The event kind this item shows (`data-kind`). */
+  readonly kind: K;
+  /**
+   * The item's anchor event, where it is shown: a tool call's tool.call, an agent bubble's
+   * latest part, otherwise the event itself.
+   */
+  readonly seq: number;
+  /** Every seq merged into the item, ascending. */
+  readonly seqs: readonly number[];
+  readonly ts: number;
+}
+
+export type StartedItem = Base<'started', 'session.started'> & EventBody<'session.started'>;
+export type StatusItem = Base<'status', 'session.status'> & EventBody<'session.status'>;
+export type AgentItem = Base<'agent', 'agent.message' | 'agent.delta'> & {
+  readonly messageId: string;
+  readonly text: string;
+  /** Still receiving deltas: the whole agent.message has not arrived yet. */
+  readonly streaming: boolean;
+};
+export type ErrorItem = Base<'error', 'agent.error'> & EventBody<'agent.error'>;
+export type UserItem = Base<'user', 'user.message'> & { readonly actor: Actor; readonly text: string };
+export type InterruptItem = Base<'interrupt', 'session.interrupt'> & { readonly actor: Actor };
+export type ToolItem = Base<'tool', 'tool.call'> & {
+  readonly callId: string;
+  /** null until the tool.call itself is seen (a policy decision may come first). */
+  readonly tool: string | null;
+  readonly preview: string;
+  readonly input: Readonly<Record<string, unknown>> | null;
+  readonly result: EventBody<'tool.result'> | null;
+  readonly policy: Omit<EventBody<'policy.decision'>, 'callId'> | null;
+  readonly approval: { readonly approvalId: string; readonly decision: Decision | null } | null;
+  readonly status: ToolStatus;
+};
+export type ApprovalItem = Base<'approval', 'approval.requested'> & EventBody<'approval.requested'>;
+export type DecisionItem = Base<'decision', 'approval.decided'> &
+  EventBody<'approval.decided'> & {
+    /** From the matching request, when it is known. */
+    readonly tool: string | null;
+    readonly defaultDecision: Decision | null;
+  };
+
+export type Item = StartedItem | StatusItem | AgentItem | ErrorItem | UserItem | InterruptItem | ToolItem | ApprovalItem | DecisionItem;
+
+export interface Approval extends EventBody<'approval.requested'> {
+  readonly seq: number;
+  readonly ts: number;
+  readonly decided: EventBody<'approval.decided'> | null;
+}
+
+export interface Timeline {
+  readonly events: ReadonlyMap<number, Event>;
+  /** Every seq held, ascending. */
+  readonly order: readonly number[];
+  /** Highest seq seen (0 when empty): what `hello {lastSeq}` resumes from. */
+  readonly lastSeq: number;
+  readonly items: readonly Item[];
+  readonly approvals: ReadonlyMap<string, Approval>;
+  readonly title: string | null;
+  readonly state: SessionState | null;
+  /** Internal: item key -> index in items. */
+  readonly index: ReadonlyMap<string, number>;
+  /** Internal: decisions seen before their request. */
+  readonly orphanDecisions: ReadonlyMap<string, EventBody<'approval.decided'>>;
+}
+
+export const emptyTimeline: Timeline = Object.freeze({
+  events: new Map(),
+  order: [],
+  lastSeq: 0,
+  items: [],
+  approvals: new Map(),
+  title: null,
+  state: null,
+  index: new Map(),
+  orphanDecisions: new Map(),
+});
+
+/** Adds events (any order, duplicates allowed) and returns the new timeline; `t` is not changed. */
+export function addEvents(t: Timeline, incoming: readonly Event[]): Timeline {
+  const fresh = new Map<number, Event>();
+  for (const e of incoming) {
+    if (e.seq === undefined || t.events.has(e.seq) || fresh.has(e.seq)) continue;
+    fresh.set(e.seq, e);
+  }
+  if (fresh.size === 0) return t;
+  const events = new Map(t.events);
+  for (const [seq, e] of fresh) events.set(seq, e);
+  const newSeqs = [...fresh.keys()].sort((a, b) => a - b);
+
+  if ((newSeqs[0] ?? 0) > t.lastSeq) {
+    const b = new Builder(t);
+    for (const seq of newSeqs) b.apply(fresh.get(seq)!);
+    return b.finish(events, [...t.order, ...newSeqs]);
+  }
+  // Something older than what we have: fold everything again, in seq order.
+  const all = [...events.keys()].sort((a, b) => a - b);
+  const b = new Builder(emptyTimeline);
+  for (const seq of all) b.apply(events.get(seq)!);
+  return b.finish(events, all);
+}
+
+export interface Row {
+  readonly seq: number;
+  readonly kind: EventKind;
+  /** The item shown at this event; null when the event is shown inside another row. */
+  readonly item: Item | null;
+}
+
+/**
+ * One row per event, in seq order. Pass the previous call's `cache` to get back the very
+ * same row object for every row whose item did not change.
+ */
+export function rowsOf(t: Timeline, cache: Map<number, Row> = new Map()): Row[] {
+  const anchors = new Map<number, Item>();
+  for (const item of t.items) if (item.seqs.includes(item.seq)) anchors.set(item.seq, item);
+  const rows: Row[] = [];
+  const seen = new Set<number>();
+  for (const seq of t.order) {
+    const kind = t.events.get(seq)!.kind;
+    const item = anchors.get(seq) ?? null;
+    const prev = cache.get(seq);
+    const row = prev && prev.item === item && prev.kind === kind ? prev : { seq, kind, item };
+    cache.set(seq, row);
+    seen.add(seq);
+    rows.push(row);
+  }
+  if (cache.size > seen.size) for (const seq of cache.keys()) if (!seen.has(seq)) cache.delete(seq);
+  return rows;
+}
+
+/** Approvals still waiting for a decision, oldest first. */
+export function pendingApprovals(t: Timeline): Approval[] {
+  const out: Approval[] = [];
+  for (const a of t.approvals.values()) if (!a.decided) out.push(a);
+  return out.sort((a, b) => a.seq - b.seq);
+}
+
+class Builder {
+  items: Item[];
+  index: Map<string, number>;
+  approvals: Map<string, Approval>;
+  orphans: Map<string, EventBody<'approval.decided'>>;
+  title: string | null;
+  state: SessionState | null;
+
+  constructor(t: Timeline) {
+    this.items = [...t.items];
+    this.index = new Map(t.index);
+    this.approvals = new Map(t.approvals);
+    this.orphans = new Map(t.orphanDecisions);
+    this.title = t.title;
+    this.state = t.state;
+  }
+
+  finish(events: Map<number, Event>, order: readonly number[]): Timeline {
+    return {
+      events,
+      order,
+      lastSeq: order[order.length - 1] ?? 0,
+      items: this.items,
+      approvals: this.approvals,
+      title: this.title,
+      state: this.state,
+      index: this.index,
+      orphanDecisions: this.orphans,
+    };
+  }
+
+  get<T extends Item>(key: string): T | undefined {
+    const i = this.index.get(key);
+    return i === undefined ? undefined : (this.items[i] as T);
+  }
+
+  put(item: Item): void {
+    const i = this.index.get(item.key);
+    if (i === undefined) {
+      this.index.set(item.key, this.items.length);
+      this.items.push(item);
+    } else {
+      this.items[i] = item;
+    }
+  }
+
+  apply(e: Event): void {
+    const seq = e.seq!;
+    const base = { seq, seqs: [seq], ts: e.ts };
+    switch (e.kind) {
+      case 'session.started':
+        this.title = e.body.title;
+        this.put({ ...base, ...e.body, type: 'started', key: `e:${seq}`, kind: e.kind });
+        break;
+      case 'session.status':
+        this.state = e.body.state;
+        this.put({ ...base, ...e.body, type: 'status', key: `e:${seq}`, kind: e.kind });
+        break;
+      case 'agent.error':
+        this.put({ ...base, ...e.body, type: 'error', key: `e:${seq}`, kind: e.kind });
+        break;
+      case 'user.message':
+        this.put({ ...base, type: 'user', key: `e:${seq}`, kind: e.kind, actor: e.actor, text: e.body.text });
+        break;
+      case 'session.interrupt':
+        this.put({ ...base, type: 'interrupt', key: `e:${seq}`, kind: e.kind, actor: e.actor });
+        break;
+      case 'agent.delta':
+      case 'agent.message':
+        this.agent(e, seq);
+        break;
+      case 'tool.call':
+      case 'tool.result':
+      case 'policy.decision':
+        this.tool(e, seq);
+        break;
+      case 'approval.requested':
+        this.requested(e, seq);
+        break;
+      case 'approval.decided':
+        this.decided(e, seq);
+        break;
+    }
+  }
+
+  agent(e: Extract<Event, { kind: 'agent.delta' | 'agent.message' }>, seq: number): void {
+    const key = `m:${e.body.messageId}`;
+    const prev = this.get<AgentItem>(key);
+    if (e.kind === 'agent.delta') {
+      if (prev && !prev.streaming) return; // the whole message is already here
+      this.put(
+        prev
+          ? { ...prev, seq, text: prev.text + e.body.text, seqs: [...prev.seqs, seq] }
+          : { type: 'agent', key, kind: 'agent.delta', seq, seqs: [seq], ts: e.ts, messageId: e.body.messageId, text: e.body.text, streaming: true },
+      );
+      return;
+    }
+    this.put({
+      type: 'agent',
+      key,
+      kind: 'agent.message',
+      seq,
+      seqs: prev ? [...prev.seqs, seq] : [seq],
+      ts: prev?.ts ?? e.ts,
+      messageId: e.body.messageId,
+      text: e.body.text,
+      streaming: false,
+    });
+  }
+
+  toolItem(callId: string, seq: number, ts: number): ToolItem {
+    return (
+      this.get<ToolItem>(`t:${callId}`) ?? {
+        type: 'tool',
+        key: `t:${callId}`,
+        kind: 'tool.call',
+        seq,
+        seqs: [],
+        ts,
+        callId,
+        tool: null,
+        preview: '',
+        input: null,
+        result: null,
+        policy: null,
+        approval: null,
+        status: 'running',
+      }
+    );
+  }
+
+  /** `seq`: the event being merged in (null when only an approval's state changes). */
+  putTool(item: ToolItem, seq: number | null): void {
+    const seqs = seq === null ? item.seqs : [...item.seqs, seq];
+    // the first event of the call's own is its anchor until the tool.call itself arrives
+    const anchor = item.seqs.length === 0 && seq !== null ? seq : item.seq;
+    this.put({ ...item, seq: anchor, seqs, status: toolStatus(item) });
+  }
+
+  tool(e: Extract<Event, { kind: 'tool.call' | 'tool.result' | 'policy.decision' }>, seq: number): void {
+    const item = this.toolItem(e.body.callId, seq, e.ts);
+    switch (e.kind) {
+      case 'tool.call':
+        this.putTool({ ...item, seq, ts: e.ts, tool: e.body.tool, preview: e.body.preview, input: e.body.input }, seq);
+        break;
+      case 'tool.result':
+        this.putTool({ ...item, result: e.body }, seq);
+        break;
+      case 'policy.decision': {
+        const { callId: _, ...policy } = e.body;
+        this.putTool({ ...item, policy }, seq);
+        break;
+      }
+    }
+  }
+
+  requested(e: Extract<Event, { kind: 'approval.requested' }>, seq: number): void {
+    const id = e.body.approvalId;
+    if (this.approvals.has(id)) return; // re-announced: the first request stands
+    const decided = this.orphans.get(id) ?? null;
+    this.orphans.delete(id);
+    this.approvals.set(id, { ...e.body, seq, ts: e.ts, decided });
+    this.put({ ...e.body, type: 'approval', key: `a:${id}`, kind: e.kind, seq, seqs: [seq], ts: e.ts });
+    if (e.body.callId) {
+      const item = this.toolItem(e.body.callId, seq, e.ts);
+      this.putTool({ ...item, tool: item.tool ?? e.body.tool, approval: { approvalId: id, decision: decided?.decision ?? null } }, null);
+    }
+  }
+
+  decided(e: Extract<Event, { kind: 'approval.decided' }>, seq: number): void {
+    const id = e.body.approvalId;
+    const key = `d:${id}`;
+    if (this.get(key)) return; // only the first decision counts
+    const request = this.approvals.get(id);
+    if (request) {
+      this.approvals.set(id, { ...request, decided: e.body });
+      if (request.callId) {
+        const tool = this.get<ToolItem>(`t:${request.callId}`);
+        if (tool) this.putTool({ ...tool, approval: { approvalId: id, decision: e.body.decision } }, null);
+      }
+    } else {
+      this.orphans.set(id, e.body);
+    }
+    this.put({
+      ...e.body,
+      type: 'decision',
+      key,
+      kind: e.kind,
+      seq,
+      seqs: [seq],
+      ts: e.ts,
+      tool: request?.tool ?? null,
+      defaultDecision: request?.defaultDecision ?? null,
+    });
+  }
+}
+
+function toolStatus(item: ToolItem): ToolStatus {
+  if (item.result) return item.result.status;
+  if (item.policy?.decision === 'deny') return 'denied';
+  if (item.approval?.decision === 'deny') return 'denied';
+  return 'running';
+}
