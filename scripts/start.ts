@@ -5,7 +5,8 @@
  * Ctrl-C stops everything.
  *
  * Environment: TANDEM_PORT (default 8787), TANDEM_HOST (default 127.0.0.1; use
- * 0.0.0.0 to reach it from your LAN), TANDEM_HARNESS (default demo).
+ * 0.0.0.0 to reach it from your LAN), TANDEM_PUBLIC_URL (the origin put in
+ * printed links, e.g. a tunnel's https URL), TANDEM_HARNESS (default demo).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,10 @@ import { join, resolve } from 'node:path';
 import webpush from 'web-push';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const BIN = join(ROOT, 'node_modules/.bin');
+// Tools run on this Node (24, from node_modules), whatever `node` is first on PATH.
+const tool = (path: string) => [process.execPath, join(ROOT, 'node_modules', path)] as const;
+const [NODE, WRANGLER] = tool('wrangler/bin/wrangler.js');
+const [, VITE] = tool('vite/bin/vite.js');
 const STATE = join(ROOT, '.tandem');
 const DEV_VARS = join(ROOT, '.dev.vars');
 
@@ -67,7 +71,7 @@ async function main() {
   while (!(await portIsFree(host, port))) port++;
 
   console.log('• Building the app…');
-  const build = spawnSync(join(BIN, 'vite'), ['build', '--logLevel', 'warn'], { cwd: join(ROOT, 'web'), stdio: 'inherit' });
+  const build = spawnSync(NODE, [VITE, 'build', '--logLevel', 'warn'], { cwd: join(ROOT, 'web'), stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 
   const logPath = join(STATE, 'relay.log');
@@ -88,8 +92,13 @@ async function main() {
   process.on('SIGTERM', () => stop(0));
 
   const relay = spawn(
-    join(BIN, 'wrangler'),
-    ['dev', '--ip', host, '--port', String(port), '--persist-to', join(STATE, 'relay-state'), '--show-interactive-dev-session=false', '--log-level', 'warn'],
+    NODE,
+    [
+      WRANGLER, 'dev', '--ip', host, '--port', String(port), '--persist-to', join(STATE, 'relay-state'),
+      '--show-interactive-dev-session=false', '--log-level', 'warn',
+      // Links printed for a tunnel or LAN address instead of 127.0.0.1.
+      ...(process.env.TANDEM_PUBLIC_URL ? ['--var', `PUBLIC_URL:${process.env.TANDEM_PUBLIC_URL}`] : []),
+    ],
     { cwd: ROOT, stdio: ['ignore', relayLog, relayLog], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
   );
   children.push(relay);

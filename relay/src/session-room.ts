@@ -102,6 +102,8 @@ const closeReason = (text: string) => (new TextEncoder().encode(text).length <= 
 export class SessionRoom extends DurableObject<RelayEnv> {
   private readonly sql: SqlStorage;
   private lastSeq: number;
+  /** Attachments decoded once per wake: deserializing per send would dominate fan-out. */
+  private readonly attachments = new WeakMap<WebSocket, Attachment>();
 
   constructor(ctx: DurableObjectState, env: RelayEnv) {
     super(ctx, env);
@@ -207,7 +209,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     if (path === '/runner') {
       for (const old of this.sockets('runner')) old.close(CloseCode.runnerReplaced, 'replaced by a newer runner connection');
       this.ctx.acceptWebSocket(server, ['runner']);
-      server.serializeAttachment({ type: 'runner', connectedAt: now, ready: false } satisfies Attachment);
+      this.attach(server, { type: 'runner', connectedAt: now, ready: false });
       this.send(server, 'welcome', { sessionId: this.meta('sessionId')!, role: 'runner', capabilities: [], lastSeq: this.lastSeq, title: this.meta('title') ?? '' });
       this.broadcastPresence();
       this.scheduleAlarm();
@@ -224,7 +226,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
         return new Response(null, { status: 101, webSocket: client });
       }
       const att: Attachment = { type: 'person', connectedAt: now, ready: false, linkId: claims.lid, role: link!.role, name: claims.name, device: claims.device, deviceId: claims.deviceId };
-      server.serializeAttachment(att);
+      this.attach(server, att);
       this.send(server, 'welcome', { sessionId: this.meta('sessionId')!, role: att.role, capabilities: [...ROLE_CAPABILITIES[att.role]], lastSeq: this.lastSeq, title: this.meta('title') ?? '' });
       this.audit(this.personActor(att), 'join', { role: att.role });
       this.broadcastPresence();
@@ -234,7 +236,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    const att = ws.deserializeAttachment() as Attachment;
+    const att = this.attachment(ws);
     if (att.type === 'runner') return this.onRunnerFrame(ws, att, message);
     return this.onPersonFrame(ws, att, message);
   }
@@ -258,17 +260,17 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     if (!parsed.ok) return this.refuse(ws, parsed.code, parsed.message, message);
     const frame = parsed.value;
     if (frame.kind === 'hello') {
-      ws.serializeAttachment({ ...att, ready: true });
+      this.attach(ws, { ...att, ready: true });
       return this.replay(ws, frame.body.lastSeq, true);
     }
-    const { seq, duplicate } = this.append(frame.kind, frame.id, RUNNER, frame.body, frame.ts);
+    const { seq, duplicate, json } = this.append(frame.kind, frame.id, RUNNER, frame.body, frame.ts);
     this.send(ws, 'ack', { id: frame.id, seq });
     if (frame.kind === 'approval.requested') {
       const body = frame.body as EventBody<'approval.requested'>;
       if (!duplicate) this.openApproval(body, seq);
       else this.resendDecision(ws, body.approvalId);
     }
-    if (!duplicate) this.broadcastStored(seq);
+    if (!duplicate) this.broadcast(frame.kind, json);
   }
 
   private async onPersonFrame(ws: WebSocket, att: Extract<Attachment, { type: 'person' }>, message: string | ArrayBuffer) {
@@ -282,7 +284,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     const actor = this.personActor(att);
     switch (frame.kind) {
       case 'hello':
-        ws.serializeAttachment({ ...att, ready: true });
+        this.attach(ws, { ...att, ready: true });
         return this.replay(ws, frame.body.lastSeq, false);
       case 'user.message':
       case 'session.interrupt': {
@@ -290,9 +292,9 @@ export class SessionRoom extends DurableObject<RelayEnv> {
         if (existing && (existing.kind !== frame.kind || (JSON.parse(existing.actor) as Actor).deviceId !== att.deviceId)) {
           return this.sendError(ws, 'invalid_frame', `frame id ${frame.id} is already used`, frame.id);
         }
-        const { seq, duplicate } = this.append(frame.kind, frame.id, actor, frame.body, undefined);
+        const { seq, duplicate, json } = this.append(frame.kind, frame.id, actor, frame.body, undefined);
         this.send(ws, 'ack', { id: frame.id, seq });
-        if (!duplicate) this.broadcastStored(seq);
+        if (!duplicate) this.broadcast(frame.kind, json);
         return;
       }
       case 'approval.decide': {
@@ -322,7 +324,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       }
     }
     // A real kind from the wrong side is a permission problem, not an unknown kind.
-    const att = ws.deserializeAttachment() as Attachment;
+    const att = this.attachment(ws);
     if (code === 'unknown_kind' && typeof kind === 'string' && (isEventKind(kind) || kind in FRAME_CAPABILITY)) {
       code = 'forbidden';
       message = att.type === 'runner' ? `the runner cannot send ${kind}` : `only the runner can send ${kind}`;
@@ -334,21 +336,13 @@ export class SessionRoom extends DurableObject<RelayEnv> {
   // ------------------------------------------------------------ event log
 
   /** Append an event; a known id returns its existing seq and stores nothing. */
-  private append(kind: EventKind, id: string, actor: Actor, body: unknown, ts: number | undefined): { seq: number; duplicate: boolean } {
+  private append(kind: EventKind, id: string, actor: Actor, body: unknown, ts: number | undefined): { seq: number; duplicate: boolean; json: string } {
     const existing = this.sql.exec<{ seq: number }>('SELECT seq FROM events WHERE id = ?', id).toArray()[0];
-    if (existing) return { seq: existing.seq, duplicate: true };
-    const seq = this.lastSeq + 1;
-    this.sql.exec(
-      'INSERT INTO events (seq, id, kind, actor, ts, body) VALUES (?, ?, ?, ?, ?, ?)',
-      seq,
-      id,
-      kind,
-      JSON.stringify(actor),
-      ts ?? Date.now(),
-      JSON.stringify(body),
-    );
-    this.lastSeq = seq;
-    return { seq, duplicate: false };
+    if (existing) return { seq: existing.seq, duplicate: true, json: '' };
+    const row = { seq: this.lastSeq + 1, id, kind, actor: JSON.stringify(actor), ts: ts ?? Date.now(), body: JSON.stringify(body) };
+    this.sql.exec('INSERT INTO events (seq, id, kind, actor, ts, body) VALUES (?, ?, ?, ?, ?, ?)', row.seq, id, kind, row.actor, row.ts, row.body);
+    this.lastSeq = row.seq;
+    return { seq: row.seq, duplicate: false, json: this.eventJson(row) };
   }
 
   /** The stored event as the JSON every client receives, built from the stored JSON text. */
@@ -356,12 +350,10 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     return `{"v":"${PROTOCOL_VERSION}","kind":${JSON.stringify(row.kind)},"id":${JSON.stringify(row.id)},"seq":${row.seq},"ts":${row.ts},"actor":${row.actor},"body":${row.body}}`;
   }
 
-  private broadcastStored(seq: number) {
-    const row = this.sql.exec<{ seq: number; id: string; kind: string; actor: string; ts: number; body: string }>('SELECT * FROM events WHERE seq = ?', seq).one();
-    const json = this.eventJson(row);
-    const toRunner = TO_RUNNER.includes(row.kind as EventKind);
+  private broadcast(kind: EventKind, json: string) {
+    const toRunner = TO_RUNNER.includes(kind);
     for (const ws of this.sockets()) {
-      const att = ws.deserializeAttachment() as Attachment;
+      const att = this.attachment(ws);
       if (!att.ready || (att.type === 'runner' && !toRunner)) continue;
       ws.send(json);
     }
@@ -439,10 +431,10 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       now,
       approvalId,
     );
-    const { seq } = this.append('approval.decided', `decided:${approvalId}`, by, { approvalId, decision, by, via }, now);
+    const { json } = this.append('approval.decided', `decided:${approvalId}`, by, { approvalId, decision, by, via }, now);
     this.audit(by, 'approval.decided', { approvalId, decision, via });
     this.sql.exec('DELETE FROM push_queue WHERE approval_id = ?', approvalId);
-    this.broadcastStored(seq);
+    this.broadcast('approval.decided', json);
     this.scheduleAlarm();
     return { ok: true, value: null };
   }
@@ -539,7 +531,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     const due = this.sql.exec<{ endpoint: string; approval_id: string }>('SELECT endpoint, approval_id FROM push_queue WHERE next_at <= ?', now).toArray();
     for (const item of due) await this.pushApproval(item.approval_id, item.endpoint);
     for (const ws of this.sockets('runner')) {
-      const att = ws.deserializeAttachment() as Attachment;
+      const att = this.attachment(ws);
       const lastPing = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? att.connectedAt;
       if (now - Math.max(lastPing, att.connectedAt) > RUNNER_STALE_MS) {
         ws.close(1011, 'runner stopped answering pings');
@@ -561,6 +553,20 @@ export class SessionRoom extends DurableObject<RelayEnv> {
 
   // ------------------------------------------------------------ helpers
 
+  private attachment(ws: WebSocket): Attachment {
+    let att = this.attachments.get(ws);
+    if (!att) {
+      att = ws.deserializeAttachment() as Attachment;
+      this.attachments.set(ws, att);
+    }
+    return att;
+  }
+
+  private attach(ws: WebSocket, att: Attachment) {
+    ws.serializeAttachment(att);
+    this.attachments.set(ws, att);
+  }
+
   private sockets(tag?: string): WebSocket[] {
     return this.ctx.getWebSockets(tag).filter((ws) => ws.readyState === WebSocket.OPEN);
   }
@@ -570,7 +576,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     let runnerOnline = false;
     for (const ws of this.sockets()) {
       if (ws === excluding) continue;
-      const att = ws.deserializeAttachment() as Attachment;
+      const att = this.attachment(ws);
       if (att.type === 'runner') runnerOnline = true;
       else people.set(att.deviceId, { name: att.name, device: att.device, role: att.role });
     }

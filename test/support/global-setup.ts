@@ -8,6 +8,6 @@ import { ROOT } from './relay.ts';
 export default function setup() {
   ensureChromium();
   if (!existsSync(join(ROOT, 'web/dist/sw.js'))) {
-    execFileSync(join(ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn'], { cwd: join(ROOT, 'web'), stdio: 'inherit' });
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: join(ROOT, 'web'), stdio: 'inherit' });
   }
 }

@@ -46,7 +46,9 @@ export class Peer {
   closed: { code: number; reason: string } | null = null;
   private waiters: { match: (f: Frame) => boolean; resolve: (f: Frame) => void; reject: (e: Error) => void; seen: number }[] = [];
 
-  private constructor(readonly ws: WebSocket) {
+  readonly ws: WebSocket;
+  private constructor(ws: WebSocket) {
+    this.ws = ws;
     ws.on('message', (data) => {
       const text = data.toString();
       this.raw.push(text);

@@ -26,10 +26,12 @@ export class PushService {
   readonly received: ReceivedPush[] = [];
   /** Status the service answers with, per call; default 201. */
   respond: (p: ReceivedPush) => number = () => 201;
-  private constructor(
-    private readonly server: Server,
-    readonly origin: string,
-  ) {}
+  private readonly server: Server;
+  readonly origin: string;
+  private constructor(server: Server, origin: string) {
+    this.server = server;
+    this.origin = origin;
+  }
 
   static async start(): Promise<PushService> {
     let service!: PushService;

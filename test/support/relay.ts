@@ -11,7 +11,8 @@ import { join, resolve } from 'node:path';
 import webpush from 'web-push';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
-const WRANGLER = join(ROOT, 'node_modules/.bin/wrangler');
+// Run wrangler on this Node (24), whatever `node` is first on PATH.
+const WRANGLER = join(ROOT, 'node_modules/wrangler/bin/wrangler.js');
 
 export async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -68,8 +69,8 @@ export async function startRelay(opts: { secrets?: RelaySecrets } = {}): Promise
   const launch = async () => {
     const inspectorPort = await freePort();
     proc = spawn(
-      WRANGLER,
-      ['dev', '--config', join(ROOT, 'wrangler.toml'), '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
+      process.execPath,
+      [WRANGLER, 'dev', '--config', join(ROOT, 'wrangler.toml'), '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
         '--persist-to', join(stateDir, 'state'), '--env-file', envFile, '--log-level', 'warn', '--show-interactive-dev-session=false'],
       { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' } },
     );

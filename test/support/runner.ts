@@ -14,7 +14,11 @@ export class TandemRun {
   readonly lines: JsonLine[] = [];
   stderr = '';
   readonly exited: Promise<number | null>;
-  private constructor(readonly proc: ChildProcess, readonly home: string) {
+  readonly proc: ChildProcess;
+  readonly home: string;
+  private constructor(proc: ChildProcess, home: string) {
+    this.proc = proc;
+    this.home = home;
     let buf = '';
     proc.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
