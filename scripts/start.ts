@@ -76,22 +76,38 @@ async function main() {
 
   const logPath = join(STATE, 'relay.log');
   const relayLog = openSync(logPath, 'w');
-  const children: ChildProcess[] = [];
+  // Both children get their own process group, so a terminal Ctrl-C reaches only this
+  // script, which stops them in order: the runner first (it reports "stopped" and
+  // flushes its outbox to the relay), then the relay.
+  let relay: ChildProcess | undefined;
+  let runner: ChildProcess | undefined;
   let stopping = false;
-  const stop = (code: number) => {
+  const exited = (child: ChildProcess | undefined, ms: number) =>
+    !child || child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((r) => {
+          const timer = setTimeout(() => {
+            child.kill('SIGKILL');
+            r();
+          }, ms);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            r();
+          });
+        });
+  const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    for (const child of children) if (child.exitCode === null) child.kill('SIGINT');
-    setTimeout(() => {
-      for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-      process.exit(code);
-    }, 3_000).unref();
-    Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null))).then(() => process.exit(code));
+    runner?.kill('SIGINT');
+    await exited(runner, 4_000);
+    if (relay?.pid) process.kill(-relay.pid, 'SIGINT');
+    await exited(relay, 4_000);
+    process.exit(code);
   };
-  process.on('SIGINT', () => stop(0));
-  process.on('SIGTERM', () => stop(0));
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
 
-  const relay = spawn(
+  relay = spawn(
     NODE,
     [
       WRANGLER, 'dev', '--ip', host, '--port', String(port), '--persist-to', join(STATE, 'relay-state'),
@@ -99,13 +115,12 @@ async function main() {
       // Links printed for a tunnel or LAN address instead of 127.0.0.1.
       ...(process.env.TANDEM_PUBLIC_URL ? ['--var', `PUBLIC_URL:${process.env.TANDEM_PUBLIC_URL}`] : []),
     ],
-    { cwd: ROOT, stdio: ['ignore', relayLog, relayLog], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+    { cwd: ROOT, detached: true, stdio: ['ignore', relayLog, relayLog], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
   );
-  children.push(relay);
   relay.once('exit', (code) => {
     if (!stopping) {
       console.error(`\n✗ The relay stopped (exit ${code}). Its log:\n${readFileSync(logPath, 'utf8').slice(-3000)}`);
-      stop(1);
+      void stop(1);
     }
   });
 
@@ -120,22 +135,22 @@ async function main() {
     if (stopping) return;
     if (Date.now() > deadline) {
       console.error(`✗ The relay did not start within 60 s. See ${logPath}`);
-      return stop(1);
+      return void stop(1);
     }
     await new Promise((r) => setTimeout(r, 150));
   }
   console.log(`• Relay and app at ${url} (workerd; log in .tandem/relay.log)`);
 
-  const runner = spawn(
+  runner = spawn(
     process.execPath,
     [join(ROOT, 'runner-agent/bin/tandem.js'), 'run', '--harness', process.env.TANDEM_HARNESS ?? 'demo', '--relay', url],
     {
       cwd: ROOT,
+      detached: true,
       stdio: 'inherit',
       env: { ...process.env, TANDEM_RUNNER_TOKEN: secrets.RUNNER_TOKEN, TANDEM_HOME: join(STATE, 'runner') },
     },
   );
-  children.push(runner);
   runner.once('exit', (code) => {
     if (!stopping) {
       console.log(code === 0 ? '\n• The demo session ended. The relay keeps serving; Ctrl-C to stop.' : `\n✗ The runner exited (${code}).`);
