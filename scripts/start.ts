@@ -82,12 +82,19 @@ async function main() {
   let relay: ChildProcess | undefined;
   let runner: ChildProcess | undefined;
   let stopping = false;
+  const signalGroup = (child: ChildProcess | undefined, signal: NodeJS.Signals) => {
+    try {
+      if (child?.pid) process.kill(-child.pid, signal);
+    } catch {
+      /* already gone */
+    }
+  };
   const exited = (child: ChildProcess | undefined, ms: number) =>
     !child || child.exitCode !== null || child.signalCode !== null
       ? Promise.resolve()
       : new Promise<void>((r) => {
           const timer = setTimeout(() => {
-            child.kill('SIGKILL');
+            signalGroup(child, 'SIGKILL');
             r();
           }, ms);
           child.once('exit', () => {
@@ -100,12 +107,15 @@ async function main() {
     stopping = true;
     runner?.kill('SIGINT');
     await exited(runner, 4_000);
-    if (relay?.pid) process.kill(-relay.pid, 'SIGINT');
+    signalGroup(relay, 'SIGINT');
     await exited(relay, 4_000);
     process.exit(code);
   };
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(0));
+  process.on('uncaughtException', (err) => {
+    console.error(err);
+    void stop(1);
+  });
 
   relay = spawn(
     NODE,

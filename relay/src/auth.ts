@@ -44,6 +44,24 @@ export async function safeEqual(a: string, b: string): Promise<boolean> {
   return crypto.subtle.timingSafeEqual(ha!, hb!);
 }
 
+/**
+ * Session ids carry a short MAC, so the Worker refuses made-up ids before any
+ * Durable Object is created for them.
+ */
+export async function newSessionId(secret: string): Promise<string> {
+  const random = randomToken(12);
+  return `${random}${(await sessionTag(secret, random))}`;
+}
+
+export async function isSessionId(secret: string, id: string): Promise<boolean> {
+  if (!/^[\w-]{26}$/.test(id)) return false;
+  return safeEqual(id.slice(16), await sessionTag(secret, id.slice(0, 16)));
+}
+
+async function sessionTag(secret: string, random: string): Promise<string> {
+  return base64url(await hmac(secret, `session:${random}`)).slice(0, 10);
+}
+
 /** The runner's credential for one session: derived, so nothing needs storing. */
 export async function runnerKey(secret: string, sessionId: string): Promise<string> {
   return base64url(await hmac(secret, `runner:${sessionId}`));

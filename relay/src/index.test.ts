@@ -129,16 +129,61 @@ describe('bad frames are refused with a clear error and change nothing', () => {
     expect(await log(s.sessionId, s.ownerToken)).toEqual([]);
   });
 
-  test('a person cannot reuse another device\'s frame id to overwrite or hide a message', async () => {
+  test("people's ids cannot take an id the runner, the relay or another person will use", async () => {
     const s = await createSession(relay);
+    const runner = await Peer.runner(relay, s.sessionId, s.runnerKey);
+    runner.send('hello', { lastSeq: 0 });
     const ana = await Peer.person(relay, s.sessionId, s.ownerToken, 'Ana');
     const eve = await Peer.person(relay, s.sessionId, s.ownerToken, 'Eve');
     await Promise.all([ana.hello(), eve.hello()]);
     ana.send('user.message', { text: 'ship it' }, 'msg-1');
     await ana.next('ack');
+    // Eve squats the same frame id, the runner's next result id and the relay's decision id.
     eve.send('user.message', { text: 'rm -rf' }, 'msg-1');
-    expect((await eve.next('error')).body).toMatchObject({ code: 'invalid_frame', message: 'frame id msg-1 is already used' });
-    expect((await log(s.sessionId, s.ownerToken)).map((e) => e.kind === 'user.message' && e.body.text)).toEqual(['ship it']);
+    eve.send('user.message', { text: 'squat' }, 'tr-call-1');
+    eve.send('user.message', { text: 'squat' }, 'relay:decided:ap-9');
+    await expect.poll(() => eve.frames.filter((f) => f.kind === 'ack').length).toBe(3);
+    runner.send('tool.result', { callId: 'call-1', status: 'ok', output: 'done' }, 'tr-call-1');
+    runner.send('approval.requested', { approvalId: 'ap-9', tool: 'shell', preview: 'git push', policy: 'p', reason: 'r', expiresAt: Date.now() + 60_000, defaultDecision: 'deny' }, 'ap-9');
+    await runner.next('ack', (f) => f.body.id === 'ap-9');
+    ana.send('approval.decide', { approvalId: 'ap-9', decision: 'approve' });
+    expect((await runner.next('approval.decided')).body).toMatchObject({ approvalId: 'ap-9', decision: 'approve' });
+
+    const all = await log(s.sessionId, s.ownerToken);
+    expect(all.filter((e) => e.kind === 'user.message').map((e) => e.kind === 'user.message' && e.body.text)).toEqual(['ship it', 'rm -rf', 'squat', 'squat']);
+    expect(all.find((e) => e.kind === 'tool.result')).toMatchObject({ id: 'tr-call-1', body: { output: 'done' } });
+    expect(all.filter((e) => e.kind === 'approval.decided')).toHaveLength(1);
+  });
+
+  test('the runner cannot use reserved ids, and an ask must carry its approval id as its id', async () => {
+    const s = await createSession(relay);
+    const runner = await Peer.runner(relay, s.sessionId, s.runnerKey);
+    const id = runner.send('agent.message', { messageId: 'm', text: 'hi' }, 'relay:decided:x');
+    expect((await runner.next('error', (f) => f.body.ref === id)).body.message).toBe('frame ids starting with u: or relay: are reserved');
+    const ask = { approvalId: 'ap-1', tool: 'shell', preview: 'git push', policy: 'p', reason: 'r', expiresAt: Date.now() + 60_000, defaultDecision: 'deny' };
+    const other = runner.send('approval.requested', ask, 'not-ap-1');
+    expect((await runner.next('error', (f) => f.body.ref === other)).body.message).toBe('an approval.requested frame must use its approvalId as its id');
+    runner.send('agent.message', { messageId: 'm', text: 'hi' }, 'same-id');
+    await runner.next('ack');
+    const clash = runner.send('agent.error', { message: 'boom' }, 'same-id');
+    expect((await runner.next('error', (f) => f.body.ref === clash)).body.message).toBe('frame id is already used by a agent.message event');
+    expect((await log(s.sessionId, s.ownerToken)).map((e) => e.id)).toEqual(['same-id']);
+  });
+
+  test('error messages that quote the input stay bounded', async () => {
+    const s = await createSession(relay);
+    const phone = await Peer.person(relay, s.sessionId, s.ownerToken);
+    phone.send('approval.decide', { approvalId: 'a', decision: 'x'.repeat(100_000) });
+    expect((await phone.next('error')).body.message.length).toBeLessThanOrEqual(2000);
+  });
+
+  test('made-up session ids and oversized bodies are refused before reaching a session', async () => {
+    const made = await post('/api/sessions/AAAAAAAAAAAAAAAAAAAAAAAAAA/tickets', { token: 'x'.repeat(43), name: 'Eve', device: 'd', deviceId: 'e' });
+    expect(made.status).toBe(404);
+    expect((await json(made)).code).toBe('unknown_session');
+    const s = await createSession(relay);
+    const big = await post(`/api/sessions/${s.sessionId}/tickets`, { token: 'x'.repeat(43), name: 'Eve', device: 'd'.repeat(40_000), deviceId: 'e' });
+    expect(big.status).toBe(413);
   });
 
   test('a ping is answered with a pong without touching the log', async () => {

@@ -4,16 +4,18 @@
  */
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
-import { bearer, randomToken, runnerKey, safeEqual, verifyTicket } from './auth.ts';
+import { bearer, isSessionId, newSessionId, randomToken, runnerKey, safeEqual, verifyTicket } from './auth.ts';
 import {
   CreateSessionRequest,
   DecisionRequest,
   TicketRequest,
+  clip,
   sessionUrl,
+  type AuditResponse,
   type CreateSessionResponse,
   type ErrorCode,
 } from './protocol/index.ts';
-import type { SessionRoom } from './session-room.ts';
+import type { RoomResult, SessionRoom } from './session-room.ts';
 
 export { SessionRoom } from './session-room.ts';
 
@@ -32,24 +34,40 @@ type Ctx = Context<{ Bindings: RelayEnv }>;
 
 const app = new Hono<{ Bindings: RelayEnv }>();
 
+/** Request bodies are small JSON documents; anything bigger is refused unread. */
+const MAX_BODY_BYTES = 16 * 1024;
+
 export function fail(c: Ctx, status: 400 | 401 | 403 | 404 | 409 | 410 | 413 | 426 | 500, code: ErrorCode, message: string) {
   return c.json({ error: { code, message } }, status);
 }
 
 async function body<S extends v.GenericSchema>(c: Ctx, schema: S): Promise<v.InferOutput<S> | Response> {
+  const text = await c.req.text();
+  if (text.length > MAX_BODY_BYTES) return fail(c, 413, 'bad_request', `request body is larger than ${MAX_BODY_BYTES} bytes`);
   let data: unknown;
   try {
-    data = await c.req.json();
+    data = JSON.parse(text);
   } catch {
     return fail(c, 400, 'bad_json', 'request body is not valid JSON');
   }
   const parsed = v.safeParse(schema, data);
-  if (!parsed.success) return fail(c, 400, 'bad_request', v.summarize(parsed.issues));
+  if (!parsed.success) return fail(c, 400, 'bad_request', clip(v.summarize(parsed.issues)));
   return parsed.output;
 }
 
 const room = (c: Ctx, sessionId: string) => c.env.SESSION_ROOM.get(c.env.SESSION_ROOM.idFromName(sessionId));
-const validSessionId = (id: string) => /^[\w-]{8,64}$/.test(id);
+const knownSession = (c: Ctx, id: string) => isSessionId(c.env.RELAY_SECRET, id);
+const noSession = (c: Ctx) => fail(c, 404, 'unknown_session', 'no such session');
+
+// Every route needs the relay's secrets; say so plainly instead of failing halfway.
+app.use('/api/*', async (c, next) => {
+  if (c.req.path === '/api/health') return next();
+  const missing = (['RUNNER_TOKEN', 'RELAY_SECRET', 'VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY', 'VAPID_SUBJECT'] as const).filter((k) => !c.env[k]);
+  if (missing.length) return fail(c, 500, 'bad_request', `the relay is not configured: set ${missing.join(', ')}`);
+  const length = Number(c.req.header('content-length') ?? 0);
+  if (length > MAX_BODY_BYTES) return fail(c, 413, 'bad_request', `request body is larger than ${MAX_BODY_BYTES} bytes`);
+  return next();
+});
 
 app.get('/api/health', (c) => c.json({ ok: true }));
 
@@ -63,7 +81,7 @@ app.post('/api/sessions', async (c) => {
   }
   const req = await body(c, CreateSessionRequest);
   if (req instanceof Response) return req;
-  const sessionId = randomToken(16);
+  const sessionId = await newSessionId(c.env.RELAY_SECRET);
   const ownerToken = randomToken(32);
   await room(c, sessionId).init({ sessionId, title: req.title, harness: req.harness, ownerToken });
   const origin = c.env.PUBLIC_URL || new URL(c.req.url).origin;
@@ -79,7 +97,7 @@ app.get('/api/sessions/:id/runner', async (c) => {
   const sessionId = c.req.param('id');
   if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return fail(c, 426, 'bad_request', 'expected a WebSocket upgrade');
   const key = bearer(c.req.header('authorization'));
-  if (!validSessionId(sessionId) || !key || !(await safeEqual(key, await runnerKey(c.env.RELAY_SECRET, sessionId)))) {
+  if (!key || !(await knownSession(c, sessionId)) || !(await safeEqual(key, await runnerKey(c.env.RELAY_SECRET, sessionId)))) {
     return fail(c, 401, 'unauthorized', 'runner key is not valid for this session');
   }
   return room(c, sessionId).fetch(new Request('https://room/runner', { headers: { upgrade: 'websocket' } }));
@@ -88,7 +106,7 @@ app.get('/api/sessions/:id/runner', async (c) => {
 // The app trades the link token (from the URL fragment) for a short-lived connect ticket.
 app.post('/api/sessions/:id/tickets', async (c) => {
   const sessionId = c.req.param('id');
-  if (!validSessionId(sessionId)) return fail(c, 404, 'unknown_session', 'no such session');
+  if (!(await knownSession(c, sessionId))) return noSession(c);
   const req = await body(c, TicketRequest);
   if (req instanceof Response) return req;
   const result = await room(c, sessionId).issueTicket(req);
@@ -108,7 +126,7 @@ app.get('/api/sessions/:id/ws', async (c) => {
 // A notification's Approve/Deny button: the single-use decision token is the credential.
 app.post('/api/sessions/:id/approvals/:approvalId/decision', async (c) => {
   const sessionId = c.req.param('id');
-  if (!validSessionId(sessionId)) return fail(c, 404, 'unknown_session', 'no such session');
+  if (!(await knownSession(c, sessionId))) return noSession(c);
   const req = await body(c, DecisionRequest);
   if (req instanceof Response) return req;
   const result = await room(c, sessionId).decideWithToken(c.req.param('approvalId'), req);
@@ -121,10 +139,11 @@ app.get('/api/sessions/:id/audit', async (c) => {
   const check = await verifyTicket(c.env.RELAY_SECRET, bearer(c.req.header('authorization')) ?? '', sessionId);
   if (!check.ok) return fail(c, 401, check.code, check.message);
   if (check.claims.role !== 'owner') return fail(c, 403, 'forbidden', 'only the session owner can read the audit log');
-  return c.json(await room(c, sessionId).auditLog());
+  const result = (await room(c, sessionId).auditLog(check.claims.lid)) as RoomResult<AuditResponse>;
+  return result.ok ? c.json(result.value) : fail(c, result.status, result.code, result.message);
 });
 
-app.all('/api/*', (c) => fail(c, 404, 'bad_request', `no API route ${c.req.method} ${new URL(c.req.url).pathname}`));
+app.all('/api/*', (c) => fail(c, 404, 'not_found', `no API route ${c.req.method} ${new URL(c.req.url).pathname}`));
 
 app.all('*', (c) => c.env.ASSETS.fetch(c.req.raw));
 

@@ -121,3 +121,13 @@ test('a subscription the push service calls gone (410) is removed; a 5xx is retr
   );
   service.respond = () => 201;
 });
+
+test('a push endpoint that is not https (other than on this machine) is refused', async () => {
+  const { phone } = await setup();
+  const id = phone.send('push.subscribe', { endpoint: 'http://192.0.2.1/push/x', expirationTime: null, keys: { p256dh: 'a', auth: 'b' } });
+  expect((await phone.next('error', (f) => f.body.ref === id)).body).toEqual({
+    code: 'bad_request',
+    message: 'a push endpoint must be an https URL of a push service',
+    ref: id,
+  });
+});

@@ -6,6 +6,8 @@
 import webpush from 'web-push';
 import type { PushSubscriptionBody } from './protocol/index.ts';
 
+const PUSH_TIMEOUT_MS = 10_000;
+
 export type Vapid = { subject: string; publicKey: string; privateKey: string };
 
 export type PushOutcome = {
@@ -50,6 +52,8 @@ export async function sendPush(
       method: details.method,
       headers: details.headers as Record<string, string>,
       body: details.body as unknown as BodyInit,
+      // A push service that never answers must not hold up the session's alarm.
+      signal: AbortSignal.timeout(PUSH_TIMEOUT_MS),
     });
     const text = res.ok ? '' : (await res.text()).slice(0, 200);
     return {

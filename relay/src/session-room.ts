@@ -18,8 +18,12 @@ import {
   REPLAY_PAGE_SIZE,
   ROLE_CAPABILITIES,
   RunnerFrame,
+  RESERVED_ID_PREFIXES,
   TICKET_TTL_MS,
+  clip,
+  decisionEventId,
   hasCapability,
+  personEventId,
   isEventKind,
   newId,
   parseFrame,
@@ -55,6 +59,9 @@ const TO_RUNNER_SQL = TO_RUNNER.map((k) => `'${k}'`).join(',');
 /** A runner that answered no ping for this long is treated as gone. */
 const RUNNER_STALE_MS = PING_INTERVAL_MS * 3;
 const PUSH_MAX_ATTEMPTS = 4;
+/** Bounds on what people can register: a device keeps its newest few subscriptions. */
+const PUSH_SUBSCRIPTIONS_PER_DEVICE = 3;
+const PUSH_SUBSCRIPTIONS_PER_SESSION = 200;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -158,17 +165,19 @@ export class SessionRoom extends DurableObject<RelayEnv> {
 
   /** A notification button: the single-use decision token proves device and approval. */
   async decideWithToken(approvalId: string, req: DecisionRequest): Promise<RoomResult<DecisionResponse>> {
+    const tokenHash = await sha256(req.token);
     const row = this.sql
       .exec<{ approval_id: string; endpoint: string; used_at: number | null }>(
         'SELECT approval_id, endpoint, used_at FROM decision_tokens WHERE token_hash = ?',
-        await sha256(req.token),
+        tokenHash,
       )
       .toArray()[0];
     if (!row || row.approval_id !== approvalId) {
       return { ok: false, status: 401, code: 'invalid_decision_token', message: 'this decision token is not valid for this approval' };
     }
-    if (row.used_at) return { ok: false, status: 409, code: 'decision_token_used', message: 'this decision token was already used' };
-    this.sql.exec('UPDATE decision_tokens SET used_at = ? WHERE token_hash = ?', Date.now(), await sha256(req.token));
+    // Claim the token in one statement: only one caller can flip used_at.
+    const claimed = this.sql.exec('UPDATE decision_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL', Date.now(), tokenHash).rowsWritten;
+    if (row.used_at || !claimed) return { ok: false, status: 409, code: 'decision_token_used', message: 'this decision token was already used' };
     const sub = this.sql
       .exec<{ device_id: string; link_id: string; name: string; device: string }>(
         'SELECT device_id, link_id, name, device FROM push_subscriptions WHERE endpoint = ?',
@@ -184,7 +193,11 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     return result.ok ? { ok: true, value: { approvalId, decision: req.decision, by } } : result;
   }
 
-  auditLog(): AuditResponse {
+  auditLog(linkId: string): RoomResult<AuditResponse> {
+    const link = this.sql.exec<{ id: string; role: Role; expires_at: number | null; revoked_at: number | null }>('SELECT id, role, expires_at, revoked_at FROM links WHERE id = ?', linkId).toArray()[0];
+    const problem = this.linkProblem(link);
+    if (problem) return { ok: false, ...problem };
+    if (link!.role !== 'owner') return { ok: false, status: 403, code: 'forbidden', message: 'only the session owner can read the audit log' };
     const entries = this.sql
       .exec<{ ts: number; actor: string; action: string; detail: string }>('SELECT ts, actor, action, detail FROM audit ORDER BY id')
       .toArray()
@@ -195,7 +208,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       )
       .toArray()
       .map((r) => ({ ts: r.ts, device: r.device, approvalId: r.approval_id, status: r.status, delivered: r.delivered === 1, detail: r.detail }));
-    return { entries, pushOutcomes };
+    return { ok: true, value: { entries, pushOutcomes } };
   }
 
   // ------------------------------------------------------------ WebSockets
@@ -221,6 +234,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       const link = this.sql.exec<{ id: string; role: Role; expires_at: number | null; revoked_at: number | null }>('SELECT id, role, expires_at, revoked_at FROM links WHERE id = ?', claims.lid).toArray()[0];
       const problem = this.linkProblem(link);
       if (problem) {
+        this.attach(server, { type: 'person', connectedAt: now, ready: false, linkId: claims.lid, role: 'viewer', name: claims.name, device: claims.device, deviceId: claims.deviceId });
         this.sendError(server, problem.code, problem.message);
         server.close(CloseCode.linkRevoked, closeReason(problem.message));
         return new Response(null, { status: 101, webSocket: client });
@@ -237,6 +251,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const att = this.attachment(ws);
+    if (!att || ws.readyState !== WebSocket.OPEN) return;
     if (att.type === 'runner') return this.onRunnerFrame(ws, att, message);
     return this.onPersonFrame(ws, att, message);
   }
@@ -263,7 +278,14 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       this.attach(ws, { ...att, ready: true });
       return this.replay(ws, frame.body.lastSeq, true);
     }
-    const { seq, duplicate, json } = this.append(frame.kind, frame.id, RUNNER, frame.body, frame.ts);
+    if (RESERVED_ID_PREFIXES.some((p) => frame.id.startsWith(p))) {
+      return this.sendError(ws, 'invalid_frame', `frame ids starting with ${RESERVED_ID_PREFIXES.join(' or ')} are reserved`, frame.id);
+    }
+    if (frame.kind === 'approval.requested' && frame.id !== frame.body.approvalId) {
+      return this.sendError(ws, 'invalid_frame', 'an approval.requested frame must use its approvalId as its id', frame.id);
+    }
+    const { seq, duplicate, json, conflict } = this.append(frame.kind, frame.id, RUNNER, frame.body, frame.ts);
+    if (conflict) return this.sendError(ws, 'invalid_frame', conflict, frame.id);
     this.send(ws, 'ack', { id: frame.id, seq });
     if (frame.kind === 'approval.requested') {
       const body = frame.body as EventBody<'approval.requested'>;
@@ -288,11 +310,9 @@ export class SessionRoom extends DurableObject<RelayEnv> {
         return this.replay(ws, frame.body.lastSeq, false);
       case 'user.message':
       case 'session.interrupt': {
-        const existing = this.sql.exec<{ kind: string; actor: string }>('SELECT kind, actor FROM events WHERE id = ?', frame.id).toArray()[0];
-        if (existing && (existing.kind !== frame.kind || (JSON.parse(existing.actor) as Actor).deviceId !== att.deviceId)) {
-          return this.sendError(ws, 'invalid_frame', `frame id ${frame.id} is already used`, frame.id);
-        }
-        const { seq, duplicate, json } = this.append(frame.kind, frame.id, actor, frame.body, undefined);
+        // Stored under the device's own namespace: nobody can take an id the runner or another person uses.
+        const { seq, duplicate, json, conflict } = this.append(frame.kind, personEventId(att.deviceId, frame.id), actor, frame.body, undefined);
+        if (conflict) return this.sendError(ws, 'invalid_frame', conflict, frame.id);
         this.send(ws, 'ack', { id: frame.id, seq });
         if (!duplicate) this.broadcast(frame.kind, json);
         return;
@@ -302,11 +322,16 @@ export class SessionRoom extends DurableObject<RelayEnv> {
         if (!result.ok) this.sendError(ws, result.code, result.message, frame.id);
         return;
       }
-      case 'push.subscribe':
-        return this.subscribe(att, frame.body);
-      case 'push.unsubscribe':
-        this.sql.exec('DELETE FROM push_subscriptions WHERE endpoint = ? AND device_id = ?', frame.body.endpoint, att.deviceId);
+      case 'push.subscribe': {
+        const problem = this.subscribe(att, frame.body);
+        if (problem) this.sendError(ws, 'bad_request', problem, frame.id);
         return;
+      }
+      case 'push.unsubscribe': {
+        const removed = this.sql.exec('DELETE FROM push_subscriptions WHERE endpoint = ? AND device_id = ?', frame.body.endpoint, att.deviceId).rowsWritten;
+        if (removed) this.sql.exec('DELETE FROM push_queue WHERE endpoint = ?', frame.body.endpoint);
+        return;
+      }
     }
   }
 
@@ -336,8 +361,15 @@ export class SessionRoom extends DurableObject<RelayEnv> {
   // ------------------------------------------------------------ event log
 
   /** Append an event; a known id returns its existing seq and stores nothing. */
-  private append(kind: EventKind, id: string, actor: Actor, body: unknown, ts: number | undefined): { seq: number; duplicate: boolean; json: string } {
-    const existing = this.sql.exec<{ seq: number }>('SELECT seq FROM events WHERE id = ?', id).toArray()[0];
+  private append(
+    kind: EventKind,
+    id: string,
+    actor: Actor,
+    body: unknown,
+    ts: number | undefined,
+  ): { seq: number; duplicate: boolean; json: string; conflict?: string } {
+    const existing = this.sql.exec<{ seq: number; kind: string }>('SELECT seq, kind FROM events WHERE id = ?', id).toArray()[0];
+    if (existing && existing.kind !== kind) return { seq: existing.seq, duplicate: true, json: '', conflict: `frame id is already used by a ${existing.kind} event` };
     if (existing) return { seq: existing.seq, duplicate: true, json: '' };
     const row = { seq: this.lastSeq + 1, id, kind, actor: JSON.stringify(actor), ts: ts ?? Date.now(), body: JSON.stringify(body) };
     this.sql.exec('INSERT INTO events (seq, id, kind, actor, ts, body) VALUES (?, ?, ?, ?, ?, ?)', row.seq, id, kind, row.actor, row.ts, row.body);
@@ -372,7 +404,8 @@ export class SessionRoom extends DurableObject<RelayEnv> {
         .toArray();
       const done = rows.length < REPLAY_PAGE_SIZE;
       if (rows.length) cursor = rows[rows.length - 1]!.seq;
-      const lastSeq = done ? Math.max(cursor, this.lastSeq) : cursor;
+      // Never tell a client a seq beyond the log (a client that claims to be ahead is told where the log ends).
+      const lastSeq = done ? this.lastSeq : cursor;
       ws.send(
         `{"v":"${PROTOCOL_VERSION}","kind":"replay","id":"${newId('r')}","ts":${Date.now()},"actor":${JSON.stringify(RELAY)},"body":{"events":[${rows.map((r) => this.eventJson(r)).join(',')}],"lastSeq":${lastSeq},"done":${done}}}`,
       );
@@ -404,7 +437,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
   private resendDecision(ws: WebSocket, approvalId: string) {
     const row = this.sql.exec<{ seq: number; id: string; kind: string; actor: string; ts: number; body: string }>(
       "SELECT * FROM events WHERE id = ? AND kind = 'approval.decided'",
-      `decided:${approvalId}`,
+      decisionEventId(approvalId),
     ).toArray()[0];
     if (row) ws.send(this.eventJson(row));
   }
@@ -431,7 +464,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       now,
       approvalId,
     );
-    const { json } = this.append('approval.decided', `decided:${approvalId}`, by, { approvalId, decision, by, via }, now);
+    const { json } = this.append('approval.decided', decisionEventId(approvalId), by, { approvalId, decision, by, via }, now);
     this.audit(by, 'approval.decided', { approvalId, decision, via });
     this.sql.exec('DELETE FROM push_queue WHERE approval_id = ?', approvalId);
     this.broadcast('approval.decided', json);
@@ -441,7 +474,14 @@ export class SessionRoom extends DurableObject<RelayEnv> {
 
   // ------------------------------------------------------------ push
 
-  private subscribe(att: Extract<Attachment, { type: 'person' }>, sub: PushSubscriptionBody) {
+  /** Store a device's subscription; returns what is wrong with it, if anything. */
+  private subscribe(att: Extract<Attachment, { type: 'person' }>, sub: PushSubscriptionBody): string | null {
+    const problem = pushEndpointProblem(sub.endpoint);
+    if (problem) return problem;
+    const known = this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM push_subscriptions WHERE endpoint = ?', sub.endpoint).one().n;
+    if (!known && this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM push_subscriptions').one().n >= PUSH_SUBSCRIPTIONS_PER_SESSION) {
+      return `this session already has ${PUSH_SUBSCRIPTIONS_PER_SESSION} push subscriptions`;
+    }
     this.sql.exec(
       `INSERT INTO push_subscriptions (endpoint, keys, device_id, link_id, name, device, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (endpoint) DO UPDATE SET keys = excluded.keys, device_id = excluded.device_id, link_id = excluded.link_id,
@@ -454,7 +494,16 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       att.device,
       Date.now(),
     );
+    // A device keeps only its newest few subscriptions (browsers rotate them).
+    this.sql.exec(
+      `DELETE FROM push_subscriptions WHERE device_id = ? AND endpoint NOT IN
+       (SELECT endpoint FROM push_subscriptions WHERE device_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?)`,
+      att.deviceId,
+      att.deviceId,
+      PUSH_SUBSCRIPTIONS_PER_DEVICE,
+    );
     this.audit(this.personActor(att), 'push.subscribed', { device: att.device });
+    return null;
   }
 
   /** Push an ASK to every subscribed device whose link may approve. */
@@ -470,7 +519,10 @@ export class SessionRoom extends DurableObject<RelayEnv> {
 
   private async pushTo(approvalId: string, sub: { endpoint: string; keys: string; device: string }) {
     const a = this.sql.exec<ApprovalRow>('SELECT * FROM approvals WHERE id = ?', approvalId).toArray()[0];
-    if (!a || a.status !== 'pending') return;
+    if (!a || a.status !== 'pending') {
+      this.sql.exec('DELETE FROM push_queue WHERE endpoint = ? AND approval_id = ?', sub.endpoint, approvalId);
+      return;
+    }
     const token = randomToken(32);
     this.sql.exec('INSERT INTO decision_tokens (token_hash, approval_id, endpoint) VALUES (?, ?, ?)', await sha256(token), approvalId, sub.endpoint);
     const sessionId = this.meta('sessionId')!;
@@ -502,7 +554,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     if (outcome.gone) {
       this.sql.exec('DELETE FROM push_subscriptions WHERE endpoint = ?', sub.endpoint);
       this.sql.exec('DELETE FROM push_queue WHERE endpoint = ?', sub.endpoint);
-    } else if (outcome.retry) {
+    } else if (outcome.retry && this.isPending(approvalId) && this.isSubscribed(sub.endpoint)) {
       const prev = this.sql.exec<{ attempts: number }>('SELECT attempts FROM push_queue WHERE endpoint = ? AND approval_id = ?', sub.endpoint, approvalId).toArray()[0];
       const attempts = (prev?.attempts ?? 0) + 1;
       if (attempts < PUSH_MAX_ATTEMPTS) {
@@ -522,14 +574,29 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     }
   }
 
+  private isPending(approvalId: string): boolean {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM approvals WHERE id = ? AND status = 'pending'", approvalId).one().n > 0;
+  }
+
+  private isSubscribed(endpoint: string): boolean {
+    return this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM push_subscriptions WHERE endpoint = ?', endpoint).one().n > 0;
+  }
+
   // ------------------------------------------------------------ alarm: expiry, push retries, runner liveness
 
   override async alarm(): Promise<void> {
     const now = Date.now();
     const expired = this.sql.exec<ApprovalRow>("SELECT * FROM approvals WHERE status = 'pending' AND expires_at <= ?", now).toArray();
     for (const a of expired) this.decide(a.id, a.default_decision, POLICY_DEFAULT, 'expiry');
+    // Retries for approvals no longer pending, or devices no longer subscribed, are dropped.
+    this.sql.exec(
+      `DELETE FROM push_queue WHERE approval_id NOT IN (SELECT id FROM approvals WHERE status = 'pending')
+       OR endpoint NOT IN (SELECT endpoint FROM push_subscriptions)`,
+    );
     const due = this.sql.exec<{ endpoint: string; approval_id: string }>('SELECT endpoint, approval_id FROM push_queue WHERE next_at <= ?', now).toArray();
-    for (const item of due) await this.pushApproval(item.approval_id, item.endpoint);
+    // Push the next retry time forward first, so a slow push service cannot make the alarm spin.
+    for (const item of due) this.sql.exec('UPDATE push_queue SET next_at = ? WHERE endpoint = ? AND approval_id = ?', now + 60_000, item.endpoint, item.approval_id);
+    for (const item of due) this.ctx.waitUntil(this.pushApproval(item.approval_id, item.endpoint));
     for (const ws of this.sockets('runner')) {
       const att = this.attachment(ws);
       const lastPing = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? att.connectedAt;
@@ -544,7 +611,9 @@ export class SessionRoom extends DurableObject<RelayEnv> {
   private scheduleAlarm() {
     const next = [
       this.sql.exec<{ t: number | null }>("SELECT MIN(expires_at) AS t FROM approvals WHERE status = 'pending'").one().t,
-      this.sql.exec<{ t: number | null }>('SELECT MIN(next_at) AS t FROM push_queue').one().t,
+      this.sql.exec<{ t: number | null }>(
+        "SELECT MIN(q.next_at) AS t FROM push_queue q JOIN approvals a ON a.id = q.approval_id WHERE a.status = 'pending'",
+      ).one().t,
       this.sockets('runner').length ? Date.now() + RUNNER_STALE_MS : null,
     ].filter((t): t is number => typeof t === 'number');
     if (next.length) void this.ctx.storage.setAlarm(Math.min(...next));
@@ -557,7 +626,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     let att = this.attachments.get(ws);
     if (!att) {
       att = ws.deserializeAttachment() as Attachment;
-      this.attachments.set(ws, att);
+      if (att) this.attachments.set(ws, att);
     }
     return att;
   }
@@ -597,7 +666,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
   }
 
   private sendError(ws: WebSocket, code: ErrorCode, message: string, ref?: string) {
-    this.send(ws, 'error', ref ? { code, message, ref } : { code, message });
+    this.send(ws, 'error', ref ? { code, message: clip(message), ref } : { code, message: clip(message) });
   }
 
   private personActor(att: Extract<Attachment, { type: 'person' }>): Actor {
@@ -624,6 +693,14 @@ export class SessionRoom extends DurableObject<RelayEnv> {
   private audit(actor: Actor, action: string, detail: unknown) {
     this.sql.exec('INSERT INTO audit (ts, actor, action, detail) VALUES (?, ?, ?, ?)', Date.now(), JSON.stringify(actor), action, JSON.stringify(detail));
   }
+}
+
+/** Push services are https; plain http is accepted only on this machine (local development and tests). */
+function pushEndpointProblem(endpoint: string): string | null {
+  const url = new URL(endpoint);
+  if (url.protocol === 'https:') return null;
+  if (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) return null;
+  return 'a push endpoint must be an https URL of a push service';
 }
 
 function describe(actor: Actor): string {

@@ -71,6 +71,16 @@ export const ROLE_CAPABILITIES: Record<Role, readonly Capability[]> = {
 
 const Text = (max: number) => v.pipe(v.string(), v.maxLength(max));
 const Id = v.pipe(v.string(), v.minLength(1), v.maxLength(128), v.regex(/^[\w.:-]+$/, 'ids use letters, digits, _ . : -'));
+/**
+ * Stored event ids are namespaced by who wrote them, so nobody can take an id another
+ * sender will use: the runner's as sent, a person's as `u:<deviceId>:<frame id>`, the
+ * relay's as `relay:...`. A runner frame id may therefore not start with `u:` or `relay:`.
+ */
+const StoredId = v.pipe(v.string(), v.minLength(1), v.maxLength(256));
+export const RESERVED_ID_PREFIXES = ['u:', 'relay:'] as const;
+export const personEventId = (deviceId: string, frameId: string) => `u:${deviceId}:${frameId}`;
+export const decisionEventId = (approvalId: string) => `relay:decided:${approvalId}`;
+const DeviceId = v.pipe(v.string(), v.regex(/^[\w-]{1,80}$/, 'a device id uses letters, digits, _ and - (at most 80)'));
 const Seq = v.pipe(v.number(), v.integer(), v.minValue(0));
 const Ts = v.pipe(v.number(), v.integer(), v.minValue(0));
 const Version = v.pipe(v.string(), v.regex(/^\d+\.\d+$/, 'v must look like "1.0"'));
@@ -201,6 +211,7 @@ export const ErrorCodes = [
   'invalid_decision_token',
   'decision_token_used',
   'bad_request',
+  'not_found',
 ] as const;
 export const ErrorCode = v.picklist(ErrorCodes);
 export type ErrorCode = v.InferOutput<typeof ErrorCode>;
@@ -222,7 +233,7 @@ const ServerControlBodies = {
   /** A page of replayed events, in seq order; `done` marks the end of the catch-up. */
   replay: v.object({ events: v.array(v.unknown()), lastSeq: Seq, done: v.boolean() }),
   /** To the runner: the event with this id is durably stored as seq. */
-  ack: v.object({ id: Id, seq: Seq }),
+  ack: v.object({ id: StoredId, seq: Seq }),
   error: v.object({ code: ErrorCode, message: Text(2000), ref: v.optional(Text(128)) }),
   presence: PresenceBody,
 } as const;
@@ -236,7 +247,7 @@ function inbound<const K extends string, const B extends v.GenericSchema>(kind: 
 
 /** Frames the relay sends, with the actor it authenticated. */
 function outbound<const K extends string, const B extends v.GenericSchema>(kind: K, body: B) {
-  return v.object({ v: Version, kind: v.literal(kind), id: Id, seq: v.optional(Seq), ts: Ts, actor: Actor, body });
+  return v.object({ v: Version, kind: v.literal(kind), id: StoredId, seq: v.optional(Seq), ts: Ts, actor: Actor, body });
 }
 
 type Bodies = typeof EventBodies;
@@ -251,7 +262,9 @@ export type Event = v.InferOutput<typeof Event>;
 export type EventOf<K extends EventKind> = Extract<Event, { kind: K }>;
 export type EventBody<K extends EventKind> = EventOf<K>['body'];
 
-const runnerInbound = RUNNER_EVENT_KINDS.map((k) => inbound(k, EventBodies[k]));
+type RunnerEventKind = (typeof RUNNER_EVENT_KINDS)[number];
+type InboundSchemas = { [K in RunnerEventKind]: ReturnType<typeof inbound<K, Bodies[K]>> };
+const runnerInbound = RUNNER_EVENT_KINDS.map((k) => inbound(k, EventBodies[k])) as unknown as InboundSchemas[RunnerEventKind][];
 /** What a runner may send: its events and `hello`. */
 export const RunnerFrame = v.variant('kind', [inbound('hello', ClientControlBodies.hello), ...runnerInbound]);
 export type RunnerFrame = v.InferOutput<typeof RunnerFrame>;
@@ -307,7 +320,7 @@ export const TicketRequest = v.object({
   token: v.pipe(v.string(), v.minLength(16), v.maxLength(200)),
   name: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(80)),
   device: v.pipe(v.string(), v.maxLength(120)),
-  deviceId: v.pipe(v.string(), v.minLength(1), v.maxLength(80)),
+  deviceId: DeviceId,
 });
 export type TicketRequest = v.InferOutput<typeof TicketRequest>;
 export const TicketResponse = v.object({
@@ -380,16 +393,21 @@ export function parseFrame<S extends v.GenericSchema>(schema: S, raw: string | A
   if (result.success) return { ok: true, value: result.output };
   const kindIssue = result.issues.find((i: v.BaseIssue<unknown>) => i.type === 'variant' && i.path?.length === 1 && i.path[0]?.key === 'kind');
   if (kindIssue || typeof frame.kind !== 'string') {
-    return { ok: false, code: 'unknown_kind', message: `unknown frame kind ${JSON.stringify(frame.kind)}` };
+    return { ok: false, code: 'unknown_kind', message: clip(`unknown frame kind ${JSON.stringify(frame.kind)}`, 200) };
   }
-  return { ok: false, code: 'invalid_frame', message: `invalid ${frame.kind} frame: ${v.summarize(result.issues)}` };
+  return { ok: false, code: 'invalid_frame', message: clip(`invalid ${frame.kind} frame: ${v.summarize(result.issues)}`) };
+}
+
+/** Error messages may quote what was sent: keep them within the error frame's bounds. */
+export function clip(text: string, max = 2000): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /** null when `v` is a version this peer speaks, else the reason it is refused. */
 export function checkVersion(version: unknown): string | null {
   if (typeof version !== 'string' || !/^\d+\.\d+$/.test(version)) return 'frame has no protocol version "v" (expected "1.x")';
   const major = Number(version.split('.', 1)[0]);
-  if (major !== PROTOCOL_MAJOR) return `protocol version ${version} is not supported; this relay speaks ${PROTOCOL_VERSION}`;
+  if (major !== PROTOCOL_MAJOR) return clip(`protocol version ${version} is not supported; this relay speaks ${PROTOCOL_VERSION}`, 120);
   return null;
 }
 
