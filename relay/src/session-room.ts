@@ -111,6 +111,9 @@ export class SessionRoom extends DurableObject<RelayEnv> {
   private lastSeq: number;
   /** Attachments decoded once per wake: deserializing per send would dominate fan-out. */
   private readonly attachments = new WeakMap<WebSocket, Attachment>();
+  /** Stored events not yet sent: coalesced into one frame per socket under load. */
+  private unsent: { kind: EventKind; json: string }[] = [];
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(ctx: DurableObjectState, env: RelayEnv) {
     super(ctx, env);
@@ -274,10 +277,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     const parsed = parseFrame(RunnerFrame, message);
     if (!parsed.ok) return this.refuse(ws, parsed.code, parsed.message, message);
     const frame = parsed.value;
-    if (frame.kind === 'hello') {
-      this.attach(ws, { ...att, ready: true });
-      return this.replay(ws, frame.body.lastSeq, true);
-    }
+    if (frame.kind === 'hello') return this.catchUp(ws, att, frame.body.lastSeq);
     if (RESERVED_ID_PREFIXES.some((p) => frame.id.startsWith(p))) {
       return this.sendError(ws, 'invalid_frame', `frame ids starting with ${RESERVED_ID_PREFIXES.join(' or ')} are reserved`, frame.id);
     }
@@ -306,8 +306,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     const actor = this.personActor(att);
     switch (frame.kind) {
       case 'hello':
-        this.attach(ws, { ...att, ready: true });
-        return this.replay(ws, frame.body.lastSeq, false);
+        return this.catchUp(ws, att, frame.body.lastSeq);
       case 'user.message':
       case 'session.interrupt': {
         // Stored under the device's own namespace: nobody can take an id the runner or another person uses.
@@ -382,13 +381,44 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     return `{"v":"${PROTOCOL_VERSION}","kind":${JSON.stringify(row.kind)},"id":${JSON.stringify(row.id)},"seq":${row.seq},"ts":${row.ts},"actor":${row.actor},"body":${row.body}}`;
   }
 
+  /**
+   * Send a stored event to every caught-up socket. Sends are queued for one turn of the
+   * event loop, so a burst (an agent streaming output) goes out as one frame per socket
+   * instead of one per event per socket: sends, not storage, bound fan-out.
+   */
   private broadcast(kind: EventKind, json: string) {
-    const toRunner = TO_RUNNER.includes(kind);
+    this.unsent.push({ kind, json });
+    this.flushTimer ??= setTimeout(() => this.flush(), 0);
+  }
+
+  private flush() {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    const items = this.unsent;
+    if (!items.length) return;
+    this.unsent = [];
+    const frame = (list: typeof items) =>
+      list.length === 1
+        ? list[0]!.json
+        : `{"v":"${PROTOCOL_VERSION}","kind":"batch","id":"${newId('b')}","ts":${Date.now()},"actor":${JSON.stringify(RELAY)},"body":{"events":[${list.map((i) => i.json).join(',')}]}}`;
+    const forPeople = frame(items);
+    const runnerItems = items.filter((i) => TO_RUNNER.includes(i.kind));
+    const forRunner = runnerItems.length ? frame(runnerItems) : null;
     for (const ws of this.sockets()) {
       const att = this.attachment(ws);
-      if (!att.ready || (att.type === 'runner' && !toRunner)) continue;
-      ws.send(json);
+      if (!att.ready) continue;
+      if (att.type === 'person') ws.send(forPeople);
+      else if (forRunner) ws.send(forRunner);
     }
+  }
+
+  /** `hello`: replay, then this socket gets live events. */
+  private catchUp(ws: WebSocket, att: Attachment, lastSeq: number) {
+    // Queued live events are in the log already: send them to the others first, so this
+    // socket gets them once, from the replay.
+    this.flush();
+    this.attach(ws, { ...att, ready: true });
+    this.replay(ws, lastSeq, att.type === 'runner');
   }
 
   /** Replay everything after `after` in pages; the runner only gets what people did. */

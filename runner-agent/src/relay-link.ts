@@ -271,6 +271,7 @@ export class RelayLink extends EventEmitter {
       case 'welcome':
         return this.onWelcome(frame);
       case 'replay':
+      case 'batch':
         return this.onReplay(frame);
       case 'ack':
         if (this.opts.outbox.ack(frame.body.id, frame.body.seq)) this.emit('ack', frame.body);
@@ -300,7 +301,8 @@ export class RelayLink extends EventEmitter {
     this.emit('ready', frame.body);
   }
 
-  private onReplay(frame: ServerFrameOf<'replay'>): void {
+  /** A replay page, or live events the relay coalesced into one frame. */
+  private onReplay(frame: ServerFrameOf<'replay'> | ServerFrameOf<'batch'>): void {
     for (const raw of frame.body.events) {
       const parsed = parseFrame(ServerFrame, JSON.stringify(raw), Infinity);
       if (!parsed.ok) {
@@ -309,7 +311,7 @@ export class RelayLink extends EventEmitter {
       }
       if (isEventKind(parsed.value.kind)) this.enqueueEvent(parsed.value as Event);
     }
-    if (frame.body.done) {
+    if (frame.kind === 'replay' && frame.body.done) {
       this.chain = this.chain.then(() => {
         this.emit('caught-up', this.consumed);
       });

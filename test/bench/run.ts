@@ -152,11 +152,12 @@ async function fanOut(target: Target, paced: boolean) {
   const all = new Promise<void>((resolve) => {
     for (const ws of clients) {
       ws.on('message', (d) => {
-        const text = d.toString();
-        const m = /"text":"t=([\d.]+)"/.exec(text);
-        if (!m) return;
-        latencies.push(performance.now() - Number(m[1]));
-        if (++delivered === EVENTS * CLIENTS) resolve();
+        // One event per frame, or several in a relay batch.
+        const now = performance.now();
+        for (const m of d.toString().matchAll(/"text":"t=([\d.]+)"/g)) {
+          latencies.push(now - Number(m[1]));
+          if (++delivered === EVENTS * CLIENTS) resolve();
+        }
       });
     }
   });

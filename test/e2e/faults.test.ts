@@ -2,7 +2,7 @@
 // Nothing is lost, nothing is duplicated, every approval is answered exactly once.
 import { afterEach, expect, test } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
-import type { Event } from '@tandem/relay/protocol';
+import type { Event, EventOf } from '@tandem/relay/protocol';
 import { RUNNER_EVENT_KINDS } from '@tandem/relay/protocol';
 import { launch } from '../support/browser.ts';
 import { Peer } from '../support/peer.ts';
@@ -33,13 +33,19 @@ async function wholeLog(r: Relay, sessionId: string, token: string): Promise<Eve
   return events;
 }
 
+/** The session's ASK, from the replay or as soon as it arrives. */
+async function waitForAsk(peer: Peer): Promise<EventOf<'approval.requested'>> {
+  const replayed = peer.frames
+    .flatMap((f) => (f.kind === 'replay' ? f.body.events : [f]))
+    .find((e) => (e as Event).kind === 'approval.requested') as EventOf<'approval.requested'> | undefined;
+  return replayed ?? (await peer.next('approval.requested', () => true, 60_000));
+}
+
 /** Approve the session's ASK as soon as it shows up. */
 async function approveWhenAsked(r: Relay, sessionId: string, token: string) {
   const peer = await Peer.person(r, sessionId, token, 'Ana', 'ana-laptop');
   await peer.hello();
-  const asked = peer.frames.flatMap((f) => (f.kind === 'replay' ? f.body.events : [f])).find((e) => (e as Event).kind === 'approval.requested') as Event | undefined;
-  const approval = asked ?? (await peer.next('approval.requested', () => true, 60_000));
-  if (approval.kind !== 'approval.requested') throw new Error('unreachable');
+  const approval = await waitForAsk(peer);
   peer.send('approval.decide', { approvalId: approval.body.approvalId, decision: 'approve' });
   await peer.next('approval.decided', () => true, 10_000);
   peer.close();
@@ -72,7 +78,11 @@ test('the runner killed while an ASK is pending and started again: the approval 
   const first = TandemRun.start(relay, ['--once']);
   runs.push(first);
   const { sessionId, ownerUrl } = await first.session();
-  const asked = await first.waitFor((l) => l.kind === 'approval.requested');
+  // Kill the runner once the relay holds its ASK (the runner prints it when journaled, maybe before it is sent).
+  const watcher = await Peer.person(relay, sessionId, tokenOf(ownerUrl), 'Watcher', 'watcher');
+  await watcher.hello();
+  const asked = await waitForAsk(watcher);
+  watcher.close();
   await first.kill('SIGKILL');
 
   // Decided while the runner is down.
@@ -83,7 +93,7 @@ test('the runner killed while an ASK is pending and started again: the approval 
   expect(await second.exited).toBe(0);
   const decided = second.lines.filter((l) => l.kind === 'approval.decided');
   expect(decided.length).toBeGreaterThanOrEqual(1);
-  expect(decided.every((d) => d.body?.approvalId === asked.body?.approvalId)).toBe(true);
+  expect(decided.every((d) => d.body?.approvalId === asked.body.approvalId)).toBe(true);
 
   const log = await wholeLog(relay, sessionId, tokenOf(ownerUrl));
   expect(log.filter((e) => e.kind === 'approval.requested')).toHaveLength(1);
@@ -92,6 +102,23 @@ test('the runner killed while an ASK is pending and started again: the approval 
   expect(pushCalls).toHaveLength(1);
   const pushResults = log.filter((e) => e.kind === 'tool.result' && e.body.callId === (pushCalls[0]!.kind === 'tool.call' ? pushCalls[0]!.body.callId : ''));
   expect(pushResults.map((e) => e.kind === 'tool.result' && e.body.status)).toEqual(['ok']);
+});
+
+test('the runner killed the moment it asks and started again: it re-announces the ASK, which is decided once', async () => {
+  relay = await startRelay();
+  const first = TandemRun.start(relay, ['--once']);
+  runs.push(first);
+  const { sessionId, ownerUrl } = await first.session();
+  await first.waitFor((l) => l.kind === 'approval.requested');
+  await first.kill('SIGKILL');
+  const second = TandemRun.start(relay, ['--once', '--resume', sessionId], { home: first.home });
+  runs.push(second);
+  await approveWhenAsked(relay, sessionId, tokenOf(ownerUrl));
+  expect(await second.exited).toBe(0);
+  const log = await wholeLog(relay, sessionId, tokenOf(ownerUrl));
+  expect(log.filter((e) => e.kind === 'approval.requested')).toHaveLength(1);
+  expect(log.filter((e) => e.kind === 'approval.decided')).toHaveLength(1);
+  expect(log.filter((e) => e.kind === 'tool.result' && e.body.status === 'ok' && /main -> main/.test(e.body.output))).toHaveLength(1);
 });
 
 test('a phone that was offline reconnects and shows every event it missed, in order, once', async () => {

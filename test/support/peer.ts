@@ -55,19 +55,26 @@ export class Peer {
       if (text === '{"kind":"pong"}') return;
       const parsed = parseFrame(ServerFrame, text, Infinity);
       if (!parsed.ok) throw new Error(`relay sent an invalid frame: ${parsed.message}`);
-      this.frames.push(parsed.value);
-      for (const w of [...this.waiters]) {
-        if (w.match(parsed.value)) {
-          this.waiters.splice(this.waiters.indexOf(w), 1);
-          w.resolve(parsed.value);
-        }
-      }
+      // A batch is the same as its events sent one by one.
+      const frames = parsed.value.kind === 'batch' ? parsed.value.body.events.map((e) => v.parse(Event, e) as Frame) : [parsed.value];
+      for (const frame of frames) this.receive(frame);
     });
     ws.on('close', (code, reason) => {
       this.closed = { code, reason: reason.toString() };
       for (const w of this.waiters.splice(0)) w.reject(new Error(`socket closed (${code} ${reason}) while waiting`));
     });
   }
+
+  private receive(frame: Frame) {
+    this.frames.push(frame);
+    for (const w of [...this.waiters]) {
+      if (w.match(frame)) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        w.resolve(frame);
+      }
+    }
+  }
+
 
   static async open(url: string, headers: Record<string, string> = {}): Promise<Peer> {
     const ws = new WebSocket(url, { headers });

@@ -370,15 +370,16 @@ export class Connection {
       case 'welcome':
         this.#welcome(frame.body);
         return;
-      case 'replay': {
+      case 'replay':
+      case 'batch': {
         const events: Event[] = [];
         for (const raw of frame.body.events) {
           const r = v.safeParse(Event, raw);
           if (r.success) events.push(r.output);
-          else this.#opts.log?.(`tandem: ignored a replayed event: ${v.summarize(r.issues)}`);
+          else this.#opts.log?.(`tandem: ignored an event: ${v.summarize(r.issues)}`);
         }
         this.#deliver(events);
-        if (frame.body.done) this.#live();
+        if (frame.kind === 'replay' && frame.body.done) this.#live();
         return;
       }
       case 'presence':

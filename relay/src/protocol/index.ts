@@ -232,6 +232,11 @@ const ServerControlBodies = {
   }),
   /** A page of replayed events, in seq order; `done` marks the end of the catch-up. */
   replay: v.object({ events: v.array(v.unknown()), lastSeq: Seq, done: v.boolean() }),
+  /**
+   * Live events coalesced when they arrive faster than they can be sent one by one:
+   * handle exactly like the same events sent as separate frames, in order.
+   */
+  batch: v.object({ events: v.array(v.unknown()) }),
   /** To the runner: the event with this id is durably stored as seq. */
   ack: v.object({ id: StoredId, seq: Seq }),
   error: v.object({ code: ErrorCode, message: Text(2000), ref: v.optional(Text(128)) }),
