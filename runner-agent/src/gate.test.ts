@@ -71,12 +71,27 @@ describe('ApprovalGate', () => {
     expect(emitted[1]!.body.output).toBe(r.reason);
   });
 
+  it('an approval is bound to the exact call: the same call id with another command asks again', async () => {
+    const { gate, emitted } = setup(askPolicy(60_000), { connected: true });
+    const first = gate.check(call('git push --dry-run', 'call-0'));
+    await new Promise((r) => setTimeout(r, 20));
+    gate.decided(decided(approvalIdFor(SESSION, 'call-0', call('git push --dry-run', 'call-0')), 'approve'));
+    expect((await first).allowed).toBe(true);
+    const second = gate.check(call('git push --force', 'call-0'));
+    await new Promise((r) => setTimeout(r, 20));
+    const asks = emitted.filter((e) => e.kind === 'approval.requested');
+    expect(asks).toHaveLength(2);
+    expect(asks[1]!.id).not.toBe(asks[0]!.id);
+    gate.decided(decided(asks[1]!.id!, 'deny'));
+    expect((await second).allowed).toBe(false);
+  });
+
   it('ASK: announces an approval with a deterministic id and waits for the decision', async () => {
     const { gate, emitted, store } = setup(askPolicy(60_000), { connected: true });
     const before = Date.now();
     const pending = gate.check(call('git push origin main', 'c-push'));
     await new Promise((r) => setTimeout(r, 20));
-    const id = approvalIdFor(SESSION, 'c-push');
+    const id = approvalIdFor(SESSION, 'c-push', call('git push origin main', 'c-push'));
     const req = emitted.find((e) => e.kind === 'approval.requested')!;
     expect(req.id).toBe(id);
     expect(req.body).toMatchObject({
@@ -102,7 +117,7 @@ describe('ApprovalGate', () => {
     const { gate, emitted } = setup(askPolicy(60_000), { connected: true });
     const pending = gate.check(call('git push'));
     await new Promise((r) => setTimeout(r, 10));
-    gate.decided(decided(approvalIdFor(SESSION, 'call-1'), 'deny'));
+    gate.decided(decided(approvalIdFor(SESSION, 'call-1', call('git push')), 'deny'));
     const r = await pending;
     expect(r).toMatchObject({ allowed: false, reason: 'denied by Ana (Pixel 8)' });
     expect(emitted.at(-1)).toMatchObject({ kind: 'tool.result', id: 'tr-call-1', body: { status: 'denied', output: 'denied by Ana (Pixel 8)' } });
@@ -131,7 +146,7 @@ describe('ApprovalGate', () => {
     const { gate } = setup(askPolicy(150, 'approve'), { connected: true, graceMs: 2000 });
     const pending = gate.check(call('git push'));
     await new Promise((r) => setTimeout(r, 250)); // past expiresAt, inside the grace period
-    gate.decided(decided(approvalIdFor(SESSION, 'call-1'), 'approve', 'expiry'));
+    gate.decided(decided(approvalIdFor(SESSION, 'call-1', call('git push')), 'approve', 'expiry'));
     const r = await pending;
     expect(r.allowed).toBe(true);
     expect(r.reason).toContain('policy default');
@@ -149,7 +164,7 @@ describe('ApprovalGate', () => {
     const { gate, store } = setup(askPolicy(100), { connected: false });
     const r = await gate.check(call('git push'));
     expect(r.allowed).toBe(false);
-    const id = approvalIdFor(SESSION, 'call-1');
+    const id = approvalIdFor(SESSION, 'call-1', call('git push'));
     gate.decided(decided(id, 'approve'));
     expect(store.getDecided(id)).toMatchObject({ decision: 'deny', via: 'local-expiry' });
     expect((await gate.check(call('git push'))).allowed).toBe(false);
@@ -187,7 +202,7 @@ describe('ApprovalGate', () => {
 
   it('a decision that arrives before the call is asked (replay first) applies at once', async () => {
     const { gate, kinds } = setup(askPolicy(60_000), { connected: true });
-    gate.decided(decided(approvalIdFor(SESSION, 'call-9'), 'deny'));
+    gate.decided(decided(approvalIdFor(SESSION, 'call-9', call('git push', 'call-9')), 'deny'));
     const r = await gate.check(call('git push', 'call-9'));
     expect(r.allowed).toBe(false);
     expect(kinds()).toEqual(['policy.decision', 'tool.result']);

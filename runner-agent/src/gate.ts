@@ -146,7 +146,7 @@ export class ApprovalGate {
       return this.denied(call, `denied by policy ${d.policy}: ${d.reason}`, { decision: 'deny', policy: d.policy });
     }
 
-    const approvalId = approvalIdFor(this.opts.sessionId, call.callId);
+    const approvalId = approvalIdFor(this.opts.sessionId, call.callId, call);
     let decided = this.opts.store.getDecided(approvalId);
     let pending = this.opts.store.getPending(approvalId);
     if (!decided) {

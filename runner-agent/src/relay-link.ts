@@ -261,7 +261,8 @@ export class RelayLink extends EventEmitter {
       this.pongTimer = undefined;
       return;
     }
-    const parsed = parseFrame(ServerFrame, text);
+    // The size limit guards the relay's input; replay pages and batches from it may be larger.
+    const parsed = parseFrame(ServerFrame, text, Infinity);
     if (!parsed.ok) {
       this.log.warn(`ignored a frame from the relay (${parsed.code}): ${parsed.message}`);
       return;

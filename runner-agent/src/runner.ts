@@ -183,6 +183,7 @@ async function run(opts: RunOptions, store: StateStore, engine: PolicyEngine, re
     if (event.kind === 'user.message') h.send(event.body.text, from);
     else if (event.kind === 'session.interrupt') h.interrupt(from);
   };
+  let deferredSeq: number | null = null;
   const link = new RelayLink({
     relayUrl: state.relayUrl,
     sessionId: state.sessionId,
@@ -197,7 +198,12 @@ async function run(opts: RunOptions, store: StateStore, engine: PolicyEngine, re
       else if (harness) deliver(event, harness);
       else early.push(event);
     },
-    onConsumed: (seq) => store.update((s) => void (s.consumedSeq = seq)),
+    // Events that arrive before the harness runs wait in `early`; their seq is saved only
+    // once they reach it, so a stop in between replays them next time.
+    onConsumed: (seq) => {
+      if (harness) store.update((s) => void (s.consumedSeq = seq));
+      else deferredSeq = seq;
+    },
   });
   // one line per connectivity change (not per retry)
   let online: boolean | undefined;
@@ -292,6 +298,11 @@ async function run(opts: RunOptions, store: StateStore, engine: PolicyEngine, re
       await h.start();
       harness = h;
       for (const event of early.splice(0)) deliver(event, h);
+      if (deferredSeq !== null) {
+        const seq = deferredSeq;
+        store.update((s) => void (s.consumedSeq = seq));
+        deferredSeq = null;
+      }
     } catch (err) {
       const message = (err as Error).message;
       log.error(`the ${state.harness} harness failed to start: ${message}`);

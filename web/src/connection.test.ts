@@ -239,6 +239,18 @@ describe('Connection', () => {
     expect(t.sockets).toHaveLength(1);
   });
 
+  it('retries when the ticket request or the socket never answers', async () => {
+    const t = setup({ tickets: [() => new Promise<TicketOutcome>(() => {})] });
+    t.conn.start();
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(t.state()).toBe('reconnecting');
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(t.sockets).toHaveLength(1); // second attempt got a ticket and opened a socket
+    await vi.advanceTimersByTimeAsync(15_000); // the socket never opens
+    expect(t.state()).toBe('reconnecting');
+    expect(t.sockets[0]!.closedWith).not.toBeNull();
+  });
+
   it('pings on an interval and reconnects when no pong comes back', async () => {
     const t = setup();
     t.conn.start();
@@ -263,7 +275,7 @@ describe('Connection', () => {
     expect(t.sockets).toHaveLength(2);
   });
 
-  it('queues messages while not live and sends each exactly once', async () => {
+  it('queues messages while not live, and re-sends after a reconnect only what the relay did not acknowledge', async () => {
     const t = setup();
     const id = t.conn.send('user.message', { text: 'typed offline' });
     t.conn.start();
@@ -279,14 +291,22 @@ describe('Connection', () => {
     expect(t.conn.queued).toHaveLength(0);
     const interruptId = t.conn.send('session.interrupt', {});
     expect(ws.frames().at(-1)).toMatchObject({ kind: 'session.interrupt', id: interruptId });
+    // The message was stored; the interrupt may have been lost with the socket.
+    ws.receive(server('ack', { id, seq: 6 }));
 
     ws.drop();
     t.conn.send('approval.decide', { approvalId: 'ap1', decision: 'approve' });
+    expect(t.conn.queued.map((f) => f.kind)).toEqual(['session.interrupt', 'approval.decide']);
     await vi.advanceTimersByTimeAsync(1000);
     const ws2 = t.last();
     ws2.open();
-    ws2.receive(welcome(5));
-    expect(ws2.frames().map((f) => f.kind)).toEqual(['hello', 'approval.decide']);
+    ws2.receive(welcome(6));
+    ws2.receive(replay([], true));
+    expect(ws2.frames().map((f) => [f.kind, f.id])).toEqual([
+      ['hello', expect.any(String)],
+      ['session.interrupt', interruptId],
+      ['approval.decide', expect.any(String)],
+    ]);
   });
 
   it('replaces a queued frame of the same kind when asked (push.subscribe)', () => {
@@ -365,7 +385,7 @@ describe('Connection', () => {
     await tick();
     t.last().open();
     t.conn.stop();
-    expect(t.last().closedWith).not.toBeNull();
+    expect(t.sockets[0]!.closedWith).not.toBeNull();
     expect(t.state()).toBe('closed');
     await vi.advanceTimersByTimeAsync(60_000);
     expect(t.sockets).toHaveLength(1);

@@ -99,6 +99,8 @@ export interface ConnectionOptions {
 }
 
 const OPEN = 1;
+/** From asking for a ticket to the relay's welcome. */
+const HANDSHAKE_TIMEOUT_MS = 15_000;
 /**
  * MAX_FRAME_BYTES limits what peers send to the relay; what the relay sends (a replay page of
  * REPLAY_PAGE_SIZE events with tool output) can be far bigger. Cap at the WebSocket message limit.
@@ -131,7 +133,11 @@ export class Connection {
   #attempt = 0;
   #lastSeq: number;
   #outbox: OutFrame[] = [];
+  /** Sent messages and interrupts the relay has not acknowledged yet: re-sent after a reconnect (the relay stores each id once). */
+  #unacked: OutFrame[] = [];
   #retryTimer: unknown = null;
+  /** A ticket request or socket that never answers (captive portal, dead mobile link) is retried. */
+  #handshakeTimer: unknown = null;
   #pingTimer: unknown = null;
   #pongTimer: unknown = null;
 
@@ -221,6 +227,10 @@ export class Connection {
     this.#teardown();
     const gen = this.#gen;
     this.#setStatus({ state: this.#status.state === 'connecting' ? 'connecting' : 'reconnecting', retryAt: null, fatal: null });
+    this.#handshakeTimer = this.#timers.setTimeout(() => {
+      this.#handshakeTimer = null;
+      if (gen === this.#gen) this.#retry(`no answer within ${HANDSHAKE_TIMEOUT_MS / 1000} s`);
+    }, HANDSHAKE_TIMEOUT_MS);
     let pending: Promise<TicketOutcome>;
     try {
       pending = this.#opts.getTicket();
@@ -271,9 +281,16 @@ export class Connection {
   /** Forgets the current socket and timers; callbacks from the old socket are ignored. */
   #teardown(): void {
     this.#gen++;
+    if (this.#unacked.length) {
+      // Whatever the old socket may have lost goes back in the queue, ahead of newer frames.
+      this.#outbox = [...this.#unacked, ...this.#outbox];
+      this.#unacked = [];
+      this.#h.outbox?.(this.#outbox);
+    }
     this.#clear('retry');
     this.#clear('ping');
     this.#clear('pong');
+    this.#clear('handshake');
     const ws = this.#ws;
     this.#ws = null;
     if (ws) {
@@ -312,8 +329,11 @@ export class Connection {
     this.#retry(`socket closed ${code}${reason ? ` ${reason}` : ''}`);
   }
 
-  #clear(which: 'retry' | 'ping' | 'pong'): void {
-    if (which === 'retry' && this.#retryTimer !== null) {
+  #clear(which: 'retry' | 'ping' | 'pong' | 'handshake'): void {
+    if (which === 'handshake' && this.#handshakeTimer !== null) {
+      this.#timers.clearTimeout(this.#handshakeTimer);
+      this.#handshakeTimer = null;
+    } else if (which === 'retry' && this.#retryTimer !== null) {
       this.#timers.clearTimeout(this.#retryTimer);
       this.#retryTimer = null;
     } else if (which === 'ping' && this.#pingTimer !== null) {
@@ -368,6 +388,7 @@ export class Connection {
     const frame = parsed.value;
     switch (frame.kind) {
       case 'welcome':
+        this.#clear('handshake');
         this.#welcome(frame.body);
         return;
       case 'replay':
@@ -389,6 +410,7 @@ export class Connection {
         this.#h.error?.(frame.body);
         return;
       case 'ack':
+        this.#unacked = this.#unacked.filter((f) => f.id !== frame.body.id);
         return;
       default:
         if (isEventKind(frame.kind)) this.#deliver([frame as Event]);
@@ -435,6 +457,7 @@ export class Connection {
     let sent = 0;
     for (const frame of this.#outbox) {
       if (!this.#sendNow(frame)) break;
+      if (frame.kind === 'user.message' || frame.kind === 'session.interrupt') this.#unacked.push(frame);
       sent++;
     }
     if (sent === 0) return;

@@ -171,22 +171,28 @@ export function createSession(sessionId: string) {
       if (can('interrupt')) conn.send('session.interrupt', {});
     },
     decide(approvalId: string, decision: Decision): void {
-      if (!can('approve') || deciding().has(approvalId)) return;
+      if (!can('approve')) return;
+      const previous = deciding().get(approvalId);
+      // A decision still queued offline is replaced by the newer tap; one already sent stands.
+      if (previous && !conn.cancel(previous)) return;
       const id = conn.send('approval.decide', { approvalId, decision });
       setDeciding((m) => new Map(m).set(approvalId, id));
       clearTimeout(decideTimers.get(approvalId));
-      decideTimers.set(
-        approvalId,
-        setTimeout(() => {
-          decideTimers.delete(approvalId);
-          setDeciding((m) => {
-            if (m.get(approvalId) !== id) return m;
-            const next = new Map(m);
-            next.delete(approvalId);
-            return next;
-          });
-        }, DECIDE_TIMEOUT_MS),
-      );
+      const settle = () => {
+        // Still waiting to be sent: keep showing "Sending…" rather than allow a second decision.
+        if (conn.queued.some((f) => f.id === id)) {
+          decideTimers.set(approvalId, setTimeout(settle, DECIDE_TIMEOUT_MS));
+          return;
+        }
+        decideTimers.delete(approvalId);
+        setDeciding((m) => {
+          if (m.get(approvalId) !== id) return m;
+          const next = new Map(m);
+          next.delete(approvalId);
+          return next;
+        });
+      };
+      decideTimers.set(approvalId, setTimeout(settle, DECIDE_TIMEOUT_MS));
     },
     cancelQueued(id: string): void {
       conn.cancel(id);

@@ -130,7 +130,8 @@ function quote(text: string, max = 120): string {
 function sanitizeEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('GIT_') || k === 'NODE_OPTIONS' || k === 'NODE_TEST_CONTEXT' || k.startsWith('VITEST') || k === 'FORCE_COLOR') continue;
+    // TANDEM_*: the runner's own credentials never reach the agent's processes.
+    if (k.startsWith('TANDEM_') || k.startsWith('GIT_') || k === 'NODE_OPTIONS' || k === 'NODE_TEST_CONTEXT' || k.startsWith('VITEST') || k === 'FORCE_COLOR') continue;
     env[k] = v;
   }
   // `node` in the demo's shell is the node running tandem

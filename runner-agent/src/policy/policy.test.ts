@@ -70,7 +70,8 @@ describe('default.yaml', () => {
     ['dd if=/dev/zero of=/dev/sda bs=1M', 'deny', 'deny-format-disk'],
     ['git status', 'allow', NO_POLICY],
     ['git commit -am "push it"', 'allow', NO_POLICY],
-    ['echo "git push"', 'allow', NO_POLICY],
+    // The backstop cannot tell an echo from `echo ... | sh`: it asks, the safe side.
+    ['echo "git push"', 'ask', 'ask-before-push'],
     ['git log --grep=push', 'allow', NO_POLICY],
     ['rm -f notes-r.txt', 'allow', NO_POLICY],
     ['rm file.txt', 'allow', NO_POLICY],
@@ -123,6 +124,29 @@ describe('default.yaml', () => {
     expect(engine.hash).toMatch(/^[0-9a-f]{64}$/);
     const changed = parsePolicyYaml(text.replace('ask_timeout: 10m', 'ask_timeout: 11m'), 'changed.yaml');
     expect(changed.hash).not.toBe(engine.hash);
+  });
+});
+
+describe('default.yaml backstops: wrappers the splitter does not unwrap still ASK', () => {
+  const engine = loadPolicyFile(DEFAULT_POLICY_FILE);
+  it.each([
+    '2>&1 git push',
+    '>/dev/null git push',
+    'git 2>&1 push',
+    'bash -c -- "git push"',
+    'env -S "git push"',
+    "$'git' push",
+    'sudo -nu root git push',
+    'find . -exec git push \\;',
+    'setsid git push',
+    'echo "git push" | sh',
+    'bash <<< "git push"',
+    '$(echo git) push origin',
+    'python -c "import os; os.system(\'git push\')"',
+    'xargs -I{} npm publish {}',
+    'busybox sh -c "rm -rf build"',
+  ])('%s', async (command) => {
+    expect((await engine.evaluate(shell(command, 'bash'))).decision).toBe('ask');
   });
 });
 

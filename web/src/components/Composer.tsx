@@ -22,7 +22,16 @@ export function Composer(props: { canSend: boolean; canInterrupt: boolean; live:
       }}
     >
       <Show when={props.canInterrupt}>
-        <button type="button" class="icon-btn interrupt" data-testid="interrupt" aria-label="Interrupt" title="Interrupt the agent" onClick={() => props.onInterrupt()}>
+        {/* An interrupt queued offline would stop whatever turn runs minutes later: only while live. */}
+        <button
+          type="button"
+          class="icon-btn interrupt"
+          data-testid="interrupt"
+          aria-label="Interrupt"
+          title={props.live ? 'Interrupt the agent' : 'Interrupt works while connected'}
+          disabled={!props.live}
+          onClick={() => props.onInterrupt()}
+        >
           <StopIcon />
         </button>
       </Show>
