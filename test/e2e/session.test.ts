@@ -98,6 +98,33 @@ describe('a demo session from runner to phone and back', () => {
   });
 });
 
+describe('the app itself', () => {
+  test('is installable, lists followed sessions on Home, and opens offline from its cache', async () => {
+    const manifest = (await (await fetch(`${relay.url}/manifest.webmanifest`)).json()) as { name: string; display: string; icons: { sizes: string }[] };
+    expect(manifest).toMatchObject({ name: 'Tandem', display: 'standalone' });
+    expect(manifest.icons.map((i) => i.sizes)).toEqual(expect.arrayContaining(['192x192', '512x512']));
+    const csp = (await fetch(`${relay.url}/`)).headers.get('content-security-policy');
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+
+    run = TandemRun.start(relay, ['--once']);
+    const { ownerUrl } = await run.session();
+    const page = await openSession(ownerUrl, 'Ana');
+    await page.getByTestId('approval').waitFor();
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+    await page.goto(`${relay.url}/`);
+    const item = page.getByTestId('session-item');
+    await item.first().waitFor();
+    expect(await item.first().textContent()).toContain('Demo');
+
+    await context!.setOffline(true);
+    await page.reload();
+    await page.getByTestId('session-list').waitFor();
+    expect(await page.getByTestId('session-item').count()).toBe(1);
+    await context!.setOffline(false);
+  });
+});
+
 describe('push notifications', () => {
   test("the relay's encrypted push, delivered to the service worker, shows Approve/Deny and the Approve action decides", async () => {
     const service = await PushService.start();
