@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 // One run covers every workspace. Relay and end-to-end tests start real workerd
@@ -17,7 +18,11 @@ export default defineConfig({
         test: {
           name: 'runner-agent',
           include: ['runner-agent/src/**/*.test.ts'],
-          testTimeout: 30_000,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // The real agent CLIs (Claude Code, Codex, Pi) live in .harnesses/, installed by the setup.
+          globalSetup: ['test/support/harnesses-setup.ts'],
+          env: { TANDEM_HARNESS_MODULES: resolve(import.meta.dirname, '.harnesses/node_modules') },
         },
       },
       {

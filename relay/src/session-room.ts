@@ -20,6 +20,7 @@ import {
   RunnerFrame,
   RESERVED_ID_PREFIXES,
   TICKET_TTL_MS,
+  TO_RUNNER_KINDS,
   clip,
   decisionEventId,
   hasCapability,
@@ -54,7 +55,7 @@ const RELAY: Actor = { type: 'relay', name: 'relay' };
 const RUNNER: Actor = { type: 'runner', name: 'runner' };
 const POLICY_DEFAULT: Actor = { type: 'relay', name: 'policy default' };
 /** The only events the runner needs from the room: what people did. */
-const TO_RUNNER: readonly EventKind[] = ['user.message', 'session.interrupt', 'approval.decided'];
+const TO_RUNNER: readonly EventKind[] = TO_RUNNER_KINDS;
 const TO_RUNNER_SQL = TO_RUNNER.map((k) => `'${k}'`).join(',');
 /** A runner that answered no ping for this long is treated as gone. */
 const RUNNER_STALE_MS = PING_INTERVAL_MS * 3;
@@ -308,7 +309,9 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       case 'hello':
         return this.catchUp(ws, att, frame.body.lastSeq);
       case 'user.message':
-      case 'session.interrupt': {
+      case 'session.steer':
+      case 'session.interrupt':
+      case 'session.model': {
         // Stored under the device's own namespace: nobody can take an id the runner or another person uses.
         const { seq, duplicate, json, conflict } = this.append(frame.kind, personEventId(att.deviceId, frame.id), actor, frame.body, undefined);
         if (conflict) return this.sendError(ws, 'invalid_frame', conflict, frame.id);

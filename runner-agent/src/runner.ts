@@ -4,6 +4,7 @@
  * outbox and streams it over the relay link, and hands people's messages,
  * interrupts and approval decisions back to the harness and the gate.
  */
+import type { AgentSpec } from './harness/types.ts';
 import path from 'node:path';
 import {
   PROTOCOL_VERSION,
@@ -39,6 +40,12 @@ export interface RunOptions {
   defaultRelayUrl: string;
   resume?: string;
   policyFile?: string;
+  /** The agent (from an agent YAML); default: the harness with its defaults. */
+  agent?: AgentSpec;
+  /** The task for the agent's first turn. */
+  prompt?: string;
+  /** The agent's working directory (default: the current directory). */
+  cwd?: string;
   once: boolean;
   paceMs: number;
   home: string;
@@ -181,7 +188,11 @@ async function run(opts: RunOptions, store: StateStore, engine: PolicyEngine, re
   const deliver = (event: Event, h: Harness): void => {
     const from = { name: event.actor.name, device: event.actor.device, eventId: event.id, seq: event.seq };
     if (event.kind === 'user.message') h.send(event.body.text, from);
+    else if (event.kind === 'session.steer') h.steer(event.body.text, from);
     else if (event.kind === 'session.interrupt') h.interrupt(from);
+    else if (event.kind === 'session.model' && !h.setModel?.(event.body.model, from)) {
+      emit('agent.error', { message: `the ${h.name} harness cannot switch models; staying on the current one` });
+    }
   };
   let deferredSeq: number | null = null;
   const link = new RelayLink({
@@ -225,6 +236,9 @@ async function run(opts: RunOptions, store: StateStore, engine: PolicyEngine, re
     workDir: path.join(store.dir, 'harness'),
     emit: onHarnessEvent,
     gate: (call, signal) => gate.check(call, signal),
+    cwd: opts.cwd ?? process.cwd(),
+    ...(opts.prompt ? { prompt: opts.prompt } : {}),
+    agent: opts.agent ?? { name: state.harness, harness: state.harness },
     progress: state.harnessProgress,
     saveProgress: (p) => store.update((s) => void (s.harnessProgress = p)),
     paceMs: opts.paceMs,

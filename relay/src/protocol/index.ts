@@ -83,6 +83,7 @@ export const decisionEventId = (approvalId: string) => `relay:decided:${approval
 const DeviceId = v.pipe(v.string(), v.regex(/^[\w-]{1,80}$/, 'a device id uses letters, digits, _ and - (at most 80)'));
 const Seq = v.pipe(v.number(), v.integer(), v.minValue(0));
 const Ts = v.pipe(v.number(), v.integer(), v.minValue(0));
+const Count = v.pipe(v.number(), v.integer(), v.minValue(0));
 const Version = v.pipe(v.string(), v.regex(/^\d+\.\d+$/, 'v must look like "1.0"'));
 
 /** Who did something: the runner, a person (name + device), or the relay itself. */
@@ -154,10 +155,33 @@ const EventBodies = {
     by: Actor,
     via: v.picklist(['app', 'notification', 'expiry']),
   }),
+  /** One turn of the agent (a prompt and everything the agent did for it). */
+  'turn.started': v.object({ turnId: Id, model: v.optional(Text(200)) }),
+  'turn.ended': v.object({
+    turnId: Id,
+    status: v.picklist(['completed', 'interrupted', 'failed']),
+    error: v.optional(Text(8 * 1024)),
+    /** The harness process's last stderr lines when a turn failed. */
+    stderrTail: v.optional(Text(8 * 1024)),
+  }),
+  /** Token usage for one model call or turn; `costUsd` null means the model is not in the price table. */
+  usage: v.object({
+    turnId: v.optional(Id),
+    model: Text(200),
+    inputTokens: Count,
+    outputTokens: Count,
+    cacheReadTokens: Count,
+    cacheWriteTokens: Count,
+    costUsd: v.nullable(v.number()),
+  }),
   /** A person's message to the agent. */
   'user.message': v.object({ text: v.pipe(v.string(), v.minLength(1), v.maxLength(16 * 1024)) }),
+  /** A person steers the running turn (where the harness can; otherwise interrupt, then send). */
+  'session.steer': v.object({ text: v.pipe(v.string(), v.minLength(1), v.maxLength(16 * 1024)) }),
   /** A person stops the agent's current turn. */
   'session.interrupt': v.object({}),
+  /** The owner or a driver picks the model for the next turn. */
+  'session.model': v.object({ model: v.pipe(v.string(), v.minLength(1), v.maxLength(200)) }),
 } as const;
 
 export type EventKind = keyof typeof EventBodies;
@@ -174,7 +198,14 @@ export const RUNNER_EVENT_KINDS = [
   'tool.result',
   'policy.decision',
   'approval.requested',
+  'turn.started',
+  'turn.ended',
+  'usage',
 ] as const satisfies readonly EventKind[];
+
+/** Events people write; with `approval.decided`, the only ones the runner receives. */
+export const PERSON_EVENT_KINDS = ['user.message', 'session.steer', 'session.interrupt', 'session.model'] as const satisfies readonly EventKind[];
+export const TO_RUNNER_KINDS = [...PERSON_EVENT_KINDS, 'approval.decided'] as const satisfies readonly EventKind[];
 
 // ---------------------------------------------------------------- control bodies
 
@@ -281,7 +312,9 @@ export const ClientFrame = v.variant('kind', [
   inbound('push.subscribe', ClientControlBodies['push.subscribe']),
   inbound('push.unsubscribe', ClientControlBodies['push.unsubscribe']),
   inbound('user.message', EventBodies['user.message']),
+  inbound('session.steer', EventBodies['session.steer']),
   inbound('session.interrupt', EventBodies['session.interrupt']),
+  inbound('session.model', EventBodies['session.model']),
 ]);
 export type ClientFrame = v.InferOutput<typeof ClientFrame>;
 export type ClientFrameKind = ClientFrame['kind'];
@@ -293,7 +326,9 @@ export const FRAME_CAPABILITY: Record<ClientFrameKind, Capability> = {
   'push.unsubscribe': 'watch',
   'approval.decide': 'approve',
   'user.message': 'send',
+  'session.steer': 'steer',
   'session.interrupt': 'interrupt',
+  'session.model': 'steer',
 };
 
 type ControlBodies = typeof ServerControlBodies;

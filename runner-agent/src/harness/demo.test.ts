@@ -63,6 +63,8 @@ describe('demo harness', () => {
     const ctx: HarnessContext = {
       sessionId: 'sess-demo',
       workDir: path.join(dir, 'harness'),
+      cwd: dir,
+      agent: { name: 'demo', harness: 'demo' },
       emit: (e) => void events.push(e),
       gate: gate.gate,
       progress: saved,

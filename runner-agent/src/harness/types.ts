@@ -5,7 +5,16 @@ import type { ToolCall } from '../policy/types.ts';
 export type { ToolCall };
 
 /** The event kinds a harness produces; bodies are the protocol's own. */
-export type HarnessEventKind = 'agent.message' | 'agent.delta' | 'agent.error' | 'tool.call' | 'tool.result' | 'session.status';
+export type HarnessEventKind =
+  | 'agent.message'
+  | 'agent.delta'
+  | 'agent.error'
+  | 'tool.call'
+  | 'tool.result'
+  | 'session.status'
+  | 'turn.started'
+  | 'turn.ended'
+  | 'usage';
 
 /**
  * A normalized harness event. `id` (optional) is the envelope id: give a stable
@@ -38,8 +47,36 @@ export interface Sender {
   seq?: number;
 }
 
+/**
+ * What the agent is: from an agent YAML, or from `--harness NAME` with defaults.
+ * Adapters read only what applies to them.
+ */
+export interface AgentSpec {
+  name: string;
+  harness: string;
+  /** The model to start with (the harness's default when absent). */
+  model?: string;
+  /** Where the model is served: a gateway, a local server, or a scripted one in tests. */
+  provider?: {
+    api?: 'anthropic' | 'openai-chat' | 'openai-responses';
+    /** e.g. http://127.0.0.1:11434/v1 */
+    baseUrl?: string;
+    /** Name of the environment variable that holds the API key (never the key itself). */
+    apiKeyEnv?: string;
+  };
+  /** System instructions, already read from a file if the YAML named one. */
+  instructions?: string;
+  /** Extra environment for the harness process (never the runner's own credentials). */
+  env?: Record<string, string>;
+}
+
 export interface HarnessContext {
   sessionId: string;
+  /** The agent's working directory (the user's project; the demo makes its own). */
+  cwd: string;
+  /** The task given on the command line, if any: the agent's first turn. */
+  prompt?: string;
+  agent: AgentSpec;
   /** A directory under the session's state dir that the harness may use for its own files. */
   workDir: string;
   emit(event: HarnessEvent): void;
@@ -70,8 +107,19 @@ export interface Harness {
   steer(text: string, from?: Sender): void;
   /** Stop the current turn; the harness stays up. */
   interrupt(from?: Sender): void;
+  /** Use this model from the next turn on; false when the harness cannot switch. */
+  setModel?(model: string, from?: Sender): boolean;
   /** Shut down (the runner is exiting); the task may be resumed later from the saved progress. */
   stop(): Promise<void>;
+}
+
+/** Whether a harness can run here: its CLI or SDK found, or exactly what to install. */
+export interface HarnessReadiness {
+  ready: boolean;
+  /** e.g. "claude-agent-sdk 0.3.330 (node_modules)" or what is missing */
+  detail: string;
+  /** The command that installs what is missing. */
+  install?: string;
 }
 
 export interface HarnessDefinition {
@@ -79,5 +127,7 @@ export interface HarnessDefinition {
   description: string;
   /** The session title (sent when the session is created). */
   title: string;
+  /** Find the harness's CLI/SDK at run time (PATH or node_modules); absent = always ready. */
+  detect?(): Promise<HarnessReadiness>;
   create(ctx: HarnessContext): Harness;
 }
