@@ -370,13 +370,24 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     body: unknown,
     ts: number | undefined,
   ): { seq: number; duplicate: boolean; json: string; conflict?: string } {
-    const existing = this.sql.exec<{ seq: number; kind: string }>('SELECT seq, kind FROM events WHERE id = ?', id).toArray()[0];
-    if (existing && existing.kind !== kind) return { seq: existing.seq, duplicate: true, json: '', conflict: `frame id is already used by a ${existing.kind} event` };
-    if (existing) return { seq: existing.seq, duplicate: true, json: '' };
     const row = { seq: this.lastSeq + 1, id, kind, actor: JSON.stringify(actor), ts: ts ?? Date.now(), body: JSON.stringify(body) };
-    this.sql.exec('INSERT INTO events (seq, id, kind, actor, ts, body) VALUES (?, ?, ?, ?, ?, ?)', row.seq, id, kind, row.actor, row.ts, row.body);
-    this.lastSeq = row.seq;
-    return { seq: row.seq, duplicate: false, json: this.eventJson(row) };
+    // One statement on the common path; a known id (a retry) stores nothing.
+    const written = this.sql.exec(
+      'INSERT INTO events (seq, id, kind, actor, ts, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
+      row.seq,
+      id,
+      kind,
+      row.actor,
+      row.ts,
+      row.body,
+    ).rowsWritten;
+    if (written) {
+      this.lastSeq = row.seq;
+      return { seq: row.seq, duplicate: false, json: this.eventJson(row) };
+    }
+    const existing = this.sql.exec<{ seq: number; kind: string }>('SELECT seq, kind FROM events WHERE id = ?', id).one();
+    if (existing.kind !== kind) return { seq: existing.seq, duplicate: true, json: '', conflict: `frame id is already used by a ${existing.kind} event` };
+    return { seq: existing.seq, duplicate: true, json: '' };
   }
 
   /** The stored event as the JSON every client receives, built from the stored JSON text. */

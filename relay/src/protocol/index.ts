@@ -415,7 +415,8 @@ export type ParseResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCo
  */
 export function parseFrame<S extends v.GenericSchema>(schema: S, raw: string | ArrayBuffer, maxBytes = MAX_FRAME_BYTES): ParseResult<v.InferOutput<S>> {
   const text = typeof raw === 'string' ? raw : new TextDecoder().decode(raw);
-  const bytes = typeof raw === 'string' ? new TextEncoder().encode(raw).byteLength : raw.byteLength;
+  // A UTF-16 string of n code units is at most 3n UTF-8 bytes: only long frames need encoding to measure.
+  const bytes = typeof raw !== 'string' ? raw.byteLength : raw.length * 3 <= maxBytes ? raw.length : new TextEncoder().encode(raw).byteLength;
   if (bytes > maxBytes) return { ok: false, code: 'frame_too_large', message: `frame is ${bytes} bytes; the limit is ${maxBytes}` };
   let data: unknown;
   try {
