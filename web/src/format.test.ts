@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { connectionText, countdown, decisionText, policyText, relativeTime, splitFences } from './format.ts';
+import { connectionText, costText, countdown, decisionText, policyText, relativeTime, splitFences, tokenText, usageText, usageTotalText } from './format.ts';
+import { noUsage } from './timeline.ts';
 
 const ada = { type: 'person', name: 'Ada', device: 'Chrome on Android' } as const;
 
@@ -59,5 +60,31 @@ describe('splitFences', () => {
     ]);
     expect(splitFences('just <b>text</b>')).toEqual([{ type: 'text', text: 'just <b>text</b>' }]);
     expect(splitFences('')).toEqual([]);
+  });
+});
+
+describe('usage', () => {
+  const u = { ...noUsage, inputTokens: 11_000, outputTokens: 1_234, cacheReadTokens: 0, cacheWriteTokens: 66, costUsd: 0.0123, priced: 1 };
+  it('shortens token counts', () => {
+    expect([0, 950, 1000, 12_345, 99_960, 120_000, 999_499, 999_500, 1_234_567].map(tokenText)).toEqual([
+      '0',
+      '950',
+      '1k',
+      '12.3k',
+      '100k',
+      '120k',
+      '999k',
+      '1M',
+      '1.2M',
+    ]);
+  });
+  it('shows cost, and never $0 for unpriced usage', () => {
+    expect(costText(0.0123)).toBe('$0.0123');
+    expect(costText(12.345)).toBe('$12.35');
+    expect(usageTotalText(u)).toBe('$0.0123 · 12.3k tok');
+    expect(usageTotalText({ ...u, unpriced: 1 })).toBe('$0.0123 + unpriced usage · 12.3k tok');
+    expect(usageTotalText({ ...u, costUsd: 0, priced: 0, unpriced: 2 })).toBe('unpriced · 12.3k tok');
+    expect(usageText(u)).toBe('11k in · 1.2k out · cache 0 read, 66 write · $0.0123');
+    expect(usageText({ ...u, cacheWriteTokens: 0, costUsd: 0, priced: 0, unpriced: 1 })).toBe('11k in · 1.2k out · unpriced');
   });
 });

@@ -1,7 +1,7 @@
 /** Words and numbers shown to people. Pure functions. */
 import type { Decision, SessionState } from '@tandem/relay/protocol';
 import type { ConnStatus } from './connection.ts';
-import type { DecisionItem, ToolItem } from './timeline.ts';
+import { totalTokens, type DecisionItem, type ToolItem, type TurnStatus, type Usage } from './timeline.ts';
 
 export function decisionText(d: Pick<DecisionItem, 'decision' | 'by' | 'via' | 'defaultDecision'>): string {
   if (d.via === 'expiry') return `Expired: ${d.decision === 'approve' ? 'approved' : 'denied'} by policy default`;
@@ -94,4 +94,49 @@ export function splitFences(text: string): Segment[] {
   }
   if (last < text.length) out.push({ type: 'text', text: text.slice(last) });
   return out.map((s) => (s.type === 'text' ? { ...s, text: s.text.replace(/^\n+|\n+$/g, '') } : s)).filter((s) => s.type === 'code' || s.text !== '');
+}
+
+/** "950", "12.3k", "120k", "1.2M". */
+export function tokenText(n: number): string {
+  if (n < 1000) return String(n);
+  const [div, unit] = n < 999_500 ? [1000, 'k'] : [1_000_000, 'M'];
+  const x = n / div;
+  return `${x < 99.95 ? x.toFixed(1).replace(/\.0$/, '') : Math.round(x)}${unit}`;
+}
+
+/** "$0.0123" below a dollar, "$1.23" above. */
+export function costText(usd: number): string {
+  return usd < 1 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
+}
+
+/** The cost part of a usage: never "$0" for usage that has no price. */
+export function usageCostText(u: Usage): string {
+  if (u.priced === 0) return u.unpriced > 0 ? 'unpriced' : costText(0);
+  return u.unpriced > 0 ? `${costText(u.costUsd)} + unpriced usage` : costText(u.costUsd);
+}
+
+/** The header readout: "$0.0123 · 12.3k tok". */
+export function usageTotalText(u: Usage): string {
+  return `${usageCostText(u)} · ${tokenText(totalTokens(u))} tok`;
+}
+
+/** One turn's usage: "12.3k in · 1.2k out · cache 10k read, 2k write · $0.0123". */
+export function usageText(u: Usage): string {
+  const parts = [`${tokenText(u.inputTokens)} in`, `${tokenText(u.outputTokens)} out`];
+  if (u.cacheReadTokens || u.cacheWriteTokens) parts.push(`cache ${tokenText(u.cacheReadTokens)} read, ${tokenText(u.cacheWriteTokens)} write`);
+  parts.push(usageCostText(u));
+  return parts.join(' · ');
+}
+
+export function turnStatusText(status: TurnStatus): string {
+  switch (status) {
+    case 'running':
+      return 'Turn running';
+    case 'completed':
+      return 'Turn completed';
+    case 'interrupted':
+      return 'Turn interrupted';
+    case 'failed':
+      return 'Turn failed';
+  }
 }

@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import * as v from 'valibot';
 import { Event, type Actor, type EventBody, type EventKind } from '@tandem/relay/protocol';
-import { addEvents, emptyTimeline, pendingApprovals, rowsOf, type AgentItem, type DecisionItem, type Timeline, type ToolItem } from './timeline.ts';
+import {
+  addEvents,
+  emptyTimeline,
+  pendingApprovals,
+  rowsOf,
+  type AgentItem,
+  type DecisionItem,
+  type Timeline,
+  type ToolItem,
+  type TurnItem,
+  type TurnStartItem,
+} from './timeline.ts';
 
 const runner: Actor = { type: 'runner', name: 'runner' };
 const ada: Actor = { type: 'person', name: 'Ada', device: 'Chrome on Android', deviceId: 'dev1', role: 'driver' };
@@ -267,3 +278,126 @@ describe('timeline', () => {
     expect(cache.size).toBe(0);
   });
 });
+
+const usage = (turnId: string | undefined, costUsd: number | null, n = 1, model = 'claude-sonnet-4-5'): EventBody<'usage'> => ({
+  ...(turnId ? { turnId } : {}),
+  model,
+  inputTokens: 1000 * n,
+  outputTokens: 100 * n,
+  cacheReadTokens: 10 * n,
+  cacheWriteTokens: n,
+  costUsd,
+});
+
+const turns: Event[] = [
+  ev(1, 'turn.started', { turnId: 't1', model: 'claude-sonnet-4-5' }),
+  ev(2, 'agent.message', { messageId: 'm1', text: 'done' }),
+  ev(3, 'usage', usage('t1', 0.01)),
+  ev(4, 'usage', usage('t1', 0.002, 2)),
+  ev(5, 'turn.ended', { turnId: 't1', status: 'completed' }),
+  ev(6, 'session.model', { model: 'gpt-5-codex' }, ada),
+  ev(7, 'session.steer', { text: 'use the other API' }, ada),
+  ev(8, 'turn.started', { turnId: 't2', model: 'local-llm' }),
+  ev(9, 'usage', usage('t2', null, 1, 'local-llm')),
+  ev(10, 'turn.ended', { turnId: 't2', status: 'failed', error: 'harness exited with code 1', stderrTail: 'Error: <b>boom</b>\n  at main' }),
+  ev(11, 'usage', usage(undefined, 0.5)),
+];
+
+describe('turns, usage, steer and model', () => {
+  it('shows a turn as a start line and its outcome with usage at turn.ended', () => {
+    const t = fold(turns.slice(0, 5));
+    const start = t.items.find((i) => i.key === 'turn-start:t1') as TurnStartItem;
+    expect(start).toMatchObject({ type: 'turn-start', seq: 1, model: 'claude-sonnet-4-5', status: 'completed' });
+    const turn = t.items.find((i) => i.key === 'turn:t1') as TurnItem;
+    expect(turn).toMatchObject({
+      type: 'turn',
+      kind: 'turn.ended',
+      seq: 5,
+      seqs: [3, 4, 5],
+      status: 'completed',
+      error: null,
+      model: 'claude-sonnet-4-5',
+      usage: { inputTokens: 3000, outputTokens: 300, cacheReadTokens: 30, cacheWriteTokens: 3, priced: 2, unpriced: 0, models: ['claude-sonnet-4-5'] },
+    });
+    expect(turn.usage!.costUsd).toBeCloseTo(0.012);
+    const rows = rowsOf(t);
+    expect(rows.map((r) => r.item?.key ?? null)).toEqual(['turn-start:t1', 'm:m1', null, null, 'turn:t1']);
+  });
+
+  it('keeps a running turn at its latest usage, then moves it to its end', () => {
+    let t = fold(turns.slice(0, 3));
+    let turn = t.items.find((i) => i.key === 'turn:t1') as TurnItem;
+    expect(turn).toMatchObject({ status: 'running', seq: 3, kind: 'usage' });
+    expect((t.items.find((i) => i.key === 'turn-start:t1') as TurnStartItem).status).toBe('running');
+    t = addEvents(t, [turns[3]!]);
+    expect(rowsOf(t).find((r) => r.item?.key === 'turn:t1')?.seq).toBe(4);
+    t = addEvents(t, [turns[4]!]);
+    expect(rowsOf(t).find((r) => r.item?.key === 'turn:t1')?.seq).toBe(5);
+    // usage after the end is added to the turn, which stays at its end
+    t = addEvents(t, [ev(12, 'usage', usage('t1', 0.001))]);
+    turn = t.items.find((i) => i.key === 'turn:t1') as TurnItem;
+    expect(turn).toMatchObject({ seq: 5, status: 'completed', usage: { priced: 3 } });
+    expect(rowsOf(t).find((r) => r.seq === 12)?.item).toBeNull();
+  });
+
+  it('keeps a failed turn\'s error and stderr tail as text', () => {
+    const t = fold(turns);
+    const turn = t.items.find((i) => i.key === 'turn:t2') as TurnItem;
+    expect(turn).toMatchObject({
+      status: 'failed',
+      error: 'harness exited with code 1',
+      stderrTail: 'Error: <b>boom</b>\n  at main',
+      model: 'local-llm',
+      usage: { priced: 0, unpriced: 1, costUsd: 0 },
+    });
+    expect((t.items.find((i) => i.key === 'turn-start:t2') as TurnStartItem).status).toBe('failed');
+  });
+
+  it('sums the session\'s usage and remembers that some of it was unpriced', () => {
+    const priced = fold(turns.slice(0, 5));
+    expect(priced.totals).toMatchObject({ inputTokens: 3000, outputTokens: 300, cacheReadTokens: 30, cacheWriteTokens: 3, priced: 2, unpriced: 0 });
+    const all = fold(turns);
+    expect(all.totals).toMatchObject({ inputTokens: 5000, outputTokens: 500, priced: 3, unpriced: 1, models: ['claude-sonnet-4-5', 'local-llm'] });
+    expect(all.totals.costUsd).toBeCloseTo(0.512);
+    // a duplicate is not counted twice, whatever order events arrive in
+    const shuffled = fold(turns.slice(5), [...turns].reverse(), turns.slice(2, 4));
+    expect(shuffled.totals).toEqual(all.totals);
+    expect(shuffled.items).toEqual(all.items);
+    expect(shuffled.model).toBe(all.model);
+  });
+
+  it('shows usage without a turn as its own row', () => {
+    const t = fold(turns);
+    const row = rowsOf(t).find((r) => r.seq === 11)!;
+    expect(row.item).toMatchObject({ type: 'usage', usage: { inputTokens: 1000, costUsd: 0.5, priced: 1 } });
+  });
+
+  it('shows steer like a person\'s message, and who switched the model', () => {
+    const t = fold(turns);
+    expect(t.items.find((i) => i.kind === 'session.steer')).toMatchObject({ type: 'steer', text: 'use the other API', actor: { name: 'Ada' } });
+    expect(t.items.find((i) => i.kind === 'session.model')).toMatchObject({ type: 'model', model: 'gpt-5-codex', actor: { name: 'Ada' } });
+  });
+
+  it('takes the current model from the latest turn.started or session.model', () => {
+    expect(fold([]).model).toBeNull();
+    expect(fold(turns.slice(0, 5)).model).toBe('claude-sonnet-4-5');
+    expect(fold(turns.slice(0, 6)).model).toBe('gpt-5-codex');
+    expect(fold(turns).model).toBe('local-llm');
+    // a turn started without a model keeps the one that was picked
+    expect(fold([...turns.slice(0, 6), ev(8, 'turn.started', { turnId: 't2' })]).model).toBe('gpt-5-codex');
+  });
+
+  it('counts only the first start and end of a turn, in any arrival order', () => {
+    const dup = [
+      ...turns.slice(0, 5),
+      ev(6, 'turn.started', { turnId: 't1', model: 'other' }),
+      ev(7, 'turn.ended', { turnId: 't1', status: 'failed', error: 'late' }),
+    ];
+    const t = fold(dup);
+    expect(t.items.filter((i) => i.type === 'turn-start')).toHaveLength(1);
+    expect(t.items.find((i) => i.key === 'turn:t1')).toMatchObject({ status: 'completed', error: null, seq: 5 });
+    const reversed = fold(...[...dup].reverse().map((e) => [e]));
+    expect(reversed.items).toEqual(t.items);
+  });
+});
+

@@ -8,6 +8,10 @@
  * - agent.delta parts merge into one bubble per messageId until agent.message replaces them.
  * - tool.call, policy.decision, tool.result (and an approval for the call) share one row.
  * - approval.requested without approval.decided is pending.
+ * - A turn is two items: a start line at turn.started, and the turn itself (status, error,
+ *   stderr tail, usage) at turn.ended, or at its latest usage while it still runs. Usage with
+ *   a turnId folds into its turn; usage without one is its own row. `totals` sums all usage.
+ * - `model` is the current model: the latest turn.started.model or session.model.
  *
  * Items are immutable: a changed item is a new object, an unchanged one keeps its identity
  * (the UI's keyed list re-renders only what changed).
@@ -57,6 +61,73 @@ export type ToolItem = Base<'tool', 'tool.call'> & {
   readonly approval: { readonly approvalId: string; readonly decision: Decision | null } | null;
   readonly status: ToolStatus;
 };
+export type SteerItem = Base<'steer', 'session.steer'> & { readonly actor: Actor; readonly text: string };
+export type ModelItem = Base<'model', 'session.model'> & { readonly actor: Actor; readonly model: string };
+
+export type TurnStatus = 'running' | EventBody<'turn.ended'>['status'];
+
+/** Usage summed over one or more usage events. */
+export interface Usage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheReadTokens: number;
+  readonly cacheWriteTokens: number;
+  /** Sum of the priced events' cost (0 when none was priced). */
+  readonly costUsd: number;
+  /** How many events had a price. */
+  readonly priced: number;
+  /** How many events had none (`costUsd: null`): their cost is unknown, never $0. */
+  readonly unpriced: number;
+  /** Models seen, first seen first. */
+  readonly models: readonly string[];
+}
+
+export const noUsage: Usage = Object.freeze({
+  inputTokens: 0,
+  outputTokens: 0,
+  cacheReadTokens: 0,
+  cacheWriteTokens: 0,
+  costUsd: 0,
+  priced: 0,
+  unpriced: 0,
+  models: [],
+});
+
+export function addUsage(u: Usage, b: EventBody<'usage'>): Usage {
+  return {
+    inputTokens: u.inputTokens + b.inputTokens,
+    outputTokens: u.outputTokens + b.outputTokens,
+    cacheReadTokens: u.cacheReadTokens + b.cacheReadTokens,
+    cacheWriteTokens: u.cacheWriteTokens + b.cacheWriteTokens,
+    costUsd: b.costUsd === null ? u.costUsd : u.costUsd + b.costUsd,
+    priced: u.priced + (b.costUsd === null ? 0 : 1),
+    unpriced: u.unpriced + (b.costUsd === null ? 1 : 0),
+    models: u.models.includes(b.model) ? u.models : [...u.models, b.model],
+  };
+}
+
+export function totalTokens(u: Usage): number {
+  return u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens;
+}
+
+/** The divider where a turn starts. */
+export type TurnStartItem = Base<'turn-start', 'turn.started'> & {
+  readonly turnId: string;
+  readonly model: string | null;
+  readonly status: TurnStatus;
+};
+/** A turn's outcome and usage, at its turn.ended (at its latest usage while it runs). */
+export type TurnItem = Base<'turn', 'turn.ended' | 'usage'> & {
+  readonly turnId: string;
+  readonly model: string | null;
+  readonly status: TurnStatus;
+  readonly error: string | null;
+  readonly stderrTail: string | null;
+  readonly usage: Usage | null;
+};
+/** Usage that belongs to no turn. */
+export type UsageItem = Base<'usage', 'usage'> & { readonly usage: Usage };
+
 export type ApprovalItem = Base<'approval', 'approval.requested'> & EventBody<'approval.requested'>;
 export type DecisionItem = Base<'decision', 'approval.decided'> &
   EventBody<'approval.decided'> & {
@@ -65,7 +136,21 @@ export type DecisionItem = Base<'decision', 'approval.decided'> &
     readonly defaultDecision: Decision | null;
   };
 
-export type Item = StartedItem | StatusItem | AgentItem | ErrorItem | UserItem | InterruptItem | ToolItem | ApprovalItem | DecisionItem;
+export type Item =
+  | StartedItem
+  | StatusItem
+  | AgentItem
+  | ErrorItem
+  | UserItem
+  | SteerItem
+  | InterruptItem
+  | ModelItem
+  | ToolItem
+  | ApprovalItem
+  | DecisionItem
+  | TurnStartItem
+  | TurnItem
+  | UsageItem;
 
 export interface Approval extends EventBody<'approval.requested'> {
   readonly seq: number;
@@ -83,6 +168,10 @@ export interface Timeline {
   readonly approvals: ReadonlyMap<string, Approval>;
   readonly title: string | null;
   readonly state: SessionState | null;
+  /** Every usage event of the session, summed. */
+  readonly totals: Usage;
+  /** The current model: the latest turn.started.model or session.model (null when none said). */
+  readonly model: string | null;
   /** Internal: item key -> index in items. */
   readonly index: ReadonlyMap<string, number>;
   /** Internal: decisions seen before their request. */
@@ -97,6 +186,8 @@ export const emptyTimeline: Timeline = Object.freeze({
   approvals: new Map(),
   title: null,
   state: null,
+  totals: noUsage,
+  model: null,
   index: new Map(),
   orphanDecisions: new Map(),
 });
@@ -168,6 +259,8 @@ class Builder {
   orphans: Map<string, EventBody<'approval.decided'>>;
   title: string | null;
   state: SessionState | null;
+  totals: Usage;
+  model: string | null;
 
   constructor(t: Timeline) {
     this.items = [...t.items];
@@ -176,6 +269,8 @@ class Builder {
     this.orphans = new Map(t.orphanDecisions);
     this.title = t.title;
     this.state = t.state;
+    this.totals = t.totals;
+    this.model = t.model;
   }
 
   finish(events: Map<number, Event>, order: readonly number[]): Timeline {
@@ -187,6 +282,8 @@ class Builder {
       approvals: this.approvals,
       title: this.title,
       state: this.state,
+      totals: this.totals,
+      model: this.model,
       index: this.index,
       orphanDecisions: this.orphans,
     };
@@ -225,8 +322,24 @@ class Builder {
       case 'user.message':
         this.put({ ...base, type: 'user', key: `e:${seq}`, kind: e.kind, actor: e.actor, text: e.body.text });
         break;
+      case 'session.steer':
+        this.put({ ...base, type: 'steer', key: `e:${seq}`, kind: e.kind, actor: e.actor, text: e.body.text });
+        break;
       case 'session.interrupt':
         this.put({ ...base, type: 'interrupt', key: `e:${seq}`, kind: e.kind, actor: e.actor });
+        break;
+      case 'session.model':
+        this.model = e.body.model;
+        this.put({ ...base, type: 'model', key: `e:${seq}`, kind: e.kind, actor: e.actor, model: e.body.model });
+        break;
+      case 'turn.started':
+        this.turnStarted(e, seq);
+        break;
+      case 'turn.ended':
+        this.turnEnded(e, seq);
+        break;
+      case 'usage':
+        this.usage(e, seq);
         break;
       case 'agent.delta':
       case 'agent.message':
@@ -244,6 +357,57 @@ class Builder {
         this.decided(e, seq);
         break;
     }
+  }
+
+  turnItem(turnId: string, seq: number, ts: number): TurnItem {
+    return (
+      this.get<TurnItem>(`turn:${turnId}`) ?? {
+        type: 'turn',
+        key: `turn:${turnId}`,
+        kind: 'usage',
+        seq,
+        seqs: [],
+        ts,
+        turnId,
+        model: this.get<TurnStartItem>(`turn-start:${turnId}`)?.model ?? null,
+        status: 'running',
+        error: null,
+        stderrTail: null,
+        usage: null,
+      }
+    );
+  }
+
+  turnStarted(e: Extract<Event, { kind: 'turn.started' }>, seq: number): void {
+    const { turnId, model } = e.body;
+    if (model) this.model = model;
+    const key = `turn-start:${turnId}`;
+    if (this.get(key)) return; // announced again: the first start stands
+    const turn = this.get<TurnItem>(`turn:${turnId}`);
+    this.put({ type: 'turn-start', key, kind: e.kind, seq, seqs: [seq], ts: e.ts, turnId, model: model ?? null, status: turn?.status ?? 'running' });
+    if (turn && model && turn.model === null) this.put({ ...turn, model });
+  }
+
+  turnEnded(e: Extract<Event, { kind: 'turn.ended' }>, seq: number): void {
+    const prev = this.turnItem(e.body.turnId, seq, e.ts);
+    if (prev.kind === 'turn.ended') return; // only the first end counts
+    const { status, error, stderrTail } = e.body;
+    this.put({ ...prev, kind: e.kind, seq, seqs: [...prev.seqs, seq], ts: e.ts, status, error: error ?? null, stderrTail: stderrTail ?? null });
+    const start = this.get<TurnStartItem>(`turn-start:${e.body.turnId}`);
+    if (start) this.put({ ...start, status });
+  }
+
+  usage(e: Extract<Event, { kind: 'usage' }>, seq: number): void {
+    this.totals = addUsage(this.totals, e.body);
+    const { turnId } = e.body;
+    if (turnId === undefined) {
+      this.put({ type: 'usage', key: `e:${seq}`, kind: e.kind, seq, seqs: [seq], ts: e.ts, usage: addUsage(noUsage, e.body) });
+      return;
+    }
+    const prev = this.turnItem(turnId, seq, e.ts);
+    // a running turn sits at its latest usage; an ended one stays at its turn.ended
+    const anchor = prev.kind === 'turn.ended' ? prev.seq : seq;
+    this.put({ ...prev, seq: anchor, seqs: [...prev.seqs, seq], model: prev.model ?? e.body.model, usage: addUsage(prev.usage ?? noUsage, e.body) });
   }
 
   agent(e: Extract<Event, { kind: 'agent.delta' | 'agent.message' }>, seq: number): void {
