@@ -82,7 +82,7 @@ export function parseDuration(value: number | string): number | undefined {
   return Math.round(ms);
 }
 
-type PathKey = { key: string | number; isKey?: boolean };
+export type PathKey = { key: string | number; isKey?: boolean };
 
 function formatPath(keys: readonly PathKey[]): string {
   let out = '';
@@ -90,11 +90,22 @@ function formatPath(keys: readonly PathKey[]): string {
   return out;
 }
 
-/**
- * Parse and validate a policy file. Throws PolicyFileError listing every problem
- * with its line and column.
- */
-export function parsePolicyYaml(text: string, file = 'policy.yaml'): PolicyEngine {
+/** A parsed YAML document with a list of problems found in it, each placed at its line and column. */
+export interface YamlSource {
+  file: string;
+  /** The document as plain data (null for an empty document). */
+  data: unknown;
+  issues: PolicyIssue[];
+  /** Record a problem at a path (the key node when the last key has isKey; else the nearest existing node). */
+  issueAt(keys: readonly PathKey[], message: string): void;
+  /** Throw the file's error (PolicyFileError or the given subclass) with every issue, sorted, if there are any. */
+  throwIfIssues(): void;
+}
+
+type FileErrorClass = new (file: string, issues: PolicyIssue[]) => PolicyFileError;
+
+/** Parse YAML text; syntax errors throw at once (as ErrorClass) with their positions. */
+export function parseYamlSource(text: string, file: string, ErrorClass: FileErrorClass = PolicyFileError): YamlSource {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
 
@@ -107,7 +118,7 @@ export function parsePolicyYaml(text: string, file = 'policy.yaml'): PolicyEngin
     const pos = err.linePos?.[0] ?? posOf(err.pos[0]);
     issues.push({ line: pos.line, col: pos.col, at: '', message: err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') });
   }
-  if (issues.length) throw new PolicyFileError(file, issues);
+  if (issues.length) throw new ErrorClass(file, issues);
 
   /** The YAML node at a path (the key node when isKey), or the nearest existing ancestor. */
   const nodeAt = (keys: readonly PathKey[]): YamlNode | undefined => {
@@ -130,46 +141,65 @@ export function parsePolicyYaml(text: string, file = 'policy.yaml'): PolicyEngin
     }
     return found;
   };
-  const issueAt = (keys: readonly PathKey[], message: string) => {
-    const node = nodeAt(keys);
-    const pos = posOf(node?.range?.[0]);
-    issues.push({ ...pos, at: formatPath(keys.filter((k) => !k.isKey)), message });
+  return {
+    file,
+    data: doc.toJS({ maxAliasCount: 100 }) as unknown,
+    issues,
+    issueAt(keys, message) {
+      const node = nodeAt(keys);
+      const pos = posOf(node?.range?.[0]);
+      issues.push({ ...pos, at: formatPath(keys.filter((k) => !k.isKey)), message });
+    },
+    throwIfIssues() {
+      if (issues.length) throw new ErrorClass(file, sortIssues(issues));
+    },
   };
+}
 
-  const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
-  if (data === null || data === undefined) {
-    throw new PolicyFileError(file, [{ line: 1, col: 1, at: '', message: 'the file is empty; expected a mapping with a "policies" list' }]);
-  }
-  if (typeof data !== 'object' || Array.isArray(data)) {
-    issueAt([], 'a policy file must be a mapping with a "policies" list');
-    throw new PolicyFileError(file, issues);
-  }
-  const parsed = v.safeParse(FileSchema, data, { abortEarly: false });
-  if (!parsed.success) {
-    for (const issue of parsed.issues) {
-      const keys: PathKey[] = (issue.path ?? []).map((p) => ({
-        key: p.key as string | number,
-        isKey: (p as { origin?: string }).origin === 'key',
-      }));
-      const last = keys.at(-1);
-      let message = issue.message;
-      if (last && issue.received === 'undefined' && issue.expected !== 'never') {
-        message = `missing required field "${String(last.key)}"`;
-        keys.pop(); // point at the mapping that lacks it
-      } else if (issue.type === 'strict_object' && last?.isKey) {
-        const depth = keys.length;
-        const allowed = depth === 1 ? TOP_KEYS : depth === 3 ? RULE_KEYS : MATCH_KEYS;
-        message = `unknown field "${String(last.key)}" (expected one of ${allowed.join(', ')})`;
-      }
-      issueAt(keys, message);
+/**
+ * Record valibot issues with positions and readable messages: a missing field is reported
+ * on the mapping that lacks it, an unknown field lists the allowed ones (`allowedKeys`
+ * gets the path of the mapping holding the unknown key).
+ */
+export function addSchemaIssues(
+  src: YamlSource,
+  schemaIssues: readonly v.BaseIssue<unknown>[],
+  allowedKeys: (mapping: readonly PathKey[]) => readonly string[],
+): void {
+  for (const issue of schemaIssues) {
+    const keys: PathKey[] = (issue.path ?? []).map((p) => ({
+      key: p.key as string | number,
+      isKey: (p as { origin?: string }).origin === 'key',
+    }));
+    const last = keys.at(-1);
+    let message = issue.message;
+    if (last && issue.received === 'undefined' && issue.expected !== 'never') {
+      message = `missing required field "${String(last.key)}"`;
+      keys.pop(); // point at the mapping that lacks it
+    } else if (issue.type === 'strict_object' && last?.isKey) {
+      message = `unknown field "${String(last.key)}" (expected one of ${allowedKeys(keys.slice(0, -1)).join(', ')})`;
     }
-    throw new PolicyFileError(file, sortIssues(issues));
+    src.issueAt(keys, message);
   }
+}
 
+/** The fields allowed in a rule (`rest` is the path after the rule's index: [] for the rule, [match] for its match). */
+export function ruleFieldsAt(rest: readonly PathKey[]): readonly string[] {
+  return rest.length === 0 ? RULE_KEYS : MATCH_KEYS;
+}
+
+export type RuleInput = v.InferOutput<typeof RuleSchema>;
+/** A list of policy rules (the `policies` of a policy file or an agent YAML). */
+export const RulesSchema = v.array(RuleSchema, 'policies must be a list');
+
+/** Check and compile validated rules found at `prefix` (e.g. [{key: 'policies'}]); problems go to src.issues. */
+export function compileRules(src: YamlSource, rules: readonly RuleInput[], prefix: readonly PathKey[]): RulePolicy[] {
+  const issueAt = src.issueAt;
+  const before = src.issues.length;
   const policies: RulePolicy[] = [];
   const names = new Map<string, number>();
-  parsed.output.policies.forEach((rule, i) => {
-    const at = (...rest: PathKey[]): PathKey[] => [{ key: 'policies' }, { key: i }, ...rest];
+  rules.forEach((rule, i) => {
+    const at = (...rest: PathKey[]): PathKey[] => [...prefix, { key: i }, ...rest];
     const first = names.get(rule.name);
     if (first !== undefined) issueAt(at({ key: 'name' }), `duplicate policy name "${rule.name}" (first used by policies[${first}])`);
     else names.set(rule.name, i);
@@ -214,10 +244,33 @@ export function parsePolicyYaml(text: string, file = 'policy.yaml'): PolicyEngin
         }
       });
     }
-    if (!issues.length) policies.push(new RulePolicy(spec));
+    if (src.issues.length === before) policies.push(new RulePolicy(spec));
   });
-  if (issues.length) throw new PolicyFileError(file, sortIssues(issues));
+  return policies;
+}
 
+/**
+ * Parse and validate a policy file. Throws PolicyFileError listing every problem
+ * with its line and column.
+ */
+export function parsePolicyYaml(text: string, file = 'policy.yaml'): PolicyEngine {
+  const src = parseYamlSource(text, file);
+  const data = src.data;
+  if (data === null || data === undefined) {
+    throw new PolicyFileError(file, [{ line: 1, col: 1, at: '', message: 'the file is empty; expected a mapping with a "policies" list' }]);
+  }
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    src.issueAt([], 'a policy file must be a mapping with a "policies" list');
+    src.throwIfIssues();
+  }
+  const parsed = v.safeParse(FileSchema, data, { abortEarly: false });
+  if (!parsed.success) {
+    addSchemaIssues(src, parsed.issues, (mapping) => (mapping.length === 0 ? TOP_KEYS : ruleFieldsAt(mapping.slice(2))));
+    src.throwIfIssues();
+    throw new PolicyFileError(file, [{ line: 1, col: 1, at: '', message: 'invalid policy file' }]); // not reached
+  }
+  const policies = compileRules(src, parsed.output.policies, [{ key: 'policies' }]);
+  src.throwIfIssues();
   return new PolicyEngine(policies, { name: parsed.output.name ?? path.basename(file).replace(/\.ya?ml$/, '') });
 }
 
