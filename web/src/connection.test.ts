@@ -309,6 +309,33 @@ describe('Connection', () => {
     ]);
   });
 
+  it('re-sends an unacknowledged steer and model switch after a reconnect', async () => {
+    const t = setup();
+    t.conn.start();
+    await tick();
+    const ws = t.last();
+    ws.open();
+    ws.receive(welcome(0));
+    const steer = t.conn.send('session.steer', { text: 'use the other API' });
+    const model = t.conn.send('session.model', { model: 'gpt-5-codex' });
+    expect(ws.frames().slice(-2).map((f) => [f.kind, f.id])).toEqual([
+      ['session.steer', steer],
+      ['session.model', model],
+    ]);
+    ws.receive(server('ack', { id: steer, seq: 1 }));
+    ws.drop();
+    expect(t.conn.queued.map((f) => f.id)).toEqual([model]);
+    await vi.advanceTimersByTimeAsync(1000);
+    const ws2 = t.last();
+    ws2.open();
+    ws2.receive(welcome(1));
+    ws2.receive(replay([], true));
+    expect(ws2.frames().map((f) => [f.kind, f.id])).toEqual([
+      ['hello', expect.any(String)],
+      ['session.model', model],
+    ]);
+  });
+
   it('replaces a queued frame of the same kind when asked (push.subscribe)', () => {
     const t = setup();
     const sub = (auth: string) => ({ endpoint: 'https://push.example/1', keys: { p256dh: 'p', auth } });

@@ -60,6 +60,8 @@ export interface SocketLike {
 
 /** Frames a person sends after hello (hello itself is the connection's business). */
 export type OutFrame = Exclude<ClientFrame, { kind: 'hello' }>;
+/** Person events the relay stores and acknowledges: re-sent after a reconnect until acknowledged (the relay dedups by id). */
+const RESEND_UNACKED: ReadonlySet<string> = new Set(['user.message', 'session.steer', 'session.interrupt', 'session.model']);
 export type OutKind = OutFrame['kind'];
 export type OutBody<K extends OutKind> = Extract<OutFrame, { kind: K }>['body'];
 
@@ -457,7 +459,7 @@ export class Connection {
     let sent = 0;
     for (const frame of this.#outbox) {
       if (!this.#sendNow(frame)) break;
-      if (frame.kind === 'user.message' || frame.kind === 'session.interrupt') this.#unacked.push(frame);
+      if (RESEND_UNACKED.has(frame.kind)) this.#unacked.push(frame);
       sent++;
     }
     if (sent === 0) return;

@@ -167,6 +167,28 @@ export function createSession(sessionId: string) {
       conn.send('user.message', { text: clean.slice(0, 16 * 1024) });
       return true;
     },
+    /** Steer the running turn. Only while live: a steer queued offline would hit a later turn. */
+    steer(text: string): boolean {
+      const clean = text.trim();
+      if (!clean || !can('steer') || status().state !== 'live') return false;
+      conn.send('session.steer', { text: clean.slice(0, 16 * 1024) });
+      return true;
+    },
+    /** The model the next turn uses: the latest one picked or started with. */
+    model: () => timeline().model,
+    /** A model switch we sent that the relay has not stored yet. */
+    pendingModel: createMemo(() => {
+      const frames = outbox().filter((f) => f.kind === 'session.model');
+      const last = frames[frames.length - 1];
+      return last?.kind === 'session.model' ? last.body.model : null;
+    }),
+    setModel(model: string): boolean {
+      const clean = model.trim();
+      if (!clean || !can('steer')) return false;
+      // one switch waiting to be sent is enough: the newer choice replaces it
+      conn.send('session.model', { model: clean.slice(0, 200) }, { replace: true });
+      return true;
+    },
     interrupt(): void {
       if (can('interrupt')) conn.send('session.interrupt', {});
     },
