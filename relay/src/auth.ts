@@ -76,6 +76,8 @@ export const TicketClaims = v.object({
   device: v.string(),
   deviceId: v.string(),
   exp: v.number(),
+  /** Ticket id: a ticket opens one socket (it travels in the WebSocket URL, which may be logged). */
+  jti: v.optional(v.string()),
 });
 export type TicketClaims = v.InferOutput<typeof TicketClaims>;
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CloseCode, MAX_FRAME_BYTES, PROTOCOL_VERSION } from './protocol/index.ts';
 import { signTicket } from './auth.ts';
 import { startRelay, type Relay } from '../../test/support/relay.ts';
-import { Peer, createSession } from '../../test/support/peer.ts';
+import { Peer, createSession, ticket } from '../../test/support/peer.ts';
 
 let relay: Relay;
 beforeAll(async () => {
@@ -62,6 +62,17 @@ describe('authentication', () => {
     await expect(
       Peer.open(ws(await signTicket(relay.secrets.RELAY_SECRET, { ...claims, sid: other.sessionId, exp: Date.now() + 60_000 }))),
     ).rejects.toThrow(/401/);
+  });
+
+  test('a connect ticket opens one socket only', async () => {
+    const s = await createSession(relay);
+    const t = await ticket(relay, s.sessionId, s.ownerToken);
+    const url = `${relay.url.replace('http', 'ws')}/api/sessions/${s.sessionId}/ws?ticket=${encodeURIComponent(t.ticket)}`;
+    const first = await Peer.open(url);
+    expect((await first.next('welcome')).body.role).toBe('owner');
+    const again = await Peer.open(url);
+    expect((await again.next('error')).body).toMatchObject({ code: 'unauthorized', message: 'this connect ticket was already used; get a new one' });
+    expect((await again.closedWith()).code).toBe(CloseCode.unauthorized);
   });
 
   test("a runner key only opens its own session's runner socket", async () => {

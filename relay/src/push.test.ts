@@ -84,7 +84,7 @@ test('an ASK is pushed encrypted (RFC 8291) with VAPID, and the notification tok
   expect(log.filter((e) => e.kind === 'approval.decided')).toHaveLength(1);
 });
 
-test('a subscription the push service calls gone (410) is removed; a 5xx is retried from the alarm; outcomes are recorded', async () => {
+test('a subscription the push service calls gone (410) is removed; a 5xx is retried from the alarm; outcomes are recorded', { timeout: 60_000 }, async () => {
   const { s, runner, phone } = await setup();
   const gone = service.device('gone');
   const flaky = service.device('flaky');
@@ -97,7 +97,7 @@ test('a subscription the push service calls gone (410) is removed; a 5xx is retr
   const start = service.received.length;
   runner.send('approval.requested', ask('ap-a'), 'ap-a');
   // gone once, flaky twice (503, then the retry from the alarm).
-  await service.waitFor(start + 3, 15_000);
+  await service.waitFor(start + 3, 30_000);
   const paths = service.received.slice(start).map((p) => p.path.split('/').at(-1));
   expect(paths.filter((p) => p === 'gone')).toHaveLength(1);
   expect(paths.filter((p) => p === 'flaky')).toHaveLength(2);

@@ -88,6 +88,7 @@ CREATE TABLE IF NOT EXISTS push_queue (
 CREATE TABLE IF NOT EXISTS push_outcomes (
   id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, endpoint TEXT NOT NULL, device TEXT NOT NULL,
   approval_id TEXT NOT NULL, status INTEGER NOT NULL, delivered INTEGER NOT NULL, detail TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS used_tickets (jti TEXT PRIMARY KEY, exp INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS audit (
   id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);
 `;
@@ -163,6 +164,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       device: req.device,
       deviceId: req.deviceId,
       exp: expiresAt,
+      jti: randomToken(12),
     });
     return { ok: true, value: { ticket, role: link!.role, capabilities: [...ROLE_CAPABILITIES[link!.role]], expiresAt, title: this.meta('title') ?? '' } };
   }
@@ -234,15 +236,21 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     }
     if (path === '/ws') {
       const claims = v.parse(TicketClaims, JSON.parse(request.headers.get('x-tandem-identity') ?? 'null'));
-      this.ctx.acceptWebSocket(server, ['person', `link:${claims.lid}`]);
       const link = this.sql.exec<{ id: string; role: Role; expires_at: number | null; revoked_at: number | null }>('SELECT id, role, expires_at, revoked_at FROM links WHERE id = ?', claims.lid).toArray()[0];
-      const problem = this.linkProblem(link);
+      this.sql.exec('DELETE FROM used_tickets WHERE exp < ?', now);
+      const reused = claims.jti !== undefined && !this.sql.exec('INSERT INTO used_tickets (jti, exp) VALUES (?, ?) ON CONFLICT DO NOTHING', claims.jti, claims.exp).rowsWritten;
+      const problem = reused
+        ? { status: 401 as const, code: 'unauthorized' as const, message: 'this connect ticket was already used; get a new one' }
+        : this.linkProblem(link);
       if (problem) {
-        this.attach(server, { type: 'person', connectedAt: now, ready: false, linkId: claims.lid, role: 'viewer', name: claims.name, device: claims.device, deviceId: claims.deviceId });
+        // Refused sockets are not hibernatable members of the room: accept, say why, close.
+        server.accept();
         this.sendError(server, problem.code, problem.message);
-        server.close(CloseCode.linkRevoked, closeReason(problem.message));
+        // A reused ticket is worth a retry with a fresh one; a dead link is final.
+        server.close(reused ? CloseCode.unauthorized : CloseCode.linkRevoked, closeReason(problem.message));
         return new Response(null, { status: 101, webSocket: client });
       }
+      this.ctx.acceptWebSocket(server, ['person', `link:${claims.lid}`]);
       const att: Attachment = { type: 'person', connectedAt: now, ready: false, linkId: claims.lid, role: link!.role, name: claims.name, device: claims.device, deviceId: claims.deviceId };
       this.attach(server, att);
       this.send(server, 'welcome', { sessionId: this.meta('sessionId')!, role: att.role, capabilities: [...ROLE_CAPABILITIES[att.role]], lastSeq: this.lastSeq, title: this.meta('title') ?? '' });
@@ -607,7 +615,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
           sub.endpoint,
           approvalId,
           attempts,
-          Date.now() + 2_000 * 2 ** attempts,
+          Date.now() + 2_000 * 2 ** (attempts - 1), // 2 s, 4 s, 8 s
         );
       } else {
         this.sql.exec('DELETE FROM push_queue WHERE endpoint = ? AND approval_id = ?', sub.endpoint, approvalId);
