@@ -1,16 +1,33 @@
 import { Show, createSignal } from 'solid-js';
-import { SendIcon, StopIcon } from './icons.tsx';
+import { SendIcon, SteerIcon, StopIcon } from './icons.tsx';
 
 const coarse = typeof matchMedia === 'function' && matchMedia('(pointer: coarse)').matches;
 
-export function Composer(props: { canSend: boolean; canInterrupt: boolean; live: boolean; onSend: (text: string) => boolean; onInterrupt: () => void }) {
+/**
+ * Send queues a message for the agent's next turn; Steer injects the text into the running
+ * turn (live only: a steer queued offline would land in some later turn); Interrupt stops it.
+ */
+export function Composer(props: {
+  canSend: boolean;
+  canSteer: boolean;
+  canInterrupt: boolean;
+  live: boolean;
+  onSend: (text: string) => boolean;
+  onSteer: (text: string) => boolean;
+  onInterrupt: () => void;
+}) {
   const [text, setText] = createSignal('');
   let input: HTMLTextAreaElement | undefined;
-  const send = () => {
-    if (props.onSend(text())) {
+  const submit = (how: (text: string) => boolean) => {
+    if (how(text())) {
       setText('');
       input?.focus();
     }
+  };
+  const send = () => submit(props.canSend ? props.onSend : props.onSteer);
+  const placeholder = () => {
+    if (!props.canSend) return props.live ? 'Steer the running turn…' : 'Steering works while connected';
+    return props.live ? 'Message the agent…' : 'Message (sends when connected)…';
   };
   return (
     <form
@@ -35,14 +52,14 @@ export function Composer(props: { canSend: boolean; canInterrupt: boolean; live:
           <StopIcon />
         </button>
       </Show>
-      <Show when={props.canSend}>
+      <Show when={props.canSend || props.canSteer}>
         <textarea
           ref={input}
           class="message-input"
           data-testid="message-input"
           rows={1}
           maxLength={16384}
-          placeholder={props.live ? 'Message the agent…' : 'Message (sends when connected)…'}
+          placeholder={placeholder()}
           aria-label="Message"
           enterkeyhint="send"
           value={text()}
@@ -55,6 +72,21 @@ export function Composer(props: { canSend: boolean; canInterrupt: boolean; live:
             }
           }}
         />
+      </Show>
+      <Show when={props.canSteer}>
+        <button
+          type="button"
+          class="steer-btn"
+          data-testid="steer"
+          title={props.live ? 'Steer: add this to the turn the agent is running now' : 'Steering works while connected'}
+          disabled={!text().trim() || !props.live}
+          onClick={() => submit(props.onSteer)}
+        >
+          <SteerIcon />
+          <span>Steer</span>
+        </button>
+      </Show>
+      <Show when={props.canSend}>
         <button type="submit" class="icon-btn send" data-testid="send" aria-label="Send" disabled={!text().trim()}>
           <SendIcon />
         </button>

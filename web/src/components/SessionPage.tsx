@@ -1,5 +1,5 @@
 import { Show, createEffect, createMemo, createSignal, on, untrack } from 'solid-js';
-import { connectionText } from '../format.ts';
+import { connectionText, usageText, usageTotalText } from '../format.ts';
 import { enablePush, pushError, pushState } from '../push.ts';
 import { createSession, type SessionModel } from '../session.ts';
 import { followOf, linkHints, name } from '../state.ts';
@@ -7,6 +7,7 @@ import { ApprovalCard } from './ApprovalCard.tsx';
 import { Composer } from './Composer.tsx';
 import { BackIcon } from './icons.tsx';
 import { NamePrompt } from './NamePrompt.tsx';
+import { ModelSheet } from './ModelSheet.tsx';
 import { LinkError, NeedLink } from './Pages.tsx';
 import { Timeline } from './Timeline.tsx';
 
@@ -53,6 +54,16 @@ function SessionView(props: { s: SessionModel }) {
     return f && f.source === 'socket' ? f : null;
   };
   const oldest = () => s.pending()[0];
+  const totals = () => s.timeline().totals;
+  const hasUsage = () => totals().priced + totals().unpriced > 0;
+  const [modelOpen, setModelOpen] = createSignal(false);
+  const shownModel = () => s.pendingModel() ?? s.model();
+  const knownModels = createMemo(() => {
+    const t = s.timeline();
+    const seen = new Set(t.totals.models);
+    for (const item of t.items) if ((item.type === 'model' || item.type === 'turn-start') && item.model) seen.add(item.model);
+    return [...seen];
+  });
 
   let scroller: HTMLElement | undefined;
   const [stuck, setStuck] = createSignal(true);
@@ -75,9 +86,21 @@ function SessionView(props: { s: SessionModel }) {
           <BackIcon />
         </a>
         <div class="topbar-main">
-          <h1 class="session-name" data-testid="session-title">
-            {s.title()}
-          </h1>
+          <div class="topbar-title">
+            <h1 class="session-name" data-testid="session-title">
+              {s.title()}
+            </h1>
+            <Show when={hasUsage()}>
+              <span
+                class="usage-total"
+                data-testid="usage-total"
+                data-unpriced={String(totals().unpriced > 0)}
+                title={`This session: ${usageText(totals())}`}
+              >
+                {usageTotalText(totals())}
+              </span>
+            </Show>
+          </div>
           <div class="topbar-meta">
             <span class="pill presence" data-testid="runner-presence" data-online={String(online())}>
               <span class="dot" aria-hidden="true" />
@@ -97,6 +120,29 @@ function SessionView(props: { s: SessionModel }) {
                   {a().role}
                 </span>
               )}
+            </Show>
+            <Show
+              when={s.can('steer')}
+              fallback={
+                <Show when={s.model()}>
+                  <span class="pill model mono" data-testid="model" title="Model">
+                    {s.model()}
+                  </span>
+                </Show>
+              }
+            >
+              <button
+                type="button"
+                class="pill model model-switch"
+                data-testid="model-switch"
+                data-model={s.model() ?? ''}
+                aria-expanded={modelOpen()}
+                title="Switch the model for the next turn"
+                onClick={() => setModelOpen((o) => !o)}
+              >
+                <span class="mono">{shownModel() ?? 'Model'}</span>
+                {s.pendingModel() ? ' (sending…)' : ''} ▾
+              </button>
             </Show>
           </div>
         </div>
@@ -153,6 +199,9 @@ function SessionView(props: { s: SessionModel }) {
       </main>
 
       <footer class="dock">
+        <Show when={modelOpen() && s.can('steer')}>
+          <ModelSheet current={s.model()} known={knownModels()} onSave={(m) => s.setModel(m)} onClose={() => setModelOpen(false)} />
+        </Show>
         <Show when={oldest()} keyed>
           {(a) => (
             <ApprovalCard
@@ -165,7 +214,7 @@ function SessionView(props: { s: SessionModel }) {
           )}
         </Show>
         <Show
-          when={s.can('send') || s.can('interrupt')}
+          when={s.can('send') || s.can('steer') || s.can('interrupt')}
           fallback={
             <Show when={s.access()}>
               <p class="viewer-note">You are watching{s.access()?.role ? ` as ${s.access()!.role}` : ''}.</p>
@@ -174,10 +223,19 @@ function SessionView(props: { s: SessionModel }) {
         >
           <Composer
             canSend={s.can('send')}
+            canSteer={s.can('steer')}
             canInterrupt={s.can('interrupt')}
             live={s.status().state === 'live'}
             onSend={(t) => {
               const sent = s.sendMessage(t);
+              if (sent) {
+                setStuck(true);
+                requestAnimationFrame(toBottom);
+              }
+              return sent;
+            }}
+            onSteer={(t) => {
+              const sent = s.steer(t);
               if (sent) {
                 setStuck(true);
                 requestAnimationFrame(toBottom);

@@ -1,8 +1,8 @@
 import { For, Show, createMemo, createSignal } from 'solid-js';
 import type { OutFrame } from '../connection.ts';
-import { clockTime, decisionText, sessionStateText } from '../format.ts';
+import { clockTime, decisionText, sessionStateText, turnStatusText, usageText } from '../format.ts';
 import { deviceId } from '../state.ts';
-import { rowsOf, type Item, type Row, type Timeline as TimelineState } from '../timeline.ts';
+import { rowsOf, type Item, type Row, type Timeline as TimelineState, type TurnItem, type Usage } from '../timeline.ts';
 import { RichText } from './Text.tsx';
 import { ToolCall } from './ToolCall.tsx';
 
@@ -21,7 +21,7 @@ export function Timeline(props: { timeline: TimelineState; queued: readonly OutF
     });
   const cache = new Map<number, Row>();
   const rows = createMemo(() => rowsOf(props.timeline, cache));
-  const queuedMessages = () => props.queued.filter((f) => f.kind === 'user.message');
+  const queuedMessages = () => props.queued.filter((f) => f.kind === 'user.message' || f.kind === 'session.steer');
 
   return (
     <ol class="timeline" data-testid="timeline" role="log">
@@ -41,11 +41,11 @@ export function Timeline(props: { timeline: TimelineState; queued: readonly OutF
       </For>
       <For each={queuedMessages()}>
         {(frame) => (
-          <li class="event event-user queued" data-testid="queued-message">
-            <div class="bubble user mine">
-              <RichText text={frame.kind === 'user.message' ? frame.body.text : ''} />
+          <li class="event event-user queued" data-testid="queued-message" data-kind={frame.kind}>
+            <div class="bubble user mine" classList={{ steer: frame.kind === 'session.steer' }}>
+              <RichText text={frame.kind === 'user.message' || frame.kind === 'session.steer' ? frame.body.text : ''} />
               <div class="bubble-meta">
-                Waiting for connection ·{' '}
+                {frame.kind === 'session.steer' ? 'Steer · ' : ''}Waiting for connection ·{' '}
                 <button type="button" class="link-button" onClick={() => props.onCancel(frame.id)}>
                   cancel
                 </button>
@@ -97,8 +97,41 @@ function ItemView(props: { item: Item; open: boolean; onToggle: () => void }) {
           <div class="bubble-meta">{clockTime(item.ts)}</div>
         </div>
       );
+    case 'steer':
+      return (
+        <div class="bubble user steer" classList={{ mine: item.actor.deviceId === deviceId }} data-testid="steer-message">
+          <div class="author" data-testid="author">
+            {item.actor.name} <span class="steer-badge">steer</span>
+          </div>
+          <RichText text={item.text} />
+          <div class="bubble-meta">{clockTime(item.ts)}</div>
+        </div>
+      );
     case 'interrupt':
       return <div class="line interrupt">{item.actor.name} interrupted the agent</div>;
+    case 'model':
+      return (
+        <div class="line model-change" data-testid="model-change">
+          {item.actor.name} switched the model to <span class="mono">{item.model}</span>
+        </div>
+      );
+    case 'turn-start':
+      return (
+        <div class="turn-start" data-testid="turn-start" data-status={item.status} data-turn-id={item.turnId}>
+          <span>Turn started{item.model ? ' · ' : ''}</span>
+          <Show when={item.model}>
+            <span class="mono">{item.model}</span>
+          </Show>
+        </div>
+      );
+    case 'turn':
+      return <TurnView item={item} open={props.open} onToggle={props.onToggle} />;
+    case 'usage':
+      return (
+        <div class="line">
+          <UsageLine usage={item.usage} />
+        </div>
+      );
     case 'error':
       return (
         <div class="agent-error" role="alert">
@@ -134,4 +167,53 @@ function ItemView(props: { item: Item; open: boolean; onToggle: () => void }) {
         </div>
       );
   }
+}
+
+const TURN_ICON: Record<TurnItem['status'], string> = { running: '…', completed: '✓', interrupted: '■', failed: '✕' };
+
+/** A turn's outcome: status, the error and stderr tail of a failed turn (collapsed), its usage. */
+function TurnView(props: { item: TurnItem; open: boolean; onToggle: () => void }) {
+  const item = props.item;
+  return (
+    <div class="turn" data-testid="turn" data-status={item.status} data-turn-id={item.turnId} role={item.status === 'failed' ? 'alert' : undefined}>
+      <div class="turn-head">
+        <span class="turn-icon" aria-hidden="true">
+          {TURN_ICON[item.status]}
+        </span>
+        <span class="turn-status">{turnStatusText(item.status)}</span>
+        <Show when={item.model}>
+          <span class="turn-model mono">{item.model}</span>
+        </Show>
+      </div>
+      <Show when={item.error}>
+        <div class="turn-error" data-testid="turn-error">
+          {item.error}
+        </div>
+      </Show>
+      <Show when={item.stderrTail}>
+        <button type="button" class="link-button turn-toggle" aria-expanded={props.open} data-testid="stderr-toggle" onClick={() => props.onToggle()}>
+          {props.open ? 'Hide stderr' : 'Show stderr'}
+        </button>
+        <Show when={props.open}>
+          <pre class="turn-stderr" data-testid="stderr">
+            {item.stderrTail}
+          </pre>
+        </Show>
+      </Show>
+      <Show when={item.usage}>{(u) => <UsageLine usage={u()} />}</Show>
+    </div>
+  );
+}
+
+function UsageLine(props: { usage: Usage }) {
+  return (
+    <div
+      class="usage"
+      data-testid="usage"
+      data-unpriced={String(props.usage.unpriced > 0)}
+      title={props.usage.models.length ? `Model: ${props.usage.models.join(', ')}` : undefined}
+    >
+      {usageText(props.usage)}
+    </div>
+  );
 }
