@@ -1,8 +1,10 @@
+import { codexHarness } from './codex.ts';
 import { demoHarness } from './demo.ts';
 import type { HarnessDefinition } from './types.ts';
 
 /** Harnesses this runner can drive. Real adapters (claude, codex, pi) register here. */
 export const HARNESSES: Record<string, HarnessDefinition> = {
+  codex: codexHarness,
   demo: demoHarness,
 };
 

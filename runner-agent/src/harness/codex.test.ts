@@ -1,0 +1,321 @@
+/**
+ * The Codex harness against the real `codex app-server` (@openai/codex, pinned in
+ * .harnesses/) and a scripted OpenAI Responses server on 127.0.0.1. No internet:
+ * Codex gets a throwaway HOME and CODEX_HOME whose config points at the scripted server.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../log.ts';
+import { reply, startResponsesServer, type ResponsesServer } from '../testing/openai-responses-server.ts';
+import { tempDir, until } from '../testing/util.ts';
+import { costOf } from '../usage/prices.ts';
+import { CodexHarness, codexHarness, unwrapShell } from './codex.ts';
+import type { GateResult, HarnessEvent, ToolCall } from './types.ts';
+
+type Verdict = 'allow' | 'deny' | 'hold';
+
+interface Setup {
+  harness: CodexHarness;
+  events: HarnessEvent[];
+  calls: ToolCall[];
+  cwd: string;
+  progress: { value: unknown };
+  /** Gate calls waiting (verdict 'hold'): resolve them by hand. */
+  held: Array<{ call: ToolCall; resolve: (r: GateResult) => void }>;
+  of<K extends HarnessEvent['kind']>(kind: K): Extract<HarnessEvent, { kind: K }>['body'][];
+  waitFor<K extends HarnessEvent['kind']>(kind: K, match?: (body: Extract<HarnessEvent, { kind: K }>['body']) => boolean, timeoutMs?: number): Promise<Extract<HarnessEvent, { kind: K }>['body']>;
+}
+
+let server: ResponsesServer;
+const running: CodexHarness[] = [];
+const MODEL = 'gpt-5-mini';
+
+beforeAll(async () => {
+  // a model error fails the turn at once (no retries with backoff)
+  process.env.TANDEM_CODEX_MAX_RETRIES = '0';
+  server = await startResponsesServer();
+});
+afterAll(async () => {
+  await server?.close();
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((h) => h.stop()));
+  // replies a failed test did not use must not leak into the next one
+  server.clear();
+});
+
+function setup(opts: { policy?: (call: ToolCall) => Verdict; prompt?: string; model?: string; progress?: unknown; workDir?: string } = {}): Setup {
+  const root = tempDir('codex');
+  const cwd = path.join(root, 'project');
+  mkdirSync(cwd, { recursive: true });
+  const events: HarnessEvent[] = [];
+  const calls: ToolCall[] = [];
+  const held: Setup['held'] = [];
+  const progress = { value: opts.progress };
+  const emit = (ev: HarnessEvent) => events.push(ev);
+  const harness = new CodexHarness({
+    sessionId: 's_test',
+    cwd,
+    ...(opts.prompt ? { prompt: opts.prompt } : {}),
+    agent: {
+      name: 'codex',
+      harness: 'codex',
+      model: opts.model ?? MODEL,
+      provider: { api: 'openai-responses', baseUrl: server.baseUrl, apiKeyEnv: 'SCRIPTED_API_KEY' },
+      env: { HOME: path.join(root, 'home'), SCRIPTED_API_KEY: 'sk-scripted' },
+    },
+    workDir: opts.workDir ?? path.join(root, 'state'),
+    emit,
+    // mimics the runner's gate: a DENY reports the denied result itself
+    gate: (call, signal) => {
+      calls.push(call);
+      const verdict = opts.policy?.(call) ?? 'allow';
+      if (verdict === 'allow') return Promise.resolve({ allowed: true, reason: 'allowed' });
+      if (verdict === 'deny') {
+        emit({ kind: 'tool.result', body: { callId: call.callId, status: 'denied', output: 'denied by policy test: no touching' } });
+        return Promise.resolve({ allowed: false, reason: 'denied by policy test: no touching' });
+      }
+      return new Promise<GateResult>((resolve, reject) => {
+        held.push({ call, resolve });
+        signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+      });
+    },
+    progress: opts.progress,
+    saveProgress: (p) => void (progress.value = p),
+    paceMs: 0,
+    log: silentLogger,
+  });
+  running.push(harness);
+  const of = <K extends HarnessEvent['kind']>(kind: K) =>
+    events.filter((e) => e.kind === kind).map((e) => e.body) as Extract<HarnessEvent, { kind: K }>['body'][];
+  return {
+    harness,
+    events,
+    calls,
+    cwd,
+    progress,
+    held,
+    of,
+    waitFor: (kind, match = () => true, timeoutMs = 30_000) =>
+      until(() => of(kind).find((b) => match(b as never)), `a ${kind} event\n${events.map((e) => `${e.kind} ${JSON.stringify(e.body).slice(0, 160)}`).join('\n')}`, timeoutMs),
+  };
+}
+
+const lastUserText = (body: any): string => {
+  const msgs = (body?.input ?? []).filter((i: any) => i.type === 'message' && i.role === 'user');
+  const last = msgs.at(-1);
+  return (last?.content ?? []).map((c: any) => c.text ?? '').join('');
+};
+
+describe('codex harness (real codex app-server, scripted model)', () => {
+  it('detect() finds the pinned @openai/codex', async () => {
+    const r = await codexHarness.detect!();
+    expect(r.ready).toBe(true);
+    expect(r.detail).toMatch(/@openai\/codex 0\.169\.0/);
+  });
+
+  it('unwraps the login shell Codex puts around commands', () => {
+    expect(unwrapShell("/bin/bash -lc 'echo hi'")).toBe('echo hi');
+    expect(unwrapShell("/bin/bash -lc 'echo '\\''quoted'\\'' && ls'")).toBe("echo 'quoted' && ls");
+    expect(unwrapShell('bash -c "git push origin main"')).toBe('git push origin main');
+    expect(unwrapShell('ls -la')).toBe('ls -la');
+  });
+
+  it('runs an allowed command, streams the reply, reports the turn and its usage with cost', async () => {
+    const before = server.responseRequests().length;
+    server.enqueue(
+      reply.exec('echo hello-from-codex', {}, { inputTokens: 1500, cachedInputTokens: 500, outputTokens: 30 }),
+      reply.text('All done: it printed hello.', { inputTokens: 1700, cachedInputTokens: 1200, outputTokens: 12 }),
+    );
+    const t = setup({ prompt: 'Print hello please' });
+    await t.harness.start();
+    const ended = await t.waitFor('turn.ended');
+    expect(ended.status).toBe('completed');
+
+    // the gate saw the command itself, not Codex's shell wrapper
+    expect(t.calls).toHaveLength(1);
+    expect(t.calls[0]).toMatchObject({ tool: 'shell', input: { command: 'echo hello-from-codex', cwd: t.cwd } });
+    expect(t.calls[0]!.preview).toContain('echo hello-from-codex');
+    const call = t.of('tool.call')[0]!;
+    expect(call.callId).toBe(t.calls[0]!.callId);
+    const result = t.of('tool.result').find((r) => r.callId === call.callId)!;
+    expect(result).toMatchObject({ status: 'ok' });
+    expect(result.output).toContain('hello-from-codex');
+    expect(typeof result.durationMs).toBe('number');
+
+    // what the model was sent: the prompt, then the command's real output
+    const reqs = server.responseRequests().slice(before);
+    expect(reqs).toHaveLength(2);
+    expect(lastUserText(reqs[0]!.body)).toContain('Print hello please');
+    expect(reqs[0]!.body.model).toBe(MODEL);
+    const out = server.functionCallOutputs().find((o) => o.output.includes('hello-from-codex'));
+    expect(out).toBeDefined();
+
+    // text: deltas then the whole message
+    const msg = t.of('agent.message').at(-1)!;
+    expect(msg.text).toBe('All done: it printed hello.');
+    expect(t.of('agent.delta').filter((d) => d.messageId === msg.messageId).map((d) => d.text).join('')).toBe(msg.text);
+
+    // turn bracket and status
+    const started = t.of('turn.started');
+    expect(started).toHaveLength(1);
+    expect(started[0]).toMatchObject({ turnId: ended.turnId, model: MODEL });
+    expect(t.of('session.status').at(-1)).toMatchObject({ state: 'finished' });
+
+    // usage per model call: non-cached input, cache reads, cost from the price table
+    const usage = t.of('usage');
+    expect(usage).toHaveLength(2);
+    expect(usage[0]).toMatchObject({ turnId: ended.turnId, model: MODEL, inputTokens: 1000, cacheReadTokens: 500, outputTokens: 30, cacheWriteTokens: 0 });
+    expect(usage[1]).toMatchObject({ inputTokens: 500, cacheReadTokens: 1200, outputTokens: 12 });
+    const cost = costOf(MODEL, { inputTokens: 1000, outputTokens: 30, cacheReadTokens: 500, cacheWriteTokens: 0 });
+    expect(cost).toBeGreaterThan(0);
+    expect(usage[0]!.costUsd).toBe(cost);
+    expect(t.of('agent.error')).toEqual([]);
+    expect((t.progress.value as { threadId?: string }).threadId).toBeTruthy();
+  });
+
+  it('a command declined by policy never runs, and the model is told', async () => {
+    const before = server.responseRequests().length;
+    server.enqueue(reply.exec('touch forbidden.txt'), reply.text('Understood, I will not touch it.'));
+    const t = setup({ prompt: 'create forbidden.txt', policy: (c) => (String(c.input.command).startsWith('touch') ? 'deny' : 'allow') });
+    await t.harness.start();
+    expect((await t.waitFor('turn.ended')).status).toBe('completed');
+    expect(existsSync(path.join(t.cwd, 'forbidden.txt'))).toBe(false);
+
+    const call = t.of('tool.call')[0]!;
+    // one result only: the gate's denied one (the harness adds none of its own)
+    expect(t.of('tool.result').filter((r) => r.callId === call.callId)).toEqual([
+      { callId: call.callId, status: 'denied', output: 'denied by policy test: no touching' },
+    ]);
+    const reqs = server.responseRequests().slice(before);
+    expect(reqs).toHaveLength(2);
+    const sent = (reqs[1]!.body.input as any[]).find((i) => i.type === 'function_call_output');
+    expect(sent).toBeDefined();
+    expect(String(sent.output)).toMatch(/rejected/i);
+    expect(String(sent.output)).not.toContain('forbidden.txt: No such file');
+    expect(t.of('agent.message').at(-1)!.text).toBe('Understood, I will not touch it.');
+  });
+
+  it('a follow-up message runs a second turn on the same thread, and setModel applies to it', async () => {
+    const before = server.responseRequests().length;
+    server.enqueue(reply.text('First answer.'));
+    const t = setup({ prompt: 'first question' });
+    await t.harness.start();
+    await t.waitFor('turn.ended');
+    const threadId = t.harness.threadId;
+
+    expect(t.harness.setModel('gpt-5')).toBe(true);
+    server.enqueue(reply.text('Second answer.'));
+    t.harness.send('second question');
+    await until(() => t.of('turn.ended').length === 2, 'the second turn to end', 30_000);
+    expect(t.of('turn.ended').map((e) => e.status)).toEqual(['completed', 'completed']);
+    expect(t.of('turn.started').map((e) => e.model)).toEqual([MODEL, 'gpt-5']);
+    expect(t.of('agent.message').map((m) => m.text)).toEqual(['First answer.', 'Second answer.']);
+    expect(t.harness.threadId).toBe(threadId);
+
+    const reqs = server.responseRequests().slice(before);
+    expect(reqs).toHaveLength(2);
+    expect(lastUserText(reqs[1]!.body)).toContain('second question');
+    // the history came along: the first question and answer are in the second request
+    expect(JSON.stringify(reqs[1]!.body.input)).toContain('first question');
+    expect(JSON.stringify(reqs[1]!.body.input)).toContain('First answer.');
+    expect(reqs[1]!.body.model).toBe('gpt-5');
+    expect(t.of('usage').at(-1)).toMatchObject({ model: 'gpt-5' });
+    expect(t.of('usage').at(-1)!.costUsd).toBe(costOf('gpt-5', { inputTokens: 1000, outputTokens: 40, cacheReadTokens: 200, cacheWriteTokens: 0 }));
+  });
+
+  it('a message sent while a turn runs waits for the next turn', async () => {
+    const before = server.responseRequests().length;
+    server.enqueue(reply.exec('echo one'), reply.text('One done.'), reply.text('Queued one answered.'));
+    const t = setup({ prompt: 'do one', policy: () => 'hold' });
+    await t.harness.start();
+    await until(() => t.held.length === 1, 'the gate to be asked');
+    t.harness.send('and then this');
+    t.held[0]!.resolve({ allowed: true, reason: 'ok' });
+    await until(() => t.of('turn.ended').length === 2, 'two turns', 30_000);
+    expect(t.of('agent.message').map((m) => m.text)).toEqual(['One done.', 'Queued one answered.']);
+    expect(lastUserText(server.responseRequests()[before + 2]!.body)).toContain('and then this');
+  });
+
+  it('interrupt while a call waits for approval cancels it and ends the turn as interrupted', async () => {
+    server.enqueue(reply.exec('touch never.txt'));
+    const t = setup({ prompt: 'touch it', policy: () => 'hold' });
+    await t.harness.start();
+    await until(() => t.held.length === 1, 'the gate to be asked');
+    t.harness.interrupt({ name: 'Ana' });
+    const ended = await t.waitFor('turn.ended');
+    expect(ended.status).toBe('interrupted');
+    const callId = t.held[0]!.call.callId;
+    expect(t.of('tool.result').filter((r) => r.callId === callId)).toEqual([{ callId, status: 'error', output: 'interrupted before it ran' }]);
+    expect(existsSync(path.join(t.cwd, 'never.txt'))).toBe(false);
+    expect(t.of('session.status').at(-1)).toMatchObject({ state: 'idle' });
+    expect(t.of('agent.error')).toEqual([]);
+
+    // the harness stays usable
+    server.enqueue(reply.text('Back again.'));
+    t.harness.send('hello?');
+    await until(() => t.of('turn.ended').length === 2, 'the next turn');
+    expect(t.of('turn.ended')[1]!.status).toBe('completed');
+    expect(t.of('agent.message').at(-1)!.text).toBe('Back again.');
+  });
+
+  it('interrupt while a command runs stops it', async () => {
+    server.enqueue(reply.exec('sleep 30; touch late.txt'));
+    const t = setup({ prompt: 'sleep' });
+    await t.harness.start();
+    await until(() => t.calls.length === 1, 'the command to be allowed');
+    await new Promise((r) => setTimeout(r, 500));
+    const started = Date.now();
+    t.harness.interrupt();
+    expect((await t.waitFor('turn.ended')).status).toBe('interrupted');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(existsSync(path.join(t.cwd, 'late.txt'))).toBe(false);
+  });
+
+  it('a model server error gives a clear error and a failed turn, never a hang', async () => {
+    server.enqueue(reply.httpError(500, 'the scripted model is down'));
+    const t = setup({ prompt: 'anything' });
+    await t.harness.start();
+    const ended = await t.waitFor('turn.ended', undefined, 20_000);
+    expect(ended.status).toBe('failed');
+    expect(ended.error).toBeTruthy();
+    const err = t.of('agent.error');
+    expect(err).toHaveLength(1);
+    expect(err[0]!.message).toMatch(/^codex: /);
+    expect(err[0]!.detail).toContain('internalServerError');
+    expect(t.of('session.status').at(-1)).toMatchObject({ state: 'failed' });
+
+    // a malformed stream: the same, on the next turn
+    server.enqueue(reply.malformed());
+    t.harness.send('again');
+    await until(() => t.of('turn.ended').length === 2, 'the second turn to end', 20_000);
+    expect(t.of('turn.ended')[1]).toMatchObject({ status: 'failed' });
+    expect(t.of('turn.ended')[1]!.error).toMatch(/stream/i);
+    expect(t.of('agent.error')).toHaveLength(2);
+  });
+
+  it('codex exiting mid-turn fails the turn with its stderr, and the next message restarts it on the same thread', async () => {
+    server.enqueue(reply.exec('echo before-crash'));
+    const t = setup({ prompt: 'crash soon', policy: () => 'hold' });
+    await t.harness.start();
+    await until(() => t.held.length === 1, 'the gate to be asked');
+    const threadId = t.harness.threadId;
+    const pid = t.harness.pid!;
+    process.kill(-pid, 'SIGKILL');
+    const ended = await t.waitFor('turn.ended');
+    expect(ended.status).toBe('failed');
+    expect(ended.error).toMatch(/exited/);
+    expect(t.of('agent.error')[0]!.message).toMatch(/codex app-server exited .* in the middle of a turn/);
+
+    server.enqueue(reply.text('I am back.'));
+    t.harness.send('are you there?');
+    await until(() => t.of('turn.ended').length === 2, 'the turn after the restart', 30_000);
+    expect(t.of('turn.ended')[1]!.status).toBe('completed');
+    expect(t.of('agent.message').at(-1)!.text).toBe('I am back.');
+    expect(t.harness.pid).not.toBe(pid);
+    // resumed: the same thread, with the earlier prompt in the history
+    expect(t.harness.threadId).toBe(threadId);
+    expect(JSON.stringify(server.responseRequests().at(-1)!.body.input)).toContain('crash soon');
+  });
+});
