@@ -1,11 +1,13 @@
 import { codexHarness } from './codex.ts';
 import { demoHarness } from './demo.ts';
+import { piHarness } from './pi.ts';
 import type { HarnessDefinition } from './types.ts';
 
 /** Harnesses this runner can drive. Real adapters (claude, codex, pi) register here. */
 export const HARNESSES: Record<string, HarnessDefinition> = {
   codex: codexHarness,
   demo: demoHarness,
+  pi: piHarness,
 };
 
 export function harnessNames(): string[] {

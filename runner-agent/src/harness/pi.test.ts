@@ -1,0 +1,332 @@
+/**
+ * The Pi harness against the real `pi --mode rpc` (from .harnesses/) and a scripted
+ * OpenAI chat-completions server on 127.0.0.1. Every pi gets a throwaway HOME and
+ * PI_CODING_AGENT_DIR; nothing needs the internet.
+ */
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EventBody } from '@tandem/relay/protocol';
+import { ApprovalGate, memoryApprovalStore } from '../gate.ts';
+import { silentLogger } from '../log.ts';
+import { parsePolicyYaml } from '../policy/load.ts';
+import { contentText, OpenAIChatServer } from '../testing/openai-chat-server.ts';
+import { tempDir, until } from '../testing/util.ts';
+import { piHarness, PiHarness } from './pi.ts';
+import type { Gate, GateResult, HarnessContext, HarnessEvent, ToolCall } from './types.ts';
+
+const MODEL = 'gpt-4o-mini';
+process.env.PI_TEST_KEY = 'sk-test-pi';
+
+/** A gate that answers by a function; `hold` keeps calls waiting until released. */
+class FakeGate {
+  calls: { call: ToolCall; eventsSoFar: number }[] = [];
+  private held: { resolve: (r: GateResult) => void; call: ToolCall }[] = [];
+  answer: (call: ToolCall) => GateResult | 'hold' = () => ({ allowed: true, reason: 'no policy matched' });
+  events: HarnessEvent[];
+  constructor(events: HarnessEvent[]) {
+    this.events = events;
+  }
+  gate: Gate = (call, signal) => {
+    this.calls.push({ call, eventsSoFar: this.events.length });
+    const a = this.answer(call);
+    if (a !== 'hold') return Promise.resolve(a);
+    return new Promise((resolve, reject) => {
+      const entry = { resolve, call };
+      this.held.push(entry);
+      signal?.addEventListener('abort', () => {
+        this.held = this.held.filter((h) => h !== entry);
+        reject(signal.reason);
+      });
+    });
+  };
+  get waiting(): number {
+    return this.held.length;
+  }
+  release(r: GateResult): void {
+    this.held.shift()?.resolve(r);
+  }
+}
+
+describe('pi harness (real pi --mode rpc, scripted model)', () => {
+  let dir: string;
+  let server: OpenAIChatServer;
+  let events: HarnessEvent[];
+  let h: PiHarness | undefined;
+
+  beforeEach(async () => {
+    dir = tempDir('pi');
+    server = await OpenAIChatServer.start();
+    events = [];
+  });
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function harness(gate: Gate, opts: { prompt?: string; env?: Record<string, string> } = {}): PiHarness {
+    const ctx: HarnessContext = {
+      sessionId: 'sess-pi',
+      cwd: dir,
+      workDir: path.join(dir, '.tandem-harness'),
+      ...(opts.prompt ? { prompt: opts.prompt } : {}),
+      agent: {
+        name: 'pi',
+        harness: 'pi',
+        model: MODEL,
+        provider: { api: 'openai-chat', baseUrl: server.baseUrl, apiKeyEnv: 'PI_TEST_KEY' },
+        env: { HOME: path.join(dir, '.home'), ...opts.env },
+      },
+      emit: (e) => void events.push(e),
+      gate,
+      progress: undefined,
+      saveProgress: () => {},
+      paceMs: 0,
+      log: silentLogger,
+    };
+    h = new PiHarness(ctx);
+    return h;
+  }
+
+  const of = <K extends HarnessEvent['kind']>(kind: K) =>
+    events.filter((e): e is Extract<HarnessEvent, { kind: K }> => e.kind === kind).map((e) => e.body as EventBody<K>);
+  const turnsEnded = () => of('turn.ended');
+  const waitTurns = (n: number, timeoutMs = 20_000) => until(() => turnsEnded().length >= n && turnsEnded(), `${n} turn(s) to end`, timeoutMs);
+  /** The text of every tool message the model was sent, in request i. */
+  const toolTexts = (i = -1) => server.toolMessages(i).map((m) => contentText(m.content));
+
+  it('detects pi, and says how to install it when it is missing', async () => {
+    const found = await piHarness.detect!();
+    expect(found.ready).toBe(true);
+    expect(found.detail).toMatch(/pi-coding-agent 0\.73\.1/);
+    const saved = { modules: process.env.TANDEM_HARNESS_MODULES, path: process.env.PATH };
+    process.env.TANDEM_HARNESS_MODULES = '';
+    process.env.PATH = '';
+    try {
+      const missing = await piHarness.detect!();
+      expect(missing).toMatchObject({ ready: false, install: 'npm install -g @mariozechner/pi-coding-agent' });
+    } finally {
+      process.env.TANDEM_HARNESS_MODULES = saved.modules;
+      process.env.PATH = saved.path;
+    }
+  });
+
+  it('runs an allowed tool call: tool.call before the gate, real result, messages, turn, usage with cost', async () => {
+    server.script(
+      {
+        text: 'Creating the file.',
+        toolCalls: [{ name: 'bash', arguments: { command: 'echo hi > made.txt && echo done' } }],
+        usage: { prompt_tokens: 1000, completion_tokens: 200, cached_tokens: 400 },
+      },
+      { text: 'Done: made.txt exists.', usage: { prompt_tokens: 1300, completion_tokens: 10 } },
+    );
+    const gate = new FakeGate(events);
+    await harness(gate.gate, { prompt: 'make a file' }).start();
+    const [ended] = await waitTurns(1);
+    expect(ended!.status).toBe('completed');
+
+    // the gate saw the call after its tool.call event was emitted
+    expect(gate.calls).toHaveLength(1);
+    const { call, eventsSoFar } = gate.calls[0]!;
+    expect(call).toMatchObject({ tool: 'bash', input: { command: 'echo hi > made.txt && echo done' }, preview: 'echo hi > made.txt && echo done' });
+    expect(events.slice(0, eventsSoFar).some((e) => e.kind === 'tool.call' && e.body.callId === call.callId)).toBe(true);
+    expect(existsSync(path.join(dir, 'made.txt'))).toBe(true);
+
+    const result = of('tool.result').find((r) => r.callId === call.callId)!;
+    expect(result).toMatchObject({ status: 'ok', output: 'done\n' });
+    expect(result.durationMs).toBeGreaterThanOrEqual(0);
+    expect(of('agent.message').map((m) => m.text)).toEqual(['Creating the file.', 'Done: made.txt exists.']);
+    const deltas = of('agent.delta');
+    expect(deltas.length).toBeGreaterThan(1);
+    const firstId = of('agent.message')[0]!.messageId;
+    expect(deltas.filter((d) => d.messageId === firstId).map((d) => d.text).join('')).toBe('Creating the file.');
+
+    const started = of('turn.started');
+    expect(started).toEqual([{ turnId: ended!.turnId, model: MODEL }]);
+    expect(of('session.status').map((s) => s.state)).toEqual(['running', 'idle']);
+
+    // usage per model call; input excludes cached tokens; cost from the price table
+    const usage = of('usage');
+    expect(usage[0]).toEqual({
+      turnId: ended!.turnId,
+      model: MODEL,
+      inputTokens: 600,
+      outputTokens: 200,
+      cacheReadTokens: 400,
+      cacheWriteTokens: 0,
+      costUsd: (600 * 0.15 + 200 * 0.6 + 400 * 0.075) / 1e6,
+    });
+    expect(usage[1]).toMatchObject({ inputTokens: 1300, outputTokens: 10, costUsd: (1300 * 0.15 + 10 * 0.6) / 1e6 });
+
+    // what the model saw: the key from the named env var, the tool's output
+    expect(server.requests[0]!.headers.authorization).toBe('Bearer sk-test-pi');
+    expect(server.requests[0]!.body.model).toBe(MODEL);
+    expect(toolTexts(1)).toEqual(['done\n']);
+  });
+
+  it('blocks a call the policy denies (real gate): nothing runs and the model is told why', async () => {
+    const engine = parsePolicyYaml(`
+policies:
+  - name: no-touch
+    phase: tool_call
+    match: { tool: bash, command: "touch *" }
+    decision: deny
+    reason: Creating files with touch is not allowed here.
+`);
+    const gateEvents: { kind: string; body: unknown }[] = [];
+    const gate = new ApprovalGate({
+      engine,
+      sessionId: 'sess-pi',
+      cwd: dir,
+      store: memoryApprovalStore(),
+      emit: (kind, body) => void gateEvents.push({ kind, body }),
+      isRelayConnected: () => true,
+      log: silentLogger,
+    });
+    server.script({ toolCalls: [{ name: 'bash', arguments: { command: 'touch blocked.txt' } }] }, { text: 'Understood, I will not create it.' });
+    await harness((call, signal) => gate.check(call, signal), { prompt: 'create blocked.txt' }).start();
+    const [ended] = await waitTurns(1);
+    expect(ended!.status).toBe('completed');
+    expect(existsSync(path.join(dir, 'blocked.txt'))).toBe(false);
+
+    const callId = of('tool.call')[0]!.callId;
+    expect(gateEvents.find((e) => e.kind === 'policy.decision')?.body).toMatchObject({ callId, decision: 'deny', policy: 'no-touch' });
+    expect(gateEvents.find((e) => e.kind === 'tool.result')?.body).toMatchObject({ callId, status: 'denied' });
+    // the runner reported the denial; the harness does not add a second result
+    expect(of('tool.result').filter((r) => r.callId === callId)).toEqual([]);
+    expect(toolTexts(1)).toHaveLength(1);
+    expect(toolTexts(1)[0]).toContain('Creating files with touch is not allowed here.');
+    expect(of('agent.message').at(-1)!.text).toBe('Understood, I will not create it.');
+  });
+
+  it('fails closed: when the runner never answers the gate, the call is blocked and the model is told', async () => {
+    server.script({ toolCalls: [{ name: 'bash', arguments: { command: 'touch unreachable.txt' } }] }, { text: 'The gate did not answer.' });
+    const gate = new FakeGate(events);
+    gate.answer = () => 'hold'; // the runner never decides
+    await harness(gate.gate, { prompt: 'try it', env: { TANDEM_PI_GATE_TIMEOUT_MS: '1500' } }).start();
+    const [ended] = await waitTurns(1);
+    expect(ended!.status).toBe('completed');
+    expect(gate.waiting).toBe(0); // the turn's end cancelled the wait
+    expect(existsSync(path.join(dir, 'unreachable.txt'))).toBe(false);
+    expect(toolTexts(1)[0]).toMatch(/Blocked: the Tandem runner did not answer within 2 s; the tool was not run/);
+  });
+
+  it('a follow-up message is a new turn with the conversation so far; one sent mid-turn waits its turn', async () => {
+    server.script({ text: 'First answer.', delayMs: 100 }, { text: 'Second answer.' }, { text: 'Third answer.' });
+    const gate = new FakeGate(events);
+    const pi = harness(gate.gate, { prompt: 'first question' });
+    await pi.start();
+    await server.waitForRequests(1);
+    pi.send('second question'); // arrives while the first turn streams
+    await waitTurns(2);
+    pi.send('third question');
+    const ended = await waitTurns(3);
+    expect(ended.map((t) => t.status)).toEqual(['completed', 'completed', 'completed']);
+    expect(new Set(ended.map((t) => t.turnId)).size).toBe(3);
+    const users = server.messages(2).filter((m) => m.role === 'user').map((m) => contentText(m.content));
+    expect(users).toEqual(['first question', 'second question', 'third question']);
+    expect(server.messages(2).filter((m) => m.role === 'assistant').map((m) => contentText(m.content))).toEqual(['First answer.', 'Second answer.']);
+    expect(of('agent.message').map((m) => m.text)).toEqual(['First answer.', 'Second answer.', 'Third answer.']);
+  });
+
+  it('steers the running turn: the message reaches the model before its next call', async () => {
+    server.script({ toolCalls: [{ name: 'bash', arguments: { command: 'echo step' } }] }, { text: 'Switching to tabs.' });
+    const gate = new FakeGate(events);
+    gate.answer = () => 'hold';
+    const pi = harness(gate.gate, { prompt: 'format the code' });
+    await pi.start();
+    await until(() => gate.waiting === 1, 'the gate to be asked');
+    pi.steer('use tabs, not spaces');
+    await new Promise((r) => setTimeout(r, 300)); // let pi queue the steer
+    gate.release({ allowed: true, reason: 'ok' });
+    const [ended] = await waitTurns(1);
+    expect(ended!.status).toBe('completed');
+    const users = server.messages(1).filter((m) => m.role === 'user').map((m) => contentText(m.content));
+    expect(users).toEqual(['format the code', 'use tabs, not spaces']);
+    expect(turnsEnded()).toHaveLength(1);
+  });
+
+  it('interrupts: mid-stream, and while a call waits for approval (it never runs); the next message works', async () => {
+    server.script(
+      { text: 'Thinking about it for a long time', holdMs: 30_000 },
+      { toolCalls: [{ name: 'bash', arguments: { command: 'touch approved-late.txt' } }] },
+      { text: 'Back again.' },
+    );
+    const gate = new FakeGate(events);
+    gate.answer = () => 'hold';
+    const pi = harness(gate.gate, { prompt: 'think' });
+    await pi.start();
+    await until(() => of('agent.delta').length > 0, 'text to stream');
+    const t0 = Date.now();
+    pi.interrupt();
+    let [ended] = await waitTurns(1, 10_000);
+    expect(ended!.status).toBe('interrupted');
+    expect(Date.now() - t0).toBeLessThan(5000);
+
+    pi.send('now do the file');
+    await until(() => gate.waiting === 1, 'the gate to be asked');
+    const callId = gate.calls[0]!.call.callId;
+    pi.interrupt();
+    ended = (await waitTurns(2, 10_000))[1];
+    expect(ended!.status).toBe('interrupted');
+    expect(gate.waiting).toBe(0);
+    expect(of('tool.result').find((r) => r.callId === callId)).toMatchObject({ status: 'error', output: expect.stringMatching(/interrupted/) });
+    expect(existsSync(path.join(dir, 'approved-late.txt'))).toBe(false);
+
+    pi.send('hello again');
+    ended = (await waitTurns(3))[2];
+    expect(ended!.status).toBe('completed');
+    expect(of('agent.message').at(-1)!.text).toBe('Back again.');
+    expect(of('session.status').at(-1)!.state).toBe('idle');
+  });
+
+  it('a model server error or a malformed stream: a clear agent.error, turn.ended failed, no hang', async () => {
+    server.script({ type: 'http-error', status: 400, message: 'model "gpt-4o-mini" does not support this request' }, { type: 'malformed' }, { text: 'Recovered.' });
+    const pi = harness(new FakeGate(events).gate, { prompt: 'hi' });
+    await pi.start();
+    let [ended] = await waitTurns(1);
+    expect(ended).toMatchObject({ status: 'failed', error: expect.stringContaining('does not support this request') });
+    expect(of('agent.error')[0]!.message).toMatch(/model call failed: .*400.*does not support this request/);
+
+    pi.send('again');
+    ended = (await waitTurns(2))[1];
+    expect(ended!.status).toBe('failed');
+    expect(of('agent.error')).toHaveLength(2);
+    expect(of('agent.error')[1]!.message).toMatch(/model call failed/);
+
+    pi.send('once more');
+    ended = (await waitTurns(3))[2];
+    expect(ended!.status).toBe('completed');
+    expect(of('session.status').at(-1)!.state).toBe('idle');
+  });
+
+  it('pi dying mid-turn fails the turn with an agent.error; the next message starts a fresh pi', async () => {
+    server.script({ toolCalls: [{ name: 'bash', arguments: { command: 'kill -9 $PPID; sleep 5' } }] }, { text: 'I am back.' });
+    const pi = harness(new FakeGate(events).gate, { prompt: 'kill your harness' });
+    await pi.start();
+    const [ended] = await waitTurns(1);
+    expect(ended).toMatchObject({ status: 'failed', error: expect.stringMatching(/pi exited unexpectedly \(SIGKILL\)/) });
+    expect(of('agent.error')[0]!.message).toMatch(/pi exited unexpectedly.*restarted for the next message/);
+    expect(of('session.status').at(-1)!.state).toBe('idle');
+
+    pi.send('are you there?');
+    const [, again] = await waitTurns(2);
+    expect(again!.status).toBe('completed');
+    expect(of('agent.message').at(-1)!.text).toBe('I am back.');
+  });
+
+  it('switches the model for the next turn', async () => {
+    server.script({ text: 'one' }, { text: 'two' });
+    const pi = harness(new FakeGate(events).gate, { prompt: 'one' });
+    await pi.start();
+    await waitTurns(1);
+    expect(pi.setModel('gpt-4.1-mini')).toBe(true);
+    pi.send('two');
+    await waitTurns(2);
+    expect(server.requests.map((r) => r.body.model)).toEqual([MODEL, 'gpt-4.1-mini']);
+    expect(of('turn.started')[1]!.model).toBe('gpt-4.1-mini');
+    expect(of('agent.error')).toEqual([]);
+  });
+});

@@ -1,0 +1,606 @@
+/**
+ * The Pi harness: drives `pi --mode rpc` (@mariozechner/pi-coding-agent) over JSONL
+ * on stdio, with Tandem's gate extension (harness-extensions/pi-gate.ts) loaded so
+ * that EVERY tool call waits for the runner's policy gate.
+ *
+ * - The model: a throwaway PI_CODING_AGENT_DIR (under ctx.workDir) holds a
+ *   models.json with one provider ("tandem") whose baseUrl is the agent's
+ *   provider.baseUrl and whose apiKey names the env var in provider.apiKeyEnv.
+ * - The gate: Pi's `tool_call` hook asks through an extension-UI `input` dialog
+ *   (title "tandem-gate", the call as JSON); this adapter answers after ctx.gate.
+ *   The extension blocks on anything but an explicit allow (fail closed). Before
+ *   any prompt the adapter checks with `get_commands` that the gate is loaded.
+ * - A Tandem turn is one Pi agent run (agent_start .. agent_end): a prompt and
+ *   every model call and tool call it led to. Messages sent while a turn runs wait
+ *   for the next turn; steer uses Pi's `steer` command; interrupt is `abort`.
+ * - If pi exits, the turn fails with its stderr tail, and the next send() starts a
+ *   fresh pi (a new conversation: pi runs with --no-session).
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { newId } from '@tandem/relay/protocol';
+import { costOf } from '../usage/prices.ts';
+import { findExecutable, findPackage } from './locate.ts';
+import type { Harness, HarnessContext, HarnessDefinition, HarnessEvent, Sender, ToolCall } from './types.ts';
+import { truncateOutput } from './util.ts';
+
+export const PI_PACKAGE = '@mariozechner/pi-coding-agent';
+export const PI_INSTALL = 'npm install -g @mariozechner/pi-coding-agent';
+/** Must match GATE_TITLE in harness-extensions/pi-gate.ts. */
+export const GATE_TITLE = 'tandem-gate';
+export const GATE_EXTENSION = path.resolve(import.meta.dirname, '../../harness-extensions/pi-gate.ts');
+const PROVIDER = 'tandem';
+const STDERR_TAIL_CHARS = 4000;
+const READY_TIMEOUT_MS = 30_000;
+
+const PI_API: Record<string, string> = {
+  'openai-chat': 'openai-completions',
+  'openai-responses': 'openai-responses',
+  anthropic: 'anthropic-messages',
+};
+
+/** How to start pi: node + the package's cli.js (so it runs on our Node), or a `pi` on PATH. */
+export function locatePi(): { command: string; args: string[]; detail: string } | null {
+  const pkg = findPackage(PI_PACKAGE);
+  if (pkg) {
+    return { command: process.execPath, args: [path.join(pkg.dir, 'dist', 'cli.js')], detail: `pi-coding-agent ${pkg.version} (${pkg.dir})` };
+  }
+  const exe = findExecutable('pi');
+  if (exe) return { command: exe, args: [], detail: `pi (${exe})` };
+  return null;
+}
+
+type Json = Record<string, unknown>;
+
+interface PiToolResult {
+  content?: { type: string; text?: string }[];
+  details?: { truncation?: unknown; fullOutputPath?: unknown } | null;
+}
+
+interface PiAssistantMessage {
+  role: string;
+  content?: { type: string; text?: string }[];
+  model?: string;
+  usage?: { input?: number; output?: number; cacheRead?: number; cacheWrite?: number };
+  stopReason?: string;
+  errorMessage?: string;
+}
+
+interface CallState {
+  call: ToolCall;
+  started: number;
+  emitted: boolean;
+  gated: boolean;
+  /** A tool.result for it was emitted (by us, or by the runner for a DENY). */
+  reported: boolean;
+}
+
+interface Turn {
+  turnId: string;
+  /** Pi has started the agent run (agent_start seen). */
+  started: boolean;
+  interrupted: boolean;
+  error?: string;
+  messageCount: number;
+  messageId?: string;
+  calls: Map<string, CallState>;
+  abort: AbortController;
+}
+
+function sanitizeEnv(extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    // the runner's own credentials (TANDEM_*) never reach the agent
+    if (k.startsWith('TANDEM_') || k === 'NODE_OPTIONS' || k === 'NODE_TEST_CONTEXT' || k.startsWith('VITEST') || k === 'FORCE_COLOR') continue;
+    env[k] = v;
+  }
+  env.PATH = `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`;
+  return { ...env, ...extra };
+}
+
+function textOf(content: { type: string; text?: string }[] | undefined): string {
+  return (content ?? []).filter((c) => c.type === 'text' && typeof c.text === 'string').map((c) => c.text).join('');
+}
+
+function safeId(text: string): string {
+  return text.replace(/[^\w.:-]/g, '_');
+}
+
+function previewOf(tool: string, input: Record<string, unknown>): string {
+  const s = (k: string) => (typeof input[k] === 'string' ? (input[k] as string) : undefined);
+  const p = s('command') ?? (s('path') ?? s('file_path') ? `${tool} ${s('path') ?? s('file_path')}` : `${tool} ${JSON.stringify(input)}`);
+  return p.length > 4000 ? `${p.slice(0, 3999)}…` : p;
+}
+
+export class PiHarness implements Harness {
+  readonly name = 'pi';
+  readonly cwd: string;
+  private readonly ctx: HarnessContext;
+  private proc: ChildProcessWithoutNullStreams | undefined;
+  private stdoutBuf = '';
+  private stderrTail = '';
+  private model: string | undefined;
+  private agentDir: string | undefined;
+  private turn: Turn | undefined;
+  /** A prompt was written and its turn has not ended. */
+  private busy = false;
+  private readonly queue: string[] = [];
+  private turnCounter = 0;
+  private stopping = false;
+  private reqCounter = 0;
+  private readonly pending = new Map<string, { resolve: (r: Json) => void }>();
+  private starting: Promise<void> | undefined;
+  private modelSwitch: Promise<void> | undefined;
+
+  constructor(ctx: HarnessContext) {
+    this.ctx = ctx;
+    this.cwd = ctx.cwd;
+    this.model = ctx.agent.model;
+  }
+
+  // ---------------------------------------------------------------- Harness
+
+  async start(): Promise<void> {
+    await this.launch();
+    if (this.ctx.prompt) this.send(this.ctx.prompt);
+    else this.emit({ kind: 'session.status', body: { state: 'idle' } });
+  }
+
+  send(text: string, _from?: Sender): void {
+    if (this.stopping) return;
+    this.queue.push(text);
+    this.pump();
+  }
+
+  steer(text: string, from?: Sender): void {
+    if (this.stopping) return;
+    if (this.busy && this.proc) {
+      // delivered after the current assistant turn's tool calls, before the next model call
+      void this.request({ type: 'steer', message: text }).then((r) => {
+        if (r.success === false) {
+          this.ctx.log.warn(`pi refused the steer (${String(r.error)}); sending it as the next message`);
+          this.send(text, from);
+        }
+      });
+      return;
+    }
+    this.send(text, from);
+  }
+
+  interrupt(_from?: Sender): void {
+    const turn = this.turn;
+    if (!turn || !this.proc) return;
+    turn.interrupted = true;
+    turn.abort.abort(new Error('interrupted'));
+    this.write({ type: 'abort' });
+  }
+
+  setModel(model: string, _from?: Sender): boolean {
+    if (!this.agentDir) return false; // pi uses its own configuration: no provider to add the model to
+    this.model = model;
+    this.writeConfig();
+    if (this.proc) {
+      // pi reads models.json only at startup: the gate extension's /tandem-model registers
+      // the provider again and switches; the next prompt waits for it
+      const switched = this.request({ type: 'prompt', message: `/tandem-model ${model}` })
+        .then(() => this.request({ type: 'get_state' }))
+        .then((r) => {
+          const now = (r.data as { model?: { id?: string } } | undefined)?.model?.id;
+          if (now !== model) this.emit({ kind: 'agent.error', body: { message: `pi could not switch to ${model}${now ? `; it stays on ${now}` : ''}`.slice(0, 8000) } });
+        });
+      this.modelSwitch = switched;
+      void switched.finally(() => {
+        if (this.modelSwitch === switched) this.modelSwitch = undefined;
+        this.pump();
+      });
+    }
+    return true;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.turn?.abort.abort(new Error('stopped'));
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      const kill = setTimeout(() => proc.kill('SIGKILL'), 2000);
+      proc.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      proc.stdin.end();
+      proc.kill('SIGTERM');
+    });
+  }
+
+  // ---------------------------------------------------------------- process
+
+  private writeConfig(): void {
+    const provider = this.ctx.agent.provider;
+    if (!provider?.baseUrl) return;
+    const dir = path.join(this.ctx.workDir, 'pi-agent');
+    mkdirSync(dir, { recursive: true });
+    const keyEnv = provider.apiKeyEnv && /^[A-Za-z_][A-Za-z0-9_]*$/.test(provider.apiKeyEnv) ? provider.apiKeyEnv : undefined;
+    if (provider.apiKeyEnv && !keyEnv) this.ctx.log.warn(`ignoring apiKeyEnv "${provider.apiKeyEnv}": not an environment variable name`);
+    const models = [...new Set([this.ctx.agent.model, this.model].filter((m): m is string => !!m))].map((id) => ({ id }));
+    const config = {
+      providers: {
+        [PROVIDER]: {
+          baseUrl: provider.baseUrl,
+          api: PI_API[provider.api ?? 'openai-chat'] ?? 'openai-completions',
+          // pi reads the named environment variable (the key itself is never written here)
+          apiKey: keyEnv ?? 'tandem-no-key',
+          models,
+        },
+      },
+    };
+    writeFileSync(path.join(dir, 'models.json'), `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+    this.agentDir = dir;
+  }
+
+  /** Spawn pi and wait until it answers and its gate extension is loaded. */
+  private launch(): Promise<void> {
+    this.starting ??= this.spawnPi().finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  private async spawnPi(): Promise<void> {
+    const located = locatePi();
+    if (!located) throw new Error(`pi is not installed (${PI_INSTALL})`);
+    const provider = this.ctx.agent.provider;
+    if (provider?.baseUrl && !this.model) throw new Error('the pi harness needs a model (agent.model) to use with provider.baseUrl');
+    this.writeConfig();
+    const args = [...located.args, '--mode', 'rpc', '--no-session', '--offline', '--no-extensions', '-e', GATE_EXTENSION];
+    if (this.agentDir) args.push('--provider', PROVIDER);
+    if (this.model) args.push('--model', this.model);
+    if (this.ctx.agent.instructions) args.push('--append-system-prompt', this.ctx.agent.instructions);
+    const env = sanitizeEnv({ PI_OFFLINE: '1', ...this.ctx.agent.env, ...(this.agentDir ? { PI_CODING_AGENT_DIR: this.agentDir } : {}) });
+    if (provider?.apiKeyEnv && process.env[provider.apiKeyEnv] !== undefined) env[provider.apiKeyEnv] = process.env[provider.apiKeyEnv];
+    this.ctx.log.info(`starting ${located.detail} in ${this.cwd}`);
+    const proc = spawn(located.command, args, { cwd: this.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.proc = proc;
+    this.stdoutBuf = '';
+    this.stderrTail = '';
+    proc.stdout.setEncoding('utf8');
+    proc.stderr.setEncoding('utf8');
+    proc.stdout.on('data', (chunk: string) => this.onStdout(chunk));
+    proc.stderr.on('data', (chunk: string) => {
+      this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
+    });
+    proc.stdin.on('error', () => {}); // EPIPE after pi died: handled by 'exit'
+    const exited = new Promise<string>((resolve) => {
+      proc.once('error', (err) => resolve(`could not start pi: ${err.message}`));
+      proc.once('exit', (code, signal) => resolve(`pi exited (${signal ?? `code ${code}`})`));
+    });
+    proc.once('exit', (code, signal) => this.onExit(proc, code, signal));
+    proc.once('error', (err) => this.onExit(proc, null, null, err));
+
+    let timer: NodeJS.Timeout | undefined;
+    const ready = await Promise.race([
+      this.request({ type: 'get_commands' }),
+      exited.then((why) => ({ success: false, error: why }) as Json),
+      new Promise<Json>((resolve) => (timer = setTimeout(() => resolve({ success: false, error: `pi did not answer within ${READY_TIMEOUT_MS / 1000} s` }), READY_TIMEOUT_MS))),
+    ]);
+    clearTimeout(timer);
+    const commands = ((ready.data as { commands?: { name?: string }[] } | undefined)?.commands ?? []).map((c) => c.name);
+    if (ready.success !== true || !commands.includes('tandem-gate')) {
+      const why = ready.success !== true ? String(ready.error) : 'the Tandem gate extension did not load, so tool calls could not be gated';
+      proc.kill('SIGKILL');
+      this.proc = undefined;
+      const tail = this.stderrTail.trim();
+      throw new Error(`${why}${tail ? `\n${tail.split('\n').slice(-10).join('\n')}` : ''}`);
+    }
+  }
+
+  private onExit(proc: ChildProcessWithoutNullStreams, code: number | null, signal: NodeJS.Signals | null, err?: Error): void {
+    if (this.proc !== proc) return;
+    this.proc = undefined;
+    for (const p of this.pending.values()) p.resolve({ success: false, error: 'pi exited' });
+    this.pending.clear();
+    if (this.stopping) return;
+    const why = err ? `pi failed: ${err.message}` : `pi exited unexpectedly (${signal ?? `code ${code}`})`;
+    const tail = this.stderrTail.trim().slice(-STDERR_TAIL_CHARS);
+    const turn = this.turn;
+    if (turn) {
+      turn.abort.abort(new Error(why));
+      this.emit({ kind: 'agent.error', body: { message: `${why} during the turn; it will be restarted for the next message`, ...(tail ? { detail: tail } : {}) } });
+      this.endTurn('failed', why, tail);
+    } else {
+      this.emit({ kind: 'agent.error', body: { message: `${why}; it will be restarted for the next message`, ...(tail ? { detail: tail } : {}) } });
+    }
+  }
+
+  private write(msg: Json): void {
+    const proc = this.proc;
+    if (!proc || !proc.stdin.writable) return;
+    proc.stdin.write(`${JSON.stringify(msg)}\n`);
+  }
+
+  /** Send a command and wait for its response ({success:false} if pi exits first). */
+  private request(msg: Json): Promise<Json> {
+    if (!this.proc) return Promise.resolve({ success: false, error: 'pi is not running' });
+    const id = `t${++this.reqCounter}`;
+    return new Promise((resolve) => {
+      this.pending.set(id, { resolve });
+      this.write({ ...msg, id });
+    });
+  }
+
+  /** JSONL: split on "\n" only (U+2028/2029 are valid inside JSON strings). */
+  private onStdout(chunk: string): void {
+    this.stdoutBuf += chunk;
+    let nl: number;
+    while ((nl = this.stdoutBuf.indexOf('\n')) >= 0) {
+      let line = this.stdoutBuf.slice(0, nl);
+      this.stdoutBuf = this.stdoutBuf.slice(nl + 1);
+      if (line.endsWith('\r')) line = line.slice(0, -1);
+      if (!line.trim()) continue;
+      let msg: Json;
+      try {
+        msg = JSON.parse(line) as Json;
+      } catch {
+        this.ctx.log.warn(`pi printed a line that is not JSON: ${line.slice(0, 200)}`);
+        continue;
+      }
+      try {
+        this.onMessage(msg);
+      } catch (err) {
+        this.ctx.log.error(`handling pi's ${String(msg.type)}: ${(err as Error).stack ?? String(err)}`);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- turns
+
+  private pump(): void {
+    if (this.busy || this.stopping || this.modelSwitch || !this.queue.length) return;
+    if (!this.proc) {
+      void this.launch().then(
+        () => this.pump(),
+        (err: Error) => {
+          const lost = this.queue.splice(0);
+          this.emit({ kind: 'agent.error', body: { message: `could not restart pi: ${err.message}`.slice(0, 8000), detail: `${lost.length} message(s) not delivered` } });
+          this.emit({ kind: 'session.status', body: { state: 'idle', detail: 'pi is not running' } });
+        },
+      );
+      return;
+    }
+    const text = this.queue.shift()!;
+    this.busy = true;
+    const turnId = `pt${++this.turnCounter}-${newId().slice(0, 8)}`;
+    this.turn = { turnId, started: false, interrupted: false, messageCount: 0, calls: new Map(), abort: new AbortController() };
+    this.emit({ kind: 'turn.started', body: { turnId, ...(this.model ? { model: this.model } : {}) } });
+    this.emit({ kind: 'session.status', body: { state: 'running' } });
+    const turn = this.turn;
+    void this.request({ type: 'prompt', message: text }).then((r) => {
+      if (r.success === false && this.turn === turn && !turn.started) {
+        const why = `pi refused the message: ${String(r.error)}`;
+        this.emit({ kind: 'agent.error', body: { message: why.slice(0, 8000) } });
+        if (this.proc) this.endTurn('failed', why);
+      }
+    });
+  }
+
+  private endTurn(status: 'completed' | 'interrupted' | 'failed', error?: string, stderrTail?: string): void {
+    const turn = this.turn;
+    if (!turn) return;
+    this.turn = undefined;
+    this.busy = false;
+    turn.abort.abort(new Error('turn ended'));
+    // calls that never got a result (pi died or the turn was aborted mid-call)
+    for (const c of turn.calls.values()) {
+      if (!c.emitted || c.reported) continue;
+      c.reported = true;
+      const output = c.started >= 0 ? `the turn ended (${status}) before the tool finished` : `not run: the turn ended (${status}) first`;
+      this.emit({ kind: 'tool.result', body: { callId: c.call.callId, status: 'error', output, ...(c.started >= 0 ? { durationMs: Date.now() - c.started } : {}) } });
+    }
+    this.emit({
+      kind: 'turn.ended',
+      body: {
+        turnId: turn.turnId,
+        status,
+        ...(error ? { error: error.slice(0, 8000) } : {}),
+        ...(stderrTail ? { stderrTail: stderrTail.slice(-8000) } : {}),
+      },
+    });
+    this.emit({ kind: 'session.status', body: { state: 'idle', ...(status === 'completed' ? {} : { detail: `the turn ${status}` }) } });
+    this.pump();
+  }
+
+  private onMessage(msg: Json): void {
+    switch (msg.type) {
+      case 'response': {
+        const id = typeof msg.id === 'string' ? msg.id : undefined;
+        const p = id ? this.pending.get(id) : undefined;
+        if (p && id) {
+          this.pending.delete(id);
+          p.resolve(msg);
+        } else if (msg.success === false) {
+          this.ctx.log.warn(`pi: ${String(msg.command)} failed: ${String(msg.error)}`);
+        }
+        return;
+      }
+      case 'extension_ui_request':
+        return this.onUiRequest(msg);
+      case 'extension_error':
+        this.emit({ kind: 'agent.error', body: { message: `pi extension error (${String(msg.event)}): ${String(msg.error)}`.slice(0, 8000) } });
+        return;
+      case 'agent_start':
+        if (this.turn) this.turn.started = true;
+        return;
+      case 'agent_end':
+        return this.onAgentEnd(msg);
+      case 'message_update':
+        return this.onMessageUpdate(msg);
+      case 'message_end':
+        return this.onMessageEnd(msg.message as PiAssistantMessage);
+      case 'tool_execution_start':
+        return this.onToolStart(String(msg.toolCallId), String(msg.toolName), (msg.args as Record<string, unknown>) ?? {});
+      case 'tool_execution_end':
+        return this.onToolEnd(String(msg.toolCallId), (msg.result as PiToolResult) ?? {}, msg.isError === true);
+      case 'auto_retry_start':
+        this.ctx.log.warn(`pi retries the model call (attempt ${String(msg.attempt)}/${String(msg.maxAttempts)}): ${String(msg.errorMessage)}`);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onAgentEnd(msg: Json): void {
+    const turn = this.turn;
+    if (!turn) return;
+    const messages = (msg.messages as PiAssistantMessage[] | undefined) ?? [];
+    const last = [...messages].reverse().find((m) => m.role === 'assistant');
+    if (turn.interrupted || last?.stopReason === 'aborted') return this.endTurn('interrupted');
+    if (last?.stopReason === 'error' || turn.error) return this.endTurn('failed', turn.error ?? last?.errorMessage ?? 'the model call failed');
+    this.endTurn('completed');
+  }
+
+  private onMessageUpdate(msg: Json): void {
+    const turn = this.turn;
+    const ev = msg.assistantMessageEvent as { type?: string; delta?: string } | undefined;
+    if (!turn || !ev) return;
+    if (ev.type === 'start' || (ev.type === 'text_start' && !turn.messageId)) turn.messageId ??= `${turn.turnId}-m${++turn.messageCount}`;
+    if (ev.type === 'text_delta' && ev.delta) {
+      turn.messageId ??= `${turn.turnId}-m${++turn.messageCount}`;
+      for (let i = 0; i < ev.delta.length; i += 16 * 1024) {
+        this.emit({ kind: 'agent.delta', body: { messageId: turn.messageId, text: ev.delta.slice(i, i + 16 * 1024) } });
+      }
+    }
+  }
+
+  private onMessageEnd(m: PiAssistantMessage | undefined): void {
+    const turn = this.turn;
+    if (!m || m.role !== 'assistant' || !turn) return;
+    const messageId = turn.messageId ?? `${turn.turnId}-m${++turn.messageCount}`;
+    turn.messageId = undefined;
+    const text = textOf(m.content);
+    if (text) this.emit({ kind: 'agent.message', body: { messageId, text: text.length > 64 * 1024 ? `${text.slice(0, 64 * 1024 - 20)}\n… [truncated]` : text } });
+    const u = m.usage;
+    const model = m.model ?? this.model ?? 'unknown';
+    if (u && (u.input || u.output || u.cacheRead || u.cacheWrite)) {
+      const tokens = {
+        inputTokens: u.input ?? 0,
+        outputTokens: u.output ?? 0,
+        cacheReadTokens: u.cacheRead ?? 0,
+        cacheWriteTokens: u.cacheWrite ?? 0,
+      };
+      this.emit({ kind: 'usage', body: { turnId: turn.turnId, model, ...tokens, costUsd: costOf(model, tokens) } });
+    }
+    if (m.stopReason === 'error') {
+      const message = m.errorMessage ?? 'the model call failed';
+      turn.error = message;
+      this.emit({ kind: 'agent.error', body: { message: `model call failed: ${message}`.slice(0, 8000) } });
+    }
+  }
+
+  // ---------------------------------------------------------------- tools and the gate
+
+  private callFor(turn: Turn, toolCallId: string, toolName: string, input: Record<string, unknown>): CallState {
+    let c = turn.calls.get(toolCallId);
+    if (!c) {
+      const callId = `${turn.turnId}.${safeId(toolCallId)}`.slice(0, 128);
+      c = { call: { callId, tool: toolName, input, preview: previewOf(toolName, input) }, started: -1, emitted: false, gated: false, reported: false };
+      turn.calls.set(toolCallId, c);
+    }
+    if (!c.emitted) {
+      c.emitted = true;
+      this.emit({ kind: 'tool.call', body: c.call });
+    }
+    return c;
+  }
+
+  private onToolStart(toolCallId: string, toolName: string, args: Record<string, unknown>): void {
+    const turn = this.turn;
+    if (!turn) return;
+    this.callFor(turn, toolCallId, toolName, args);
+  }
+
+  private onUiRequest(msg: Json): void {
+    const id = String(msg.id);
+    const method = String(msg.method);
+    if (!['select', 'confirm', 'input', 'editor'].includes(method)) return; // fire-and-forget (notify, setStatus, ...)
+    if (method !== 'input' || msg.title !== GATE_TITLE) {
+      this.write({ type: 'extension_ui_response', id, cancelled: true });
+      return;
+    }
+    const answer = (allow: boolean, reason?: string) =>
+      this.write({ type: 'extension_ui_response', id, value: JSON.stringify(allow ? { allow: true } : { allow: false, reason }) });
+    let req: { toolCallId?: unknown; toolName?: unknown; input?: unknown };
+    try {
+      req = JSON.parse(String(msg.placeholder)) as typeof req;
+    } catch {
+      return answer(false, 'Blocked: the Tandem gate could not read the tool call.');
+    }
+    const turn = this.turn;
+    if (!turn || typeof req.toolCallId !== 'string' || typeof req.toolName !== 'string') {
+      return answer(false, 'Blocked: the Tandem gate got a tool call outside of a turn.');
+    }
+    const input = req.input && typeof req.input === 'object' && !Array.isArray(req.input) ? (req.input as Record<string, unknown>) : {};
+    const c = this.callFor(turn, req.toolCallId, req.toolName, input);
+    // the gate decides on the input the tool will really get (the extension's view)
+    if (JSON.stringify(c.call.input) !== JSON.stringify(input)) c.call = { ...c.call, input, preview: previewOf(req.toolName, input) };
+    c.gated = true;
+    this.ctx.gate(c.call, turn.abort.signal).then(
+      (r) => {
+        if (r.allowed) {
+          c.started = Date.now();
+          answer(true);
+        } else {
+          c.reported = true; // the runner emitted tool.result denied
+          answer(false, `Blocked by policy: ${r.reason}`);
+        }
+      },
+      (err: unknown) => {
+        if (c.reported) return answer(false, 'Blocked.');
+        c.reported = true;
+        const why = turn.interrupted ? 'the turn was interrupted before it ran' : `the gate failed: ${(err as Error)?.message ?? String(err)}`;
+        this.emit({ kind: 'tool.result', body: { callId: c.call.callId, status: 'error', output: `not run: ${why}` } });
+        answer(false, `Blocked: ${why}.`);
+      },
+    );
+  }
+
+  private onToolEnd(toolCallId: string, result: PiToolResult, isError: boolean): void {
+    const c = this.turn?.calls.get(toolCallId);
+    if (!c) return;
+    if (c.reported) return; // the runner (DENY) or the interrupt path already reported it
+    c.reported = true;
+    if (!c.gated) {
+      // pi finished a call our gate never saw: blocked by pi itself (e.g. bad arguments), or ungated
+      this.ctx.log.warn(`pi ended tool call ${toolCallId} without asking the gate`);
+    }
+    const raw = textOf(result.content);
+    const { output, truncated } = truncateOutput(raw);
+    const piTruncated = !!result.details?.truncation;
+    this.emit({
+      kind: 'tool.result',
+      body: {
+        callId: c.call.callId,
+        // gated but never allowed: the extension blocked it (fail closed), it did not run
+        status: c.gated && c.started < 0 ? 'denied' : isError ? 'error' : 'ok',
+        output,
+        ...(truncated || piTruncated ? { truncated: true } : {}),
+        ...(c.started >= 0 ? { durationMs: Date.now() - c.started } : {}),
+      },
+    });
+  }
+
+  private emit(event: HarnessEvent): void {
+    if (this.stopping) return;
+    this.ctx.emit(event);
+  }
+}
+
+export const piHarness: HarnessDefinition = {
+  name: 'pi',
+  description: 'Pi coding agent (pi --mode rpc) with every tool call gated by Tandem',
+  title: 'Pi agent',
+  async detect() {
+    const found = locatePi();
+    if (!found) return { ready: false, detail: 'pi (@mariozechner/pi-coding-agent) not found in node_modules or on PATH', install: PI_INSTALL };
+    return { ready: true, detail: found.detail };
+  },
+  create: (ctx) => new PiHarness(ctx),
+};
