@@ -1,5 +1,5 @@
 import { Show, createSignal } from 'solid-js';
-import { SendIcon, SteerIcon, StopIcon } from './icons.tsx';
+import { SendIcon, StopIcon } from './icons.tsx';
 
 const coarse = typeof matchMedia === 'function' && matchMedia('(pointer: coarse)').matches;
 
@@ -27,6 +27,7 @@ export function Composer(props: {
   const send = () => submit(props.canSend ? props.onSend : props.onSteer);
   const placeholder = () => {
     if (!props.canSend) return props.live ? 'Steer the running turn…' : 'Steering works while connected';
+    if (props.canSteer) return props.live ? 'Message…' : 'Message (sends when connected)…';
     return props.live ? 'Message the agent…' : 'Message (sends when connected)…';
   };
   return (
@@ -82,8 +83,7 @@ export function Composer(props: {
           disabled={!text().trim() || !props.live}
           onClick={() => submit(props.onSteer)}
         >
-          <SteerIcon />
-          <span>Steer</span>
+          Steer
         </button>
       </Show>
       <Show when={props.canSend}>

@@ -86,21 +86,9 @@ function SessionView(props: { s: SessionModel }) {
           <BackIcon />
         </a>
         <div class="topbar-main">
-          <div class="topbar-title">
-            <h1 class="session-name" data-testid="session-title">
-              {s.title()}
-            </h1>
-            <Show when={hasUsage()}>
-              <span
-                class="usage-total"
-                data-testid="usage-total"
-                data-unpriced={String(totals().unpriced > 0)}
-                title={`This session: ${usageText(totals())}`}
-              >
-                {usageTotalText(totals())}
-              </span>
-            </Show>
-          </div>
+          <h1 class="session-name" data-testid="session-title">
+            {s.title()}
+          </h1>
           <div class="topbar-meta">
             <span class="pill presence" data-testid="runner-presence" data-online={String(online())}>
               <span class="dot" aria-hidden="true" />
@@ -143,6 +131,16 @@ function SessionView(props: { s: SessionModel }) {
                 <span class="mono">{shownModel() ?? 'Model'}</span>
                 {s.pendingModel() ? ' (sending…)' : ''} ▾
               </button>
+            </Show>
+            <Show when={hasUsage()}>
+              <span
+                class="pill usage-total"
+                data-testid="usage-total"
+                data-unpriced={String(totals().unpriced > 0)}
+                title={`This session: ${usageText(totals())}`}
+              >
+                {usageTotalText(totals())}
+              </span>
             </Show>
           </div>
         </div>

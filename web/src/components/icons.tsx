@@ -27,9 +27,3 @@ export const Logo = () => (
     </g>
   </svg>
 );
-
-export const SteerIcon = () => (
-  <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" class="icon">
-    <path d="M4 17c4 0 6-2 8-5s4-5 8-5m0 0-3-3m3 3-3 3" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round" />
-  </svg>
-);
