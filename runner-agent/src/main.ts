@@ -1,8 +1,11 @@
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { AgentFileError, loadAgentFile, type LoadedAgent } from './agent/spec.ts';
 import { RelayApiError } from './api.ts';
 import { DEFAULT_DEMO_PACE_MS } from './harness/demo.ts';
-import { harnessNames } from './harness/index.ts';
+import { HARNESSES, harnessNames } from './harness/index.ts';
+import type { AgentSpec } from './harness/types.ts';
 import { stderrLogger } from './log.ts';
 import { humanPrinter, jsonPrinter } from './output.ts';
 import { PolicyFileError } from './policy/load.ts';
@@ -11,18 +14,25 @@ import { tandemHome } from './state.ts';
 
 export const DEFAULT_RELAY_URL = 'http://127.0.0.1:8787';
 
-export const USAGE = `Usage: tandem run [options]
+export const USAGE = `Usage: tandem run [AGENT.yaml] [PROMPT...] [options]
+       tandem run --harness NAME [PROMPT...] [options]
+       tandem doctor
 
 Run an agent harness on this machine, gate its tool calls with a policy, and
 stream the session to a Tandem relay that people follow from their phones.
+AGENT.yaml declares the agent (harness, model, provider, instructions, cwd,
+policies, sandbox, env); the remaining words are the agent's first task.
+\`tandem doctor\` lists every harness and what to install for the missing ones.
 
 Options:
-  --harness NAME     agent harness: ${harnessNames().join(', ')} (default: demo)
+  --harness NAME     agent harness: ${harnessNames().join(', ')} (default: the agent file's, else demo)
+  --model NAME       the model to start with (overrides the agent file's)
+  --cwd DIR          the agent's working directory (default: the agent file's cwd, else the current directory)
   --relay URL        relay base URL (env TANDEM_RELAY_URL, default ${DEFAULT_RELAY_URL})
   --json             print JSON lines on stdout: a tandem.session line, then every
                      event sent and received (diagnostics go to stderr)
   --resume ID        continue session ID from $TANDEM_HOME/sessions/ID
-  --policy FILE      policy YAML (default: the built-in policies/default.yaml)
+  --policy FILE      policy YAML (default: the agent file's policies, else the built-in policies/default.yaml)
   --once             exit once the task is finished and every event is acknowledged
   --pace MS          pause between the demo's steps (env TANDEM_DEMO_PACE_MS, default ${DEFAULT_DEMO_PACE_MS})
   -h, --help         show this help
@@ -32,7 +42,8 @@ Environment:
   TANDEM_HOME          state directory (default ~/.tandem)
 
 Exit codes: 0 done, or stopped with Ctrl-C / SIGTERM; 1 runtime failure (relay
-refused or unreachable, harness failed); 2 usage or configuration error.`;
+refused or unreachable, harness failed); 2 usage or configuration error (bad
+flag, invalid agent or policy file, unknown harness, harness CLI/SDK not installed).`;
 
 export interface MainIO {
   stdout: (text: string) => void;
@@ -75,6 +86,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIO): 
         strict: true,
         options: {
           harness: { type: 'string' },
+          model: { type: 'string' },
+          cwd: { type: 'string' },
           relay: { type: 'string' },
           json: { type: 'boolean' },
           resume: { type: 'string' },
@@ -92,13 +105,34 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIO): 
       io.stdout(`${USAGE}\n`);
       return 0;
     }
+    if (positionals[0] === 'doctor') {
+      if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+      return await doctor(io, !!values.json);
+    }
     if (positionals[0] !== 'run') {
       throw new UsageError(`${positionals[0] ? `unknown command "${positionals[0]}"` : 'missing command'}\n\n${USAGE}`);
     }
-    if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
-    if (values.harness !== undefined && !harnessNames().includes(values.harness)) {
-      throw new UsageError(`unknown harness "${values.harness}" (available: ${harnessNames().join(', ')})`);
+    const args = positionals.slice(1);
+    let agent: LoadedAgent | undefined;
+    if (args.length && isAgentFile(args[0]!)) agent = loadAgentFile(args.shift()!);
+    const prompt = args.join(' ').trim() || undefined;
+    if (agent && values.resume) throw new UsageError('give either an agent file or --resume (a resumed session keeps its agent)');
+    if (values.model !== undefined && !values.model.trim()) throw new UsageError('--model must not be empty');
+    const harness = values.harness ?? agent?.spec.harness;
+    if (harness !== undefined && !harnessNames().includes(harness)) {
+      throw new UsageError(
+        `unknown harness "${harness}"${agent && values.harness === undefined ? ` (in ${agent.file})` : ''} (available: ${harnessNames().join(', ')})`,
+      );
     }
+    let cwd: string | undefined;
+    if (values.cwd !== undefined) {
+      cwd = path.resolve(values.cwd);
+      if (!existsSync(cwd) || !statSync(cwd).isDirectory()) throw new UsageError(`--cwd ${values.cwd}: no such directory`);
+    } else if (agent) {
+      cwd = agent.cwd;
+      if (!existsSync(cwd) || !statSync(cwd).isDirectory()) throw new UsageError(`${agent.file}: cwd ${cwd}: no such directory`);
+    }
+    const spec: AgentSpec | undefined = agent ? { ...agent.spec, harness: harness ?? agent.spec.harness } : undefined;
     json = !!values.json;
     const relayUrl = values.relay !== undefined ? checkUrl(values.relay, '--relay') : undefined;
     const defaultRelayUrl = env.TANDEM_RELAY_URL ? checkUrl(env.TANDEM_RELAY_URL, 'TANDEM_RELAY_URL') : DEFAULT_RELAY_URL;
@@ -106,7 +140,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIO): 
     const log = stderrLogger({ verbose: !json && !!env.TANDEM_VERBOSE });
 
     handle = await startRun({
-      harness: values.harness,
+      harness,
+      ...(spec ? { agent: spec, agentFile: agent!.file } : {}),
+      ...(agent?.engine ? { agentPolicy: { engine: agent.engine, ...(agent.policyFile ? { file: agent.policyFile } : {}) } } : {}),
+      ...(values.model !== undefined ? { model: values.model.trim() } : {}),
+      ...(prompt !== undefined ? { prompt } : {}),
+      ...(cwd !== undefined ? { cwd } : {}),
       relayUrl,
       defaultRelayUrl,
       resume: values.resume,
@@ -120,6 +159,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIO): 
     });
   } catch (err) {
     if (err instanceof UsageError) return fail(err.message, 2);
+    if (err instanceof AgentFileError) return fail(`invalid agent file:\n${err.message}`, 2);
     if (err instanceof PolicyFileError) return fail(`invalid policy file:\n${err.message}`, 2);
     if (err instanceof RelayApiError) return fail(err.message, 1);
     return fail(`${(err as Error).stack ?? String(err)}`, 1);
@@ -130,4 +170,39 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIO): 
     void handle.stop(signal);
   });
   return handle.done;
+}
+
+/** The first `run` positional is an agent file if it ends in .yaml/.yml or is an existing file. */
+function isAgentFile(arg: string): boolean {
+  if (/\.ya?ml$/i.test(arg)) return true;
+  try {
+    return statSync(arg).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** `tandem doctor`: every registered harness, ready or missing, and what to install. Always exit 0. */
+async function doctor(io: MainIO, json: boolean): Promise<number> {
+  const rows = await Promise.all(
+    Object.values(HARNESSES).map(async (def) => {
+      let r: { ready: boolean; detail: string; install?: string };
+      try {
+        r = def.detect ? await def.detect() : { ready: true, detail: 'built in' };
+      } catch (err) {
+        r = { ready: false, detail: `detection failed: ${(err as Error).message}` };
+      }
+      return { harness: def.name, description: def.description, ...r };
+    }),
+  );
+  if (json) {
+    for (const row of rows) io.stdout(`${JSON.stringify({ kind: 'tandem.doctor', ...row })}\n`);
+    return 0;
+  }
+  const width = Math.max(...rows.map((r) => r.harness.length));
+  for (const r of rows) {
+    io.stdout(`${r.harness.padEnd(width)}  ${r.ready ? 'ready  ' : 'missing'}  ${r.detail}\n`);
+    if (!r.ready && r.install) io.stdout(`${' '.repeat(width)}  install: ${r.install}\n`);
+  }
+  return 0;
 }

@@ -1,5 +1,5 @@
 import QRCode from 'qrcode';
-import type { Event, RunnerFrame } from '@tandem/relay/protocol';
+import type { Event, EventBody, RunnerFrame } from '@tandem/relay/protocol';
 import type { RunnerEventFrame } from './gate.ts';
 
 export interface SessionInfo {
@@ -68,6 +68,16 @@ function indent(text: string): string {
   return text.replace(/\n/g, '\n  ');
 }
 
+/** `Σ claude-sonnet-4-5: 1,234 in (+500 cached, 20 cache write) / 56 out · $0.0123` ("unpriced" when the model has no price). */
+export function usageLine(u: EventBody<'usage'>): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const extra = [u.cacheReadTokens ? `+${n(u.cacheReadTokens)} cached` : '', u.cacheWriteTokens ? `${n(u.cacheWriteTokens)} cache write` : '']
+    .filter(Boolean)
+    .join(', ');
+  const cost = u.costUsd === null ? 'unpriced' : `$${u.costUsd < 0.01 && u.costUsd > 0 ? u.costUsd.toFixed(4) : u.costUsd.toFixed(2)}`;
+  return `Σ ${u.model}: ${n(u.inputTokens)} in${extra ? ` (${extra})` : ''} / ${n(u.outputTokens)} out · ${cost}`;
+}
+
 /** Human mode: one readable line per event. */
 export function humanPrinter(write: Write, options: { qr?: boolean } = {}): Printer {
   const tools = new Map<string, string>();
@@ -109,6 +119,14 @@ export function humanPrinter(write: Write, options: { qr?: boolean } = {}): Prin
           if (status === 'denied') return line(`  ⊘ denied: ${firstLine(output, 300)}`);
           return line(`  ✗ failed${duration(frame.body.durationMs)}${failureLine(output)}`);
         }
+        case 'turn.started':
+          return line(`┌ turn${frame.body.model ? ` (${frame.body.model})` : ''}`);
+        case 'turn.ended': {
+          const { status, error } = frame.body;
+          return line(`└ turn ${status}${error ? `: ${firstLine(error, 300)}` : ''}`);
+        }
+        case 'usage':
+          return line(usageLine(frame.body));
         case 'policy.decision':
           if (frame.body.decision === 'deny') return line(`✗ DENY ${frame.body.policy}: ${frame.body.reason}`);
           return;

@@ -14,6 +14,7 @@ import {
   type Event,
   type EventBody,
 } from '@tandem/relay/protocol';
+import { loadAgentFile } from './agent/spec.ts';
 import { createSession } from './api.ts';
 import { ApprovalGate, stateApprovalStore, type RunnerEventKind } from './gate.ts';
 import { HARNESSES, harnessNames } from './harness/index.ts';
@@ -40,8 +41,14 @@ export interface RunOptions {
   defaultRelayUrl: string;
   resume?: string;
   policyFile?: string;
-  /** The agent (from an agent YAML); default: the harness with its defaults. */
+  /** The agent (from an agent YAML); default: the resumed session's, else the harness with its defaults. */
   agent?: AgentSpec;
+  /** The agent YAML the spec came from (remembered for --resume: its inline policies). */
+  agentFile?: string;
+  /** The agent file's policies (inline or policy_file); --policy wins over them. */
+  agentPolicy?: { engine: PolicyEngine; file?: string };
+  /** Start with this model (overrides the agent's). */
+  model?: string;
   /** The task for the agent's first turn. */
   prompt?: string;
   /** The agent's working directory (default: the current directory). */
@@ -75,6 +82,19 @@ function loadPolicy(file: string | undefined): { engine: PolicyEngine; file?: st
   return { engine: loadPolicyFile(resolved ?? DEFAULT_POLICY_FILE), file: resolved };
 }
 
+/** --policy, else the agent file's policies, else what the resumed session used, else the built-in default. */
+function resolvePolicy(opts: RunOptions, state: SessionFile | undefined): { engine: PolicyEngine; file?: string } {
+  if (opts.policyFile) return loadPolicy(opts.policyFile);
+  if (opts.agentPolicy) return opts.agentPolicy;
+  if (state?.policyFile) return loadPolicy(state.policyFile);
+  if (state?.agentFile) {
+    // inline policies of the session's agent file (AgentFileError propagates: exit 2)
+    const agent = loadAgentFile(state.agentFile);
+    if (agent.engine) return { engine: agent.engine, ...(agent.policyFile ? { file: agent.policyFile } : {}) };
+  }
+  return loadPolicy(undefined);
+}
+
 /** Prepare everything that can fail with a usage error, create or load the session, then run. */
 export async function startRun(opts: RunOptions): Promise<RunHandle> {
   const { log } = opts;
@@ -87,13 +107,22 @@ export async function startRun(opts: RunOptions): Promise<RunHandle> {
       throw new UsageError((err as Error).message);
     }
   }
-  const harnessName = opts.harness ?? store?.state.harness ?? 'demo';
+  const harnessName = opts.harness ?? opts.agent?.harness ?? store?.state.harness ?? 'demo';
   const def = HARNESSES[harnessName];
   if (!def) throw new UsageError(`unknown harness "${harnessName}" (available: ${harnessNames().join(', ')})`);
   if (store && store.state.harness !== harnessName) {
     throw new UsageError(`session ${store.state.sessionId} runs the ${store.state.harness} harness, not ${harnessName}`);
   }
-  const policy = loadPolicy(opts.policyFile ?? store?.state.policyFile);
+  // the harness's CLI or SDK must be installed: say exactly what to install (exit 2)
+  if (def.detect) {
+    const ready = await def.detect();
+    if (!ready.ready) {
+      throw new UsageError(
+        `the ${def.name} harness is not installed: ${ready.detail}${ready.install ? `\ninstall it with: ${ready.install}` : ''}\n(\`tandem doctor\` lists every harness)`,
+      );
+    }
+  }
+  const policy = resolvePolicy(opts, store?.state);
 
   if (!store) {
     if (!opts.runnerToken) {
@@ -101,6 +130,7 @@ export async function startRun(opts: RunOptions): Promise<RunHandle> {
     }
     const relayUrl = opts.relayUrl ?? opts.defaultRelayUrl;
     const created = await createSession(relayUrl, opts.runnerToken, { title: def.title, harness: def.name });
+    const agent: AgentSpec = { ...(opts.agent ?? { name: def.name, harness: def.name }), harness: def.name, ...(opts.model ? { model: opts.model } : {}) };
     const state: SessionFile = {
       version: 1,
       sessionId: created.sessionId,
@@ -110,6 +140,10 @@ export async function startRun(opts: RunOptions): Promise<RunHandle> {
       title: def.title,
       harness: def.name,
       ...(policy.file ? { policyFile: policy.file } : {}),
+      agent,
+      ...(opts.agentFile ? { agentFile: path.resolve(opts.agentFile) } : {}),
+      cwd: path.resolve(opts.cwd ?? process.cwd()),
+      ...(opts.prompt ? { prompt: opts.prompt, promptConsumed: false } : {}),
       policyName: policy.engine.name,
       policyHash: policy.engine.hash,
       createdAt: Date.now(),
@@ -123,6 +157,14 @@ export async function startRun(opts: RunOptions): Promise<RunHandle> {
     s.update((st) => {
       st.relayUrl = relayUrl;
       if (policy.file) st.policyFile = policy.file;
+      if (opts.agent) st.agent = { ...opts.agent, harness: st.harness };
+      if (opts.model) st.agent = { ...(st.agent ?? { name: st.harness, harness: st.harness }), model: opts.model };
+      if (opts.cwd) st.cwd = path.resolve(opts.cwd);
+      // a new prompt given with --resume is a new task for the agent
+      if (opts.prompt) {
+        st.prompt = opts.prompt;
+        st.promptConsumed = false;
+      }
       if (st.policyHash !== policy.engine.hash) {
         log.warn(`the policy changed since this session started (${st.policyHash.slice(0, 12)} -> ${policy.engine.hash.slice(0, 12)})`);
         st.policyName = policy.engine.name;
@@ -175,6 +217,12 @@ async function run(opts: RunOptions, store: StateStore, engine: PolicyEngine, re
         return emit('agent.delta', ev.body, ev.id);
       case 'agent.error':
         return emit('agent.error', ev.body, ev.id);
+      case 'turn.started':
+        return emit('turn.started', ev.body, ev.id);
+      case 'turn.ended':
+        return emit('turn.ended', ev.body, ev.id);
+      case 'usage':
+        return emit('usage', ev.body, ev.id);
       case 'session.status':
         emit('session.status', ev.body, ev.id);
         if (ev.body.state === 'finished' || ev.body.state === 'failed') onFinished(ev.body.state === 'failed');
@@ -236,9 +284,10 @@ async function run(opts: RunOptions, store: StateStore, engine: PolicyEngine, re
     workDir: path.join(store.dir, 'harness'),
     emit: onHarnessEvent,
     gate: (call, signal) => gate.check(call, signal),
-    cwd: opts.cwd ?? process.cwd(),
-    ...(opts.prompt ? { prompt: opts.prompt } : {}),
-    agent: opts.agent ?? { name: state.harness, harness: state.harness },
+    cwd: state.cwd ?? opts.cwd ?? process.cwd(),
+    // the prompt is the agent's first turn: never sent again once the harness took it
+    ...(state.prompt && !state.promptConsumed ? { prompt: state.prompt } : {}),
+    agent: state.agent ?? { name: state.harness, harness: state.harness },
     progress: state.harnessProgress,
     saveProgress: (p) => store.update((s) => void (s.harnessProgress = p)),
     paceMs: opts.paceMs,
@@ -311,6 +360,7 @@ async function run(opts: RunOptions, store: StateStore, engine: PolicyEngine, re
     try {
       await h.start();
       harness = h;
+      if (state.prompt && !state.promptConsumed) store.update((s) => void (s.promptConsumed = true));
       for (const event of early.splice(0)) deliver(event, h);
       if (deferredSeq !== null) {
         const seq = deferredSeq;

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { EventBody } from '@tandem/relay/protocol';
+import type { AgentSpec } from './harness/types.ts';
 import { writeFileAtomic } from './fsutil.ts';
 import { isValidId } from './ids.ts';
 
@@ -27,6 +28,15 @@ export interface SessionFile {
   harness: string;
   /** The policy file given with --policy (absent: the built-in default). */
   policyFile?: string;
+  /** The agent (from its YAML or --harness, with --model applied); absent in sessions from before agent files. */
+  agent?: AgentSpec;
+  /** The agent YAML it came from (its inline policies apply again on --resume). */
+  agentFile?: string;
+  /** The agent's working directory. */
+  cwd?: string;
+  /** The task given on the command line, and whether the harness has taken it (then --resume does not send it again). */
+  prompt?: string;
+  promptConsumed?: boolean;
   policyName: string;
   policyHash: string;
   createdAt: number;
