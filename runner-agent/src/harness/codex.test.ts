@@ -45,7 +45,9 @@ afterEach(async () => {
   server.clear();
 });
 
-function setup(opts: { policy?: (call: ToolCall) => Verdict; prompt?: string; model?: string; progress?: unknown; workDir?: string } = {}): Setup {
+function setup(
+  opts: { policy?: (call: ToolCall) => Verdict; prompt?: string; model?: string; progress?: unknown; workDir?: string; env?: Record<string, string> } = {},
+): Setup {
   const root = tempDir('codex');
   const cwd = path.join(root, 'project');
   mkdirSync(cwd, { recursive: true });
@@ -63,7 +65,7 @@ function setup(opts: { policy?: (call: ToolCall) => Verdict; prompt?: string; mo
       harness: 'codex',
       model: opts.model ?? MODEL,
       provider: { api: 'openai-responses', baseUrl: server.baseUrl, apiKeyEnv: 'SCRIPTED_API_KEY' },
-      env: { HOME: path.join(root, 'home'), SCRIPTED_API_KEY: 'sk-scripted' },
+      env: { HOME: path.join(root, 'home'), SCRIPTED_API_KEY: 'sk-scripted', ...opts.env },
     },
     workDir: opts.workDir ?? path.join(root, 'state'),
     emit,
@@ -87,8 +89,7 @@ function setup(opts: { policy?: (call: ToolCall) => Verdict; prompt?: string; mo
     log: silentLogger,
   });
   running.push(harness);
-  const of = <K extends HarnessEvent['kind']>(kind: K) =>
-    events.filter((e) => e.kind === kind).map((e) => e.body) as Extract<HarnessEvent, { kind: K }>['body'][];
+  const of = ((kind: string) => events.filter((e) => e.kind === kind).map((e) => e.body)) as Setup['of'];
   return {
     harness,
     events,
@@ -97,8 +98,12 @@ function setup(opts: { policy?: (call: ToolCall) => Verdict; prompt?: string; mo
     progress,
     held,
     of,
-    waitFor: (kind, match = () => true, timeoutMs = 30_000) =>
-      until(() => of(kind).find((b) => match(b as never)), `a ${kind} event\n${events.map((e) => `${e.kind} ${JSON.stringify(e.body).slice(0, 160)}`).join('\n')}`, timeoutMs),
+    waitFor: ((kind: HarnessEvent['kind'], match: (b: unknown) => boolean = () => true, timeoutMs = 30_000) =>
+      until(
+        () => (of(kind) as unknown[]).find((b) => match(b)),
+        `a ${kind} event; got:\n${events.map((e) => `${e.kind} ${JSON.stringify(e.body).slice(0, 160)}`).join('\n')}`,
+        timeoutMs,
+      )) as Setup['waitFor'],
   };
 }
 
@@ -297,7 +302,8 @@ describe('codex harness (real codex app-server, scripted model)', () => {
 
   it('codex exiting mid-turn fails the turn with its stderr, and the next message restarts it on the same thread', async () => {
     server.enqueue(reply.exec('echo before-crash'));
-    const t = setup({ prompt: 'crash soon', policy: () => 'hold' });
+    // RUST_LOG makes sure the app-server writes something to stderr before it dies
+    const t = setup({ prompt: 'crash soon', policy: () => 'hold', env: { RUST_LOG: 'info' } });
     await t.harness.start();
     await until(() => t.held.length === 1, 'the gate to be asked');
     const threadId = t.harness.threadId;
@@ -305,7 +311,9 @@ describe('codex harness (real codex app-server, scripted model)', () => {
     process.kill(-pid, 'SIGKILL');
     const ended = await t.waitFor('turn.ended');
     expect(ended.status).toBe('failed');
-    expect(ended.error).toMatch(/exited/);
+    expect(ended.error).toMatch(/exited \(signal SIGKILL\)/);
+    expect(ended.stderrTail).toBeTruthy();
+    expect(ended.stderrTail!.length).toBeLessThanOrEqual(8 * 1024);
     expect(t.of('agent.error')[0]!.message).toMatch(/codex app-server exited .* in the middle of a turn/);
 
     server.enqueue(reply.text('I am back.'));
