@@ -145,7 +145,7 @@ describe('pi harness (real pi --mode rpc, scripted model)', () => {
 
     const started = of('turn.started');
     expect(started).toEqual([{ turnId: ended!.turnId, model: MODEL }]);
-    expect(of('session.status').map((s) => s.state)).toEqual(['running', 'idle']);
+    expect(of('session.status').map((s) => s.state)).toEqual(['running', 'finished']);
 
     // usage per model call; input excludes cached tokens; cost from the price table
     const usage = of('usage');
@@ -279,7 +279,7 @@ policies:
     ended = (await waitTurns(3))[2];
     expect(ended!.status).toBe('completed');
     expect(of('agent.message').at(-1)!.text).toBe('Back again.');
-    expect(of('session.status').at(-1)!.state).toBe('idle');
+    expect(of('session.status').at(-1)!.state).toBe('finished');
   });
 
   it('a model server error or a malformed stream: a clear agent.error, turn.ended failed, no hang', async () => {
@@ -299,7 +299,7 @@ policies:
     pi.send('once more');
     ended = (await waitTurns(3))[2];
     expect(ended!.status).toBe('completed');
-    expect(of('session.status').at(-1)!.state).toBe('idle');
+    expect(of('session.status').at(-1)!.state).toBe('finished');
   });
 
   it('pi dying mid-turn fails the turn with an agent.error; the next message starts a fresh pi', async () => {
@@ -309,7 +309,7 @@ policies:
     const [ended] = await waitTurns(1);
     expect(ended).toMatchObject({ status: 'failed', error: expect.stringMatching(/pi exited unexpectedly \(SIGKILL\)/) });
     expect(of('agent.error')[0]!.message).toMatch(/pi exited unexpectedly.*restarted for the next message/);
-    expect(of('session.status').at(-1)!.state).toBe('idle');
+    expect(of('session.status').at(-1)!.state).toBe('failed');
 
     pi.send('are you there?');
     const [, again] = await waitTurns(2);

@@ -404,7 +404,15 @@ export class PiHarness implements Harness {
         ...(stderrTail ? { stderrTail: stderrTail.slice(-8000) } : {}),
       },
     });
-    this.emit({ kind: 'session.status', body: { state: 'idle', ...(status === 'completed' ? {} : { detail: `the turn ${status}` }) } });
+    // With nothing queued, the task is done (finished) or failed; pi stays up for more messages.
+    // `tandem run --once` exits on either.
+    if (this.queue.length) {
+      this.emit({ kind: 'session.status', body: { state: 'idle', detail: `the turn ${status}; next message queued` } });
+    } else if (status === 'interrupted') {
+      this.emit({ kind: 'session.status', body: { state: 'idle', detail: 'interrupted' } });
+    } else {
+      this.emit({ kind: 'session.status', body: { state: status === 'completed' ? 'finished' : 'failed', ...(error ? { detail: error.slice(0, 2000) } : {}) } });
+    }
     this.pump();
   }
 
