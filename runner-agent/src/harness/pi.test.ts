@@ -3,7 +3,8 @@
  * OpenAI chat-completions server on 127.0.0.1. Every pi gets a throwaway HOME and
  * PI_CODING_AGENT_DIR; nothing needs the internet.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventBody } from '@tandem/relay/protocol';
@@ -12,7 +13,7 @@ import { silentLogger } from '../log.ts';
 import { parsePolicyYaml } from '../policy/load.ts';
 import { contentText, OpenAIChatServer } from '../testing/openai-chat-server.ts';
 import { tempDir, until } from '../testing/util.ts';
-import { piHarness, PiHarness } from './pi.ts';
+import { GATE_EXTENSION, locatePi, piHarness, PiHarness } from './pi.ts';
 import type { Gate, GateResult, HarnessContext, HarnessEvent, ToolCall } from './types.ts';
 
 const MODEL = 'gpt-4o-mini';
@@ -328,5 +329,83 @@ policies:
     expect(server.requests.map((r) => r.body.model)).toEqual([MODEL, 'gpt-4.1-mini']);
     expect(of('turn.started')[1]!.model).toBe('gpt-4.1-mini');
     expect(of('agent.error')).toEqual([]);
+  });
+});
+
+/**
+ * The gate extension on its own, driven by a bare RPC client that misbehaves: whatever
+ * goes wrong between pi and the runner, the tool does not run.
+ */
+describe('pi gate extension fails closed (bare RPC client)', () => {
+  let dir: string;
+  let server: OpenAIChatServer;
+  beforeEach(async () => {
+    dir = tempDir('pi-gate');
+    server = await OpenAIChatServer.start();
+  });
+  afterEach(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Start pi with the gate, prompt it, answer the gate request with `answer` (or close stdin). */
+  async function run(answer: Record<string, unknown> | 'close-stdin'): Promise<{ exitCode: number | null }> {
+    const agentDir = path.join(dir, 'agent');
+    mkdirSync(agentDir, { recursive: true });
+    writeFileSync(
+      path.join(agentDir, 'models.json'),
+      JSON.stringify({ providers: { tandem: { baseUrl: server.baseUrl, api: 'openai-completions', apiKey: 'none', models: [{ id: MODEL }] } } }),
+    );
+    const pi = locatePi()!;
+    const proc = spawn(pi.command, [...pi.args, '--mode', 'rpc', '--provider', 'tandem', '--model', MODEL, '--no-session', '--offline', '--no-extensions', '-e', GATE_EXTENSION], {
+      cwd: dir,
+      env: { ...process.env, HOME: path.join(dir, 'home'), PI_CODING_AGENT_DIR: agentDir },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+    let buf = '';
+    let agentEnded = false;
+    proc.stdout.on('data', (d: Buffer) => {
+      buf += d.toString('utf8');
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const msg = JSON.parse(buf.slice(0, nl)) as { type: string; id?: string; title?: string };
+        buf = buf.slice(nl + 1);
+        if (msg.type === 'extension_ui_request' && msg.title === 'tandem-gate') {
+          if (answer === 'close-stdin') proc.stdin.end();
+          else proc.stdin.write(`${JSON.stringify({ type: 'extension_ui_response', id: msg.id, ...answer })}\n`);
+        }
+        if (msg.type === 'agent_end') agentEnded = true;
+      }
+    });
+    proc.stdin.write(`${JSON.stringify({ type: 'prompt', message: 'make the file' })}\n`);
+    try {
+      if (answer === 'close-stdin') return { exitCode: await exited };
+      await until(() => agentEnded, 'the agent run to end', 20_000);
+      return { exitCode: null };
+    } finally {
+      proc.kill('SIGKILL');
+      await exited;
+    }
+  }
+
+  it.each([
+    ['a cancelled dialog', { cancelled: true }, /Blocked: the Tandem runner did not answer/],
+    ['an unreadable answer', { value: 'yes please' }, /unreadable answer/],
+    ['an answer without allow: true', { value: JSON.stringify({ allow: 'true' }) }, /Blocked by the Tandem policy gate/],
+    ['a confirm-style answer', { confirmed: true }, /Blocked: the Tandem runner did not answer/],
+  ])('%s blocks the call', async (_what, answer, reason) => {
+    server.script({ toolCalls: [{ name: 'bash', arguments: { command: 'touch should-not-exist.txt' } }] }, { text: 'ok' });
+    await run(answer);
+    expect(existsSync(path.join(dir, 'should-not-exist.txt'))).toBe(false);
+    expect(server.toolMessages(1).map((m) => contentText(m.content)).join('')).toMatch(reason);
+  });
+
+  it('the runner going away (stdin closed) while the gate waits: pi exits, the tool never runs', async () => {
+    server.script({ toolCalls: [{ name: 'bash', arguments: { command: 'touch should-not-exist.txt' } }] }, { text: 'ok' });
+    await run('close-stdin');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(existsSync(path.join(dir, 'should-not-exist.txt'))).toBe(false);
+    expect(server.requests).toHaveLength(1);
   });
 });
