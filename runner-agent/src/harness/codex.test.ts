@@ -3,7 +3,7 @@
  * .harnesses/) and a scripted OpenAI Responses server on 127.0.0.1. No internet:
  * Codex gets a throwaway HOME and CODEX_HOME whose config points at the scripted server.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../log.ts';
@@ -12,6 +12,9 @@ import { tempDir, until } from '../testing/util.ts';
 import { costOf } from '../usage/prices.ts';
 import { CodexHarness, codexHarness, unwrapShell } from './codex.ts';
 import type { GateResult, HarnessEvent, ToolCall } from './types.ts';
+import { Peer } from '../../../test/support/peer.ts';
+import { startRelay, type Relay } from '../../../test/support/relay.ts';
+import { TandemRun } from '../../../test/support/runner.ts';
 
 type Verdict = 'allow' | 'deny' | 'hold';
 
@@ -325,5 +328,104 @@ describe('codex harness (real codex app-server, scripted model)', () => {
     // resumed: the same thread, with the earlier prompt in the history
     expect(t.harness.threadId).toBe(threadId);
     expect(JSON.stringify(server.responseRequests().at(-1)!.body.input)).toContain('crash soon');
+  });
+});
+
+// ---------------------------------------------------------------- through the real relay
+
+describe('codex through the real relay (tandem run AGENT.yaml --once PROMPT)', () => {
+  let relay: Relay;
+  beforeAll(async () => {
+    relay = await startRelay();
+  });
+  afterAll(async () => {
+    await relay?.stop();
+  });
+  const runs: TandemRun[] = [];
+  afterEach(async () => {
+    await Promise.all(runs.splice(0).map((r) => (r.proc.exitCode === null ? r.kill('SIGTERM') : r.exited)));
+  });
+
+  const tokenOf = (ownerUrl: string) => new URL(ownerUrl).hash.slice(3);
+
+  function agentFile(): { file: string; cwd: string } {
+    const root = tempDir('codex-agent');
+    const cwd = path.join(root, 'project');
+    mkdirSync(cwd, { recursive: true });
+    const file = path.join(root, 'agent.yaml');
+    writeFileSync(
+      file,
+      [
+        'name: codex-relay-test',
+        'harness: codex',
+        `model: ${MODEL}`,
+        'provider:',
+        '  api: openai-responses',
+        `  base_url: ${server.baseUrl}`,
+        '  api_key_env: SCRIPTED_API_KEY',
+        `cwd: ${JSON.stringify(cwd)}`,
+        'policies:',
+        '  - name: ask-before-touch',
+        '    match: { tool: shell, command: "touch*" }',
+        '    decision: ask',
+        '    reason: Creating files needs a person.',
+        'env:',
+        `  HOME: ${JSON.stringify(path.join(root, 'home'))}`,
+        '',
+      ].join('\n'),
+    );
+    return { file, cwd };
+  }
+
+  async function askedThenDecided(decision: 'approve' | 'deny') {
+    const name = `${decision}d.txt`;
+    const before = server.responseRequests().length;
+    server.enqueue(reply.exec(`touch ${name}`), reply.text(decision === 'approve' ? 'Created it.' : 'OK, I did not create it.'));
+    const { file, cwd } = agentFile();
+    const run = TandemRun.start(relay, [file, '--harness', 'codex', '--once', `please create ${name}`], {
+      env: { SCRIPTED_API_KEY: 'sk-scripted', TANDEM_CODEX_MAX_RETRIES: '0' },
+    });
+    runs.push(run);
+    const { sessionId, ownerUrl } = await run.session();
+    const ana = await Peer.person(relay, sessionId, tokenOf(ownerUrl), 'Ana', `ana-${decision}`);
+    await ana.hello(0);
+    const asked = await ana.next('approval.requested', () => true, 30_000);
+    expect(asked.body.preview).toContain(`touch ${name}`);
+    expect(asked.body.policy).toBe('ask-before-touch');
+    expect(existsSync(path.join(cwd, name))).toBe(false); // nothing runs while the ASK is open
+    ana.send('approval.decide', { approvalId: asked.body.approvalId, decision });
+    await ana.next('approval.decided', (f) => f.body.approvalId === asked.body.approvalId, 10_000);
+
+    const code = await Promise.race([run.exited, new Promise((r) => setTimeout(() => r('timeout'), 45_000))]);
+    expect(code, run.stderr).toBe(0);
+    const callId = asked.body.callId!;
+    const results = run.lines.filter((l) => l.kind === 'tool.result' && l.body?.callId === callId);
+    const ended = run.lines.filter((l) => l.kind === 'turn.ended');
+    expect(ended.map((l) => l.body?.status)).toEqual(['completed']);
+    const usage = run.lines.filter((l) => l.kind === 'usage' && !('seq' in l));
+    expect(usage.length).toBe(2);
+    expect(usage[0]!.body).toMatchObject({ model: MODEL, inputTokens: 1000, cacheReadTokens: 200, outputTokens: 40 });
+    expect(typeof usage[0]!.body!.costUsd).toBe('number');
+    const outputs = server.responseRequests().slice(before);
+    expect(outputs).toHaveLength(2);
+    const sent = (outputs[1]!.body.input as any[]).find((i) => i.type === 'function_call_output');
+    ana.close();
+    return { cwd, name, results, sent, run };
+  }
+
+  it('ASK approved by a person on the relay: the command runs', async () => {
+    const { cwd, name, results, sent } = await askedThenDecided('approve');
+    expect(existsSync(path.join(cwd, name))).toBe(true);
+    expect(results.map((l) => l.body?.status)).toContain('ok');
+    expect(String(sent.output)).toContain('exited with code 0');
+  });
+
+  it('ASK denied by a person on the relay: the command never runs and the model is told', async () => {
+    const { cwd, name, results, sent } = await askedThenDecided('deny');
+    expect(existsSync(path.join(cwd, name))).toBe(false);
+    const own = results.filter((l) => !('seq' in l)); // what the runner sent (not echoes)
+    expect(own.map((l) => l.body?.status)).toEqual(['denied']);
+    expect(String(own[0]!.body?.output)).toMatch(/denied by Ana/);
+    expect(String(sent.output)).toMatch(/rejected/i);
   });
 });
