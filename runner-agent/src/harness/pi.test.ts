@@ -6,8 +6,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EventBody } from '@tandem/relay/protocol';
+import { Peer } from '../../../test/support/peer.ts';
+import { startRelay, type Relay } from '../../../test/support/relay.ts';
+import { TandemRun } from '../../../test/support/runner.ts';
 import { ApprovalGate, memoryApprovalStore } from '../gate.ts';
 import { silentLogger } from '../log.ts';
 import { parsePolicyYaml } from '../policy/load.ts';
@@ -407,5 +410,115 @@ describe('pi gate extension fails closed (bare RPC client)', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(existsSync(path.join(dir, 'should-not-exist.txt'))).toBe(false);
     expect(server.requests).toHaveLength(1);
+  });
+});
+
+// ---------------------------------------------------------------- through the real relay
+
+describe('pi through the real relay (tandem run AGENT.yaml --harness pi --once PROMPT)', () => {
+  let relay: Relay;
+  let server: OpenAIChatServer;
+  const runs: TandemRun[] = [];
+  const dirs: string[] = [];
+  beforeAll(async () => {
+    relay = await startRelay();
+    server = await OpenAIChatServer.start();
+  });
+  afterAll(async () => {
+    await relay?.stop();
+    await server?.close();
+  });
+  afterEach(async () => {
+    await Promise.all(runs.splice(0).map((r) => (r.proc.exitCode === null ? r.kill('SIGTERM') : r.exited)));
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  const tokenOf = (ownerUrl: string) => new URL(ownerUrl).hash.slice(3);
+
+  function agentFile(): { file: string; cwd: string } {
+    const root = tempDir('pi-agent');
+    dirs.push(root);
+    const cwd = path.join(root, 'project');
+    mkdirSync(cwd, { recursive: true });
+    const file = path.join(root, 'agent.yaml');
+    writeFileSync(
+      file,
+      [
+        'name: pi-relay-test',
+        'harness: pi',
+        `model: ${MODEL}`,
+        'provider:',
+        '  api: openai-chat',
+        `  base_url: ${server.baseUrl}`,
+        '  api_key_env: PI_TEST_KEY',
+        `cwd: ${JSON.stringify(cwd)}`,
+        'policies:',
+        '  - name: ask-before-touch',
+        '    match: { tool: bash, command: "touch*" }',
+        '    decision: ask',
+        '    reason: Creating files needs a person.',
+        'env:',
+        `  HOME: ${JSON.stringify(path.join(root, 'home'))}`,
+        '',
+      ].join('\n'),
+    );
+    return { file, cwd };
+  }
+
+  async function askedThenDecided(decision: 'approve' | 'deny') {
+    const name = `${decision}d.txt`;
+    const before = server.requests.length;
+    server.script(
+      { toolCalls: [{ name: 'bash', arguments: { command: `touch ${name} && echo created` } }], usage: { prompt_tokens: 1000, completion_tokens: 40, cached_tokens: 200 } },
+      { text: decision === 'approve' ? 'Created it.' : 'OK, I did not create it.', usage: { prompt_tokens: 1100, completion_tokens: 8 } },
+    );
+    const { file, cwd } = agentFile();
+    const run = TandemRun.start(relay, [file, '--harness', 'pi', '--once', `please create ${name}`], { env: { PI_TEST_KEY: 'sk-test-pi' } });
+    runs.push(run);
+    const { sessionId, ownerUrl } = await run.session();
+    const ana = await Peer.person(relay, sessionId, tokenOf(ownerUrl), 'Ana', `ana-pi-${decision}`);
+    await ana.hello(0);
+    const asked = await ana.next('approval.requested', () => true, 30_000);
+    expect(asked.body.preview).toContain(`touch ${name}`);
+    expect(asked.body.policy).toBe('ask-before-touch');
+    expect(existsSync(path.join(cwd, name))).toBe(false); // nothing runs while the ASK is open
+    ana.send('approval.decide', { approvalId: asked.body.approvalId, decision });
+    await ana.next('approval.decided', (f) => f.body.approvalId === asked.body.approvalId, 10_000);
+
+    const code = await Promise.race([run.exited, new Promise((r) => setTimeout(() => r('timeout'), 45_000))]);
+    expect(code, run.stderr).toBe(0);
+    const callId = asked.body.callId!;
+    const own = run.lines.filter((l) => !('seq' in l)); // what the runner sent (not echoes)
+    const results = own.filter((l) => l.kind === 'tool.result' && l.body?.callId === callId);
+    expect(own.filter((l) => l.kind === 'turn.ended').map((l) => l.body?.status)).toEqual(['completed']);
+    const usage = own.filter((l) => l.kind === 'usage');
+    expect(usage.map((l) => l.body)).toEqual([
+      expect.objectContaining({ model: MODEL, inputTokens: 800, cacheReadTokens: 200, outputTokens: 40, costUsd: (800 * 0.15 + 200 * 0.075 + 40 * 0.6) / 1e6 }),
+      expect.objectContaining({ model: MODEL, inputTokens: 1100, outputTokens: 8 }),
+    ]);
+    // everything the runner sent is in the relay's log
+    const log = await ana.hello(0);
+    for (const l of own.filter((l) => l.kind === 'turn.ended' || l.kind === 'usage' || l.kind === 'tool.result')) {
+      expect(log.some((e) => e.id === l.id)).toBe(true);
+    }
+    expect(server.requests.length - before).toBe(2);
+    const toolSeen = server.toolMessages(-1).map((m) => contentText(m.content)).join('');
+    ana.close();
+    return { cwd, name, results, toolSeen };
+  }
+
+  it('ASK approved by a person on the relay: the command runs and the model sees its output', async () => {
+    const { cwd, name, results, toolSeen } = await askedThenDecided('approve');
+    expect(existsSync(path.join(cwd, name))).toBe(true);
+    expect(results.map((l) => l.body?.status)).toEqual(['ok']);
+    expect(toolSeen).toBe('created\n');
+  });
+
+  it('ASK denied by a person on the relay: the command never runs and the model is told', async () => {
+    const { cwd, name, results, toolSeen } = await askedThenDecided('deny');
+    expect(existsSync(path.join(cwd, name))).toBe(false);
+    expect(results.map((l) => l.body?.status)).toEqual(['denied']);
+    expect(String(results[0]!.body?.output)).toMatch(/denied by Ana/);
+    expect(toolSeen).toMatch(/Blocked by policy: .*denied by Ana/);
   });
 });
