@@ -1,3 +1,4 @@
+import { claudeHarness } from './claude.ts';
 import { codexHarness } from './codex.ts';
 import { demoHarness } from './demo.ts';
 import { piHarness } from './pi.ts';
@@ -5,6 +6,7 @@ import type { HarnessDefinition } from './types.ts';
 
 /** Harnesses this runner can drive. Real adapters (claude, codex, pi) register here. */
 export const HARNESSES: Record<string, HarnessDefinition> = {
+  claude: claudeHarness,
   codex: codexHarness,
   demo: demoHarness,
   pi: piHarness,

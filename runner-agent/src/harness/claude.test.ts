@@ -1,0 +1,365 @@
+/**
+ * The Claude Code adapter against the real Claude Code binary (through the Claude
+ * Agent SDK in .harnesses/) and a scripted Anthropic Messages API on 127.0.0.1.
+ * Every Claude Code process gets a throwaway HOME and config dir; nothing needs the
+ * internet.
+ */
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { EventBody } from '@tandem/relay/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../log.ts';
+import {
+  errorReply,
+  hang,
+  lastUserText,
+  malformed,
+  startAnthropicServer,
+  text,
+  toolUse,
+  userTexts,
+  type AnthropicServer,
+} from '../testing/anthropic-server.ts';
+import { tempDir, until } from '../testing/util.ts';
+import { costOf } from '../usage/prices.ts';
+import { ClaudeHarness, claudeHarness } from './claude.ts';
+import type { AgentSpec, GateResult, HarnessContext, HarnessEvent, ToolCall } from './types.ts';
+
+const MODEL = 'claude-sonnet-4-5';
+
+type Answer = GateResult | 'hold';
+
+/** A gate that records every call and answers per call (default: allow), or holds until decided or aborted. */
+class FakeGate {
+  calls: ToolCall[] = [];
+  aborted: unknown[] = [];
+  answer: (call: ToolCall) => Answer = () => ({ allowed: true, reason: 'no policy matched' });
+  private release: ((r: GateResult) => void) | undefined;
+  get waiting(): boolean {
+    return !!this.release;
+  }
+  gate = (call: ToolCall, signal?: AbortSignal): Promise<GateResult> => {
+    this.calls.push(call);
+    const a = this.answer(call);
+    if (a !== 'hold') return Promise.resolve(a);
+    return new Promise((resolve, reject) => {
+      this.release = (r) => {
+        this.release = undefined;
+        resolve(r);
+      };
+      signal?.addEventListener('abort', () => {
+        this.release = undefined;
+        this.aborted.push(signal.reason);
+        reject(signal.reason);
+      });
+    });
+  };
+  decide(r: GateResult): void {
+    this.release?.(r);
+  }
+}
+
+describe('claude harness (Claude Code via the Agent SDK, scripted model server)', () => {
+  let dir: string;
+  let cwd: string;
+  let server: AnthropicServer;
+  let events: HarnessEvent[];
+  let progress: unknown;
+  let gate: FakeGate;
+  let harness: ClaudeHarness | undefined;
+
+  beforeEach(async () => {
+    dir = tempDir('claude');
+    cwd = path.join(dir, 'project');
+    mkdirSync(cwd, { recursive: true });
+    mkdirSync(path.join(dir, 'home'), { recursive: true });
+    writeFileSync(path.join(cwd, 'marker-file.txt'), 'hello\n');
+    server = await startAnthropicServer();
+    events = [];
+    progress = undefined;
+    gate = new FakeGate();
+    harness = undefined;
+  });
+
+  afterEach(async () => {
+    await harness?.stop();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function create(opts: { prompt?: string; agent?: Partial<AgentSpec>; env?: Record<string, string> } = {}): ClaudeHarness {
+    const agent: AgentSpec = {
+      name: 'claude-test',
+      harness: 'claude',
+      model: MODEL,
+      provider: { api: 'anthropic', baseUrl: server.url, apiKeyEnv: 'TEST_ANTHROPIC_KEY' },
+      env: { HOME: path.join(dir, 'home'), TEST_ANTHROPIC_KEY: 'sk-ant-test', CLAUDE_CODE_MAX_RETRIES: '0', ...opts.env },
+      ...opts.agent,
+    };
+    const ctx: HarnessContext = {
+      sessionId: 'sess-claude',
+      cwd,
+      ...(opts.prompt ? { prompt: opts.prompt } : {}),
+      agent,
+      workDir: path.join(dir, 'harness'),
+      emit: (e) => void events.push(e),
+      gate: gate.gate,
+      progress,
+      saveProgress: (p) => void (progress = structuredClone(p)),
+      paceMs: 0,
+      log: silentLogger,
+    };
+    harness = claudeHarness.create(ctx) as ClaudeHarness;
+    return harness;
+  }
+
+  const of = <K extends HarnessEvent['kind']>(kind: K): EventBody<K>[] => events.filter((e) => e.kind === kind).map((e) => e.body as EventBody<K>);
+  const turnsEnded = () => of('turn.ended');
+  const waitTurns = (n: number, timeoutMs = 30_000) => until(() => turnsEnded().length >= n && turnsEnded(), `${n} turn(s) to end`, timeoutMs);
+  const lastStatus = () => of('session.status').at(-1)?.state;
+
+  it('detect() finds the SDK, and says what to install when it is missing', async () => {
+    const found = await claudeHarness.detect!();
+    expect(found.ready).toBe(true);
+    expect(found.detail).toContain('0.3.330');
+    const saved = process.env.TANDEM_HARNESS_MODULES;
+    process.env.TANDEM_HARNESS_MODULES = dir; // no SDK there (nor in the runner's own node_modules)
+    try {
+      const missing = await claudeHarness.detect!();
+      expect(missing).toEqual({ ready: false, detail: expect.stringContaining('not installed'), install: 'npm install @anthropic-ai/claude-agent-sdk' });
+    } finally {
+      process.env.TANDEM_HARNESS_MODULES = saved;
+    }
+  });
+
+  it('gates an allowed Bash call (ls runs without Claude Code asking, the gate still sees it) and reports result, text, usage', async () => {
+    server.enqueue(toolUse('Bash', { command: 'ls', description: 'List files' }, { text: 'Let me look.' }), text('I see marker-file.txt.'));
+    const h = create({ prompt: 'What is in this folder?' });
+    await h.start();
+    await waitTurns(1);
+
+    expect(gate.calls).toHaveLength(1);
+    const call = gate.calls[0]!;
+    expect(call).toMatchObject({ tool: 'Bash', input: { command: 'ls' }, preview: 'ls' });
+    expect(call.callId).toMatch(/^toolu_/);
+
+    const kinds = events.map((e) => e.kind);
+    expect(kinds[0]).toBe('turn.started'); // the prompt starts the first turn at once
+    expect(kinds.indexOf('turn.started')).toBeLessThan(kinds.indexOf('tool.call'));
+    expect(kinds.indexOf('tool.call')).toBeLessThan(kinds.indexOf('tool.result'));
+    expect(of('tool.call')[0]).toEqual(call);
+    const result = of('tool.result')[0]!;
+    expect(result).toMatchObject({ callId: call.callId, status: 'ok' });
+    expect(result.output).toContain('marker-file.txt');
+    expect(result.durationMs).toBeGreaterThanOrEqual(0);
+
+    // what the model received for the call
+    const seen = server.allToolResults();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ tool_use_id: call.callId, is_error: false });
+    expect(seen[0]!.text).toContain('marker-file.txt');
+
+    expect(of('agent.message').map((m) => m.text)).toEqual(['Let me look.', 'I see marker-file.txt.']);
+    const deltas = of('agent.delta');
+    expect(deltas.length).toBeGreaterThan(0);
+    const finalId = of('agent.message')[1]!.messageId;
+    expect(deltas.filter((d) => d.messageId === finalId).map((d) => d.text).join('')).toBe('I see marker-file.txt.');
+
+    const started = of('turn.started')[0]!;
+    expect(started.model).toBe(MODEL);
+    expect(turnsEnded()).toEqual([{ turnId: started.turnId, status: 'completed' }]);
+    expect(of('usage')[0]).toMatchObject({ turnId: started.turnId, model: MODEL });
+    expect(lastStatus()).toBe('idle');
+    // the prompt reached the model, with the agent's cwd
+    expect(lastUserText(server.messageRequests()[0]!.body)).toContain('What is in this folder?');
+    expect(JSON.stringify(server.messageRequests()[0]!.body)).toContain(cwd);
+    // the SDK session id is saved for --resume
+    expect(progress).toMatchObject({ v: 1, sdkSessionId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+  });
+
+  it('a denied call does not run, and the model receives the reason as an is_error tool_result', async () => {
+    gate.answer = (c) =>
+      String(c.input.command).startsWith('rm ') ? { allowed: false, reason: 'denied by policy no-rm: deleting files needs a person' } : { allowed: true, reason: 'ok' };
+    server.enqueue(toolUse('Bash', { command: 'rm marker-file.txt' }), text('Understood, I will not delete it.'));
+    const h = create({ prompt: 'Delete the marker.' });
+    await h.start();
+    await waitTurns(1);
+
+    expect(existsSync(path.join(cwd, 'marker-file.txt'))).toBe(true);
+    const callId = gate.calls[0]!.callId;
+    // the gate reports the denied result itself; the adapter adds none
+    expect(of('tool.result').filter((r) => r.callId === callId)).toEqual([]);
+    const seen = server.toolResults(1);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ tool_use_id: callId, is_error: true });
+    expect(seen[0]!.text).toContain('deleting files needs a person');
+    expect(turnsEnded()[0]!.status).toBe('completed');
+  });
+
+  it('follow-up messages: each is its own turn; a message sent mid-turn waits; steer folds into the running turn', async () => {
+    server.enqueue(
+      toolUse('Bash', { command: 'sleep 1' }), // turn 1
+      text('Slept.'),
+      text('Second answer.'), // turn 2 (queued while turn 1 ran)
+      text('Third answer.'), // turn 3
+    );
+    const h = create({ prompt: 'Sleep a second.' });
+    await h.start();
+    await until(() => gate.calls.length === 1, 'the sleep call');
+    h.steer('STEER: also mention the weather');
+    h.send('QUEUED: second question');
+    await waitTurns(2);
+    // the steer reached the model inside turn 1, next to the tool result
+    const req2 = server.messageRequests()[1]!.body;
+    expect(JSON.stringify(req2.messages)).toContain('STEER: also mention the weather');
+    expect(JSON.stringify(req2.messages)).not.toContain('QUEUED: second question');
+    // the queued message started turn 2 only after turn 1 ended
+    expect(lastUserText(server.messageRequests()[2]!.body)).toContain('QUEUED: second question');
+    const ended = turnsEnded();
+    expect(ended.map((t) => t.status)).toEqual(['completed', 'completed']);
+
+    h.send('Third question');
+    await waitTurns(3);
+    const texts = userTexts(server.messageRequests()[3]!.body).join('\n');
+    expect(texts).toContain('Sleep a second.');
+    expect(texts).toContain('Third question');
+    const turnIds = of('turn.started').map((t) => t.turnId);
+    expect(new Set(turnIds).size).toBe(3);
+    expect(of('agent.message').map((m) => m.text)).toEqual(['Slept.', 'Second answer.', 'Third answer.']);
+    expect(lastStatus()).toBe('idle');
+  });
+
+  it('interrupt aborts a pending gate wait, ends the turn interrupted, and the session goes on', async () => {
+    gate.answer = () => 'hold';
+    server.enqueue(toolUse('Bash', { command: 'git push origin main' }), text('OK, stopping there.'));
+    const h = create({ prompt: 'Push it.' });
+    await h.start();
+    await until(() => gate.waiting, 'the gate to wait');
+    h.interrupt();
+    await waitTurns(1);
+    expect(gate.aborted).toHaveLength(1);
+    expect(turnsEnded()[0]!.status).toBe('interrupted');
+    const callId = gate.calls[0]!.callId;
+    expect(of('tool.result').filter((r) => r.callId === callId)).toEqual([{ callId, status: 'error', output: 'interrupted before it ran' }]);
+    expect(lastStatus()).toBe('idle');
+
+    gate.answer = () => ({ allowed: true, reason: 'ok' });
+    h.send('Never mind, just say hi.');
+    await waitTurns(2);
+    expect(turnsEnded()[1]!.status).toBe('completed');
+    expect(of('agent.message').at(-1)!.text).toBe('OK, stopping there.');
+    // the model was told the call did not run
+    expect(server.allToolResults()[0]).toMatchObject({ tool_use_id: callId, is_error: true });
+  });
+
+  it('reports usage per turn with cache tokens and the cost from the price table', async () => {
+    const usage = { input_tokens: 1200, output_tokens: 340, cache_read_input_tokens: 5000, cache_creation_input_tokens: 800 };
+    server.enqueue(text('Counted.', { usage }));
+    const h = create({ prompt: 'Count.' });
+    await h.start();
+    await waitTurns(1);
+    const u = of('usage');
+    expect(u).toHaveLength(1);
+    const tokens = { inputTokens: 1200, outputTokens: 340, cacheReadTokens: 5000, cacheWriteTokens: 800 };
+    expect(u[0]).toEqual({ turnId: of('turn.started')[0]!.turnId, model: MODEL, ...tokens, costUsd: costOf(MODEL, tokens) });
+    // sonnet 4: $3 in, $15 out, $0.30 cache read, $3.75 cache write per million
+    expect(u[0]!.costUsd).toBeCloseTo((1200 * 3 + 340 * 15 + 5000 * 0.3 + 800 * 3.75) / 1e6, 10);
+  });
+
+  it('setModel switches the model from the next turn on', async () => {
+    server.fallback = (req) => text(`answer from ${req.body.model}`);
+    const h = create({ prompt: 'One.' });
+    await h.start();
+    await waitTurns(1);
+    expect(h.setModel('claude-haiku-4-5')).toBe(true);
+    h.send('Two.');
+    await waitTurns(2);
+    const turnReqs = server.messageRequests().filter((r) => lastUserText(r.body).includes('Two.'));
+    expect(turnReqs.at(-1)!.body.model).toBe('claude-haiku-4-5');
+    expect(of('turn.started')[1]!.model).toBe('claude-haiku-4-5');
+    expect(of('usage').at(-1)!.model).toBe('claude-haiku-4-5');
+    expect(of('agent.message').at(-1)!.text).toBe('answer from claude-haiku-4-5');
+    expect(progress).toMatchObject({ model: 'claude-haiku-4-5' });
+  });
+
+  it.each([
+    ['HTTP 500', errorReply(500, 'scripted backend failure'), /500.*scripted backend failure/],
+    ['HTTP 529 overloaded', errorReply(529, 'Overloaded'), /529.*Overloaded/],
+    ['a malformed stream', malformed(), /connection|ECONNRESET|stream|parse/i],
+  ])('a model server error (%s) ends the turn failed with a clear agent.error, and the next message works', async (_name, reply, pattern) => {
+    server.enqueue(reply, text('Back again.'));
+    const h = create({ prompt: 'Hello?' });
+    await h.start();
+    await waitTurns(1, 20_000);
+    const [ended] = turnsEnded();
+    expect(ended!.status).toBe('failed');
+    expect(ended!.error).toMatch(pattern);
+    expect(of('agent.error').at(-1)!.message).toMatch(pattern);
+    expect(of('agent.message')).toEqual([]); // the synthetic "API Error" text is an error, not an agent message
+    expect(lastStatus()).toBe('idle');
+
+    h.send('Try again.');
+    await waitTurns(2);
+    expect(turnsEnded()[1]!.status).toBe('completed');
+    expect(of('agent.message').at(-1)!.text).toBe('Back again.');
+  });
+
+  it('a model server that never answers fails the turn once the request times out (no hang)', async () => {
+    server.enqueue(hang());
+    const h = create({ prompt: 'Hello?', env: { API_TIMEOUT_MS: '2000', CLAUDE_STREAM_FIRST_BYTE_TIMEOUT_MS: '2000' } });
+    await h.start();
+    await waitTurns(1, 20_000);
+    expect(turnsEnded()[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/timed out/i) });
+    expect(lastStatus()).toBe('idle');
+  });
+
+  it('model server retries are reported while Claude Code retries', async () => {
+    server.enqueue(errorReply(503, 'try later'), text('Made it.'));
+    const h = create({ prompt: 'Hello?', env: { CLAUDE_CODE_MAX_RETRIES: '2' } });
+    await h.start();
+    await waitTurns(1);
+    expect(turnsEnded()[0]!.status).toBe('completed');
+    expect(of('agent.error')[0]!.message).toMatch(/answered 503.*attempt 1 of 2/);
+  });
+
+  it('when the Claude Code process dies mid-turn: turn failed, agent.error, runner stays up, the next message resumes the session', async () => {
+    server.enqueue(text('First answer.'), toolUse('Bash', { command: 'kill -9 $PPID' }), text('Resumed fine.'));
+    const h = create({ prompt: 'First question.' });
+    await h.start();
+    await waitTurns(1);
+    const sid = (progress as { sdkSessionId: string }).sdkSessionId;
+    h.send('Now crash.');
+    await waitTurns(2);
+    const crashed = turnsEnded()[1]!;
+    expect(crashed.status).toBe('failed');
+    expect(crashed.error).toMatch(/Claude Code exited unexpectedly.*SIGKILL/);
+    expect(of('agent.error').at(-1)!.message).toMatch(/Claude Code exited unexpectedly/);
+    expect(lastStatus()).toBe('idle');
+    // the killed call got a result
+    const callId = gate.calls[0]!.callId;
+    expect(of('tool.result').find((r) => r.callId === callId)).toMatchObject({ status: 'error' });
+
+    h.send('Are you back?');
+    await waitTurns(3);
+    expect(turnsEnded()[2]!.status).toBe('completed');
+    expect(of('agent.message').at(-1)!.text).toBe('Resumed fine.');
+    // the fresh query resumed the same SDK session: the model saw the earlier conversation
+    const texts = userTexts(server.messageRequests().at(-1)!.body).join('\n');
+    expect(texts).toContain('First question.');
+    expect(texts).toContain('Are you back?');
+    expect((progress as { sdkSessionId: string }).sdkSessionId).toBe(sid);
+  });
+
+  it('passes the agent instructions as an appended system prompt and no prompt means idle until a message', async () => {
+    server.enqueue(text('Terse reply.'));
+    const h = create({ agent: { instructions: 'ALWAYS ANSWER IN FIVE WORDS.' } });
+    await h.start();
+    expect(lastStatus()).toBe('idle');
+    expect(of('turn.started')).toEqual([]);
+    h.send('Hi there');
+    await waitTurns(1);
+    const system = JSON.stringify(server.messageRequests()[0]!.body.system);
+    expect(system).toContain('ALWAYS ANSWER IN FIVE WORDS.');
+    expect(system).toContain('Claude Code'); // the preset prompt is kept, the instructions appended
+  });
+});
