@@ -169,7 +169,7 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
     expect(started.model).toBe(MODEL);
     expect(turnsEnded()).toEqual([{ turnId: started.turnId, status: 'completed' }]);
     expect(of('usage')[0]).toMatchObject({ turnId: started.turnId, model: MODEL });
-    expect(lastStatus()).toBe('idle');
+    expect(lastStatus()).toBe('finished');
     // the prompt reached the model, with the agent's cwd
     expect(lastUserText(server.messageRequests()[0]!.body)).toContain('What is in this folder?');
     expect(JSON.stringify(server.messageRequests()[0]!.body)).toContain(cwd);
@@ -226,7 +226,9 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
     const turnIds = of('turn.started').map((t) => t.turnId);
     expect(new Set(turnIds).size).toBe(3);
     expect(of('agent.message').map((m) => m.text)).toEqual(['Slept.', 'Second answer.', 'Third answer.']);
-    expect(lastStatus()).toBe('idle');
+    expect(lastStatus()).toBe('finished');
+    // a turn that ends with a message queued is not the end of the task (--once must not exit)
+    expect(of('session.status').map((st) => st.state)).toEqual(['running', 'idle', 'running', 'finished', 'running', 'finished']);
   });
 
   it('interrupt aborts a pending gate wait, ends the turn interrupted, and the session goes on', async () => {
@@ -296,7 +298,7 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
     expect(ended!.error).toMatch(pattern);
     expect(of('agent.error').at(-1)!.message).toMatch(pattern);
     expect(of('agent.message')).toEqual([]); // the synthetic "API Error" text is an error, not an agent message
-    expect(lastStatus()).toBe('idle');
+    expect(lastStatus()).toBe('failed');
 
     h.send('Try again.');
     await waitTurns(2);
@@ -310,7 +312,7 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
     await h.start();
     await waitTurns(1, 20_000);
     expect(turnsEnded()[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/timed out/i) });
-    expect(lastStatus()).toBe('idle');
+    expect(lastStatus()).toBe('failed');
   });
 
   it('model server retries are reported while Claude Code retries', async () => {
@@ -334,7 +336,7 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
     expect(crashed.status).toBe('failed');
     expect(crashed.error).toMatch(/Claude Code exited unexpectedly.*SIGKILL/);
     expect(of('agent.error').at(-1)!.message).toMatch(/Claude Code exited unexpectedly/);
-    expect(lastStatus()).toBe('idle');
+    expect(lastStatus()).toBe('failed');
     // the killed call got a result
     const callId = gate.calls[0]!.callId;
     expect(of('tool.result').find((r) => r.callId === callId)).toMatchObject({ status: 'error' });

@@ -178,6 +178,8 @@ class Interrupted extends Error {
   override name = 'Interrupted';
 }
 
+type TurnStatus = 'completed' | 'interrupted' | 'failed';
+
 interface Turn {
   id: string;
   interrupted: boolean;
@@ -370,6 +372,7 @@ export class ClaudeHarness implements Harness {
     const what = `Claude Code exited unexpectedly: ${message}`;
     this.emit({ kind: 'agent.error', body: { message: clip(what, 8000), ...(stderrTail ? { detail: clip(stderrTail, 16000) } : {}) } });
     this.ctx.log.warn(`claude: ${what}`);
+    const hadTurn = !!this.turn;
     if (this.turn) {
       const turn = this.turn;
       this.turn = undefined;
@@ -384,8 +387,13 @@ export class ClaudeHarness implements Harness {
       this.sdkSessionId = undefined;
       this.save();
     }
-    this.emit({ kind: 'session.status', body: { state: 'idle', detail: 'Claude Code exited; the next message restarts it' } });
-    // queued messages wait for the next send(), which starts a fresh query
+    if (hadTurn) {
+      this.emit({ kind: 'session.status', body: { state: 'failed', detail: clip(`${what}; the next message restarts it`, 2000) } });
+    } else {
+      this.emit({ kind: 'session.status', body: { state: 'idle', detail: 'Claude Code exited; the next message restarts it' } });
+    }
+    // a fresh query (resuming the SDK session) starts with the next message
+    if (this.queue.length) void this.pump();
   }
 
   /** Start the next turn if idle and a message waits. */
@@ -567,6 +575,8 @@ export class ClaudeHarness implements Harness {
     this.flushDelta();
     const turn = this.turn;
     this.turn = undefined;
+    let status: TurnStatus | undefined;
+    let failure: string | undefined;
     const isError = m.is_error === true || m.subtype !== 'success';
     const errorText = str(m.result) ?? (Array.isArray(m.errors) ? m.errors.map(String).join('; ') : '') ?? '';
     if (turn) {
@@ -581,11 +591,12 @@ export class ClaudeHarness implements Harness {
       if (tokens.inputTokens + tokens.outputTokens + tokens.cacheReadTokens + tokens.cacheWriteTokens > 0) {
         this.emit({ kind: 'usage', body: { turnId: turn.id, model: clip(model, 200), ...tokens, costUsd: costOf(model, tokens) } });
       }
-      let status: 'completed' | 'interrupted' | 'failed' = 'completed';
+      status = 'completed';
       if (turn.interrupted && (isError || String(m.terminal_reason ?? '').startsWith('aborted'))) status = 'interrupted';
       else if (isError) status = 'failed';
       if (status === 'failed') {
         const message = errorText || `the turn failed (${String(m.subtype)})`;
+        failure = message;
         this.emit({ kind: 'agent.error', body: { message: clip(message, 8000) } });
         this.emit({ kind: 'turn.ended', body: { turnId: turn.id, status, error: clip(message, 8000) } });
       } else {
@@ -598,8 +609,26 @@ export class ClaudeHarness implements Harness {
       this.emit({ kind: 'tool.result', body: { callId, status: 'error', output: 'interrupted' } });
     }
     this.running.clear();
-    if (this.queue.length) void this.pump();
-    else this.emit({ kind: 'session.status', body: { state: 'idle' } });
+    this.afterTurn(status, failure);
+  }
+
+  /**
+   * Start the next turn with what people sent meanwhile; with nothing queued the task is
+   * done (finished) or failed, and Claude Code stays up for more messages (as the other
+   * adapters do: `tandem run --once` exits on either). An interrupt leaves it idle.
+   */
+  private afterTurn(status: TurnStatus | undefined, error?: string): void {
+    if (this.stopping) return;
+    if (this.queue.length) {
+      this.emit({ kind: 'session.status', body: { state: 'idle', detail: `the turn ${status ?? 'ended'}; next message queued` } });
+      void this.pump();
+    } else if (status === 'completed') {
+      this.emit({ kind: 'session.status', body: { state: 'finished', detail: 'the turn completed; send a message to continue' } });
+    } else if (status === 'failed') {
+      this.emit({ kind: 'session.status', body: { state: 'failed', detail: clip(error ?? 'the turn failed; send a message to try again', 2000) } });
+    } else {
+      this.emit({ kind: 'session.status', body: { state: 'idle', ...(status === 'interrupted' ? { detail: 'interrupted' } : {}) } });
+    }
   }
 
   // ------------------------------------------------------------ the gate
