@@ -307,11 +307,15 @@ policies:
   });
 
   it('pi dying mid-turn fails the turn with an agent.error; the next message starts a fresh pi', async () => {
-    server.script({ toolCalls: [{ name: 'bash', arguments: { command: 'kill -9 $PPID; sleep 5' } }] }, { text: 'I am back.' });
-    const pi = harness(new FakeGate(events).gate, { prompt: 'kill your harness' });
+    // a preload makes pi die like a crash (a fatal line on stderr, exit 70) when the tool signals it
+    const preload = path.join(dir, 'crash-on-usr2.cjs');
+    writeFileSync(preload, `process.on('SIGUSR2', () => process.stderr.write('fatal: the disk is on fire\\n', () => process.exit(70)));\n`);
+    server.script({ toolCalls: [{ name: 'bash', arguments: { command: 'kill -USR2 $PPID; sleep 5' } }] }, { text: 'I am back.' });
+    const pi = harness(new FakeGate(events).gate, { prompt: 'kill your harness', env: { NODE_OPTIONS: `--require ${preload}` } });
     await pi.start();
     const [ended] = await waitTurns(1);
-    expect(ended).toMatchObject({ status: 'failed', error: expect.stringMatching(/pi exited unexpectedly \(SIGKILL\)/) });
+    expect(ended).toMatchObject({ status: 'failed', error: expect.stringMatching(/pi exited unexpectedly \(code 70\)/), stderrTail: expect.stringContaining('fatal: the disk is on fire') });
+    expect(of('agent.error')[0]!.detail).toContain('fatal: the disk is on fire');
     expect(of('agent.error')[0]!.message).toMatch(/pi exited unexpectedly.*restarted for the next message/);
     expect(of('session.status').at(-1)!.state).toBe('failed');
 
@@ -319,6 +323,34 @@ policies:
     const [, again] = await waitTurns(2);
     expect(again!.status).toBe('completed');
     expect(of('agent.message').at(-1)!.text).toBe('I am back.');
+  });
+
+  it('gates parallel tool calls one by one (one allowed, one denied) and marks truncated output', async () => {
+    server.script(
+      {
+        toolCalls: [
+          { name: 'bash', arguments: { command: 'seq 1 30000' } },
+          { name: 'bash', arguments: { command: 'touch second.txt' } },
+        ],
+      },
+      { text: 'One ran, one was blocked.' },
+    );
+    const gate = new FakeGate(events);
+    gate.answer = (call) => (String(call.input.command).startsWith('touch') ? { allowed: false, reason: 'no touching' } : { allowed: true, reason: 'ok' });
+    await harness(gate.gate, { prompt: 'do both' }).start();
+    const [ended] = await waitTurns(1);
+    expect(ended!.status).toBe('completed');
+    expect(gate.calls.map((c) => c.call.input.command)).toEqual(['seq 1 30000', 'touch second.txt']);
+    const [seqCall, touchCall] = gate.calls.map((c) => c.call.callId);
+    expect(seqCall).not.toBe(touchCall);
+    const seqResult = of('tool.result').find((r) => r.callId === seqCall)!;
+    expect(seqResult).toMatchObject({ status: 'ok', truncated: true });
+    expect(seqResult.output).toContain('30000');
+    expect(of('tool.result').filter((r) => r.callId === touchCall)).toEqual([]); // the runner reports a DENY
+    expect(existsSync(path.join(dir, 'second.txt'))).toBe(false);
+    const texts = toolTexts(1);
+    expect(texts).toHaveLength(2);
+    expect(texts[1]).toBe('Blocked by policy: no touching');
   });
 
   it('switches the model for the next turn', async () => {

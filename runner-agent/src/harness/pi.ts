@@ -273,7 +273,14 @@ export class PiHarness implements Harness {
       proc.once('error', (err) => resolve(`could not start pi: ${err.message}`));
       proc.once('exit', (code, signal) => resolve(`pi exited (${signal ?? `code ${code}`})`));
     });
-    proc.once('exit', (code, signal) => this.onExit(proc, code, signal));
+    // stderr may still hold its last lines when 'exit' fires: wait for the pipes ('close'), briefly
+    proc.once('exit', (code, signal) => {
+      const late = setTimeout(() => this.onExit(proc, code, signal), 500);
+      proc.once('close', () => {
+        clearTimeout(late);
+        this.onExit(proc, code, signal);
+      });
+    });
     proc.once('error', (err) => this.onExit(proc, null, null, err));
 
     let timer: NodeJS.Timeout | undefined;
