@@ -3,7 +3,7 @@
  * .harnesses/) and a scripted OpenAI Responses server on 127.0.0.1. No internet:
  * Codex gets a throwaway HOME and CODEX_HOME whose config points at the scripted server.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../log.ts';
@@ -110,6 +110,20 @@ function setup(
   };
 }
 
+/** Pids whose command line contains `text` (Linux /proc). */
+function processesWith(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) pids.push(Number(entry));
+    } catch {
+      /* gone */
+    }
+  }
+  return pids;
+}
+
 const lastUserText = (body: any): string => {
   const msgs = (body?.input ?? []).filter((i: any) => i.type === 'message' && i.role === 'user');
   const last = msgs.at(-1);
@@ -201,8 +215,48 @@ describe('codex harness (real codex app-server, scripted model)', () => {
     const sent = (reqs[1]!.body.input as any[]).find((i) => i.type === 'function_call_output');
     expect(sent).toBeDefined();
     expect(String(sent.output)).toMatch(/rejected/i);
-    expect(String(sent.output)).not.toContain('forbidden.txt: No such file');
+    // and why: the policy's reason follows the declined call
+    const after = JSON.stringify((reqs[1]!.body.input as any[]).slice((reqs[1]!.body.input as any[]).indexOf(sent)));
+    expect(after).toContain('[tandem] the command `touch forbidden.txt` was not run: denied by policy test: no touching');
     expect(t.of('agent.message').at(-1)!.text).toBe('Understood, I will not touch it.');
+  });
+
+  it('a file change (apply_patch) is gated with its paths and diff: allowed, then denied by a path rule', async () => {
+    server.enqueue(
+      reply.applyPatch('*** Begin Patch\n*** Add File: notes/hello.txt\n+hi there\n*** End Patch'),
+      reply.applyPatch('*** Begin Patch\n*** Add File: secrets.env\n+TOKEN=1\n*** End Patch'),
+      reply.text('One file written, one refused.'),
+    );
+    const t = setup({ prompt: 'write two files', policy: (c) => (c.tool === 'apply_patch' && (c.input.paths as string[]).some((p) => p.endsWith('.env')) ? 'deny' : 'allow') });
+    await t.harness.start();
+    expect((await t.waitFor('turn.ended')).status).toBe('completed');
+    expect(t.calls.map((c) => c.tool)).toEqual(['apply_patch', 'apply_patch']);
+    const [ok, denied] = t.calls;
+    expect(ok!.input).toMatchObject({ path: path.join(t.cwd, 'notes/hello.txt'), paths: [path.join(t.cwd, 'notes/hello.txt')], changes: [{ kind: 'add' }] });
+    expect(ok!.preview).toContain('notes/hello.txt');
+    expect(ok!.preview).toContain('hi there');
+    expect(readFileSync(path.join(t.cwd, 'notes/hello.txt'), 'utf8')).toBe('hi there\n');
+    expect(t.of('tool.result').find((r) => r.callId === ok!.callId)).toMatchObject({ status: 'ok' });
+    expect(existsSync(path.join(t.cwd, 'secrets.env'))).toBe(false);
+    expect(t.of('tool.result').filter((r) => r.callId === denied!.callId).map((r) => r.status)).toEqual(['denied']);
+    expect(server.functionCallOutputs().find((o) => o.call_id === denied!.callId)?.output).toMatch(/rejected/i);
+  });
+
+  it('steer injects a message into the running turn', async () => {
+    const before = server.responseRequests().length;
+    server.enqueue(reply.exec('echo steering'), reply.text('Steered.'));
+    const t = setup({ prompt: 'start something', policy: () => 'hold' });
+    await t.harness.start();
+    await until(() => t.held.length === 1, 'the gate to be asked');
+    t.harness.steer('also mention the weather');
+    await new Promise((r) => setTimeout(r, 300)); // let turn/steer land before the call resumes
+    t.held[0]!.resolve({ allowed: true, reason: 'ok' });
+    expect((await t.waitFor('turn.ended')).status).toBe('completed');
+    // one turn only: the steer went into it, not into a queued second turn
+    expect(t.of('turn.started')).toHaveLength(1);
+    const reqs = server.responseRequests().slice(before);
+    expect(reqs).toHaveLength(2);
+    expect(lastUserText(reqs[1]!.body)).toContain('also mention the weather');
   });
 
   it('a follow-up message runs a second turn on the same thread, and setModel applies to it', async () => {
@@ -269,16 +323,18 @@ describe('codex harness (real codex app-server, scripted model)', () => {
   });
 
   it('interrupt while a command runs stops it', async () => {
-    server.enqueue(reply.exec('sleep 30; touch late.txt'));
+    const marker = `late-${process.pid}-${Date.now()}.txt`;
+    server.enqueue(reply.exec(`sleep 30; touch ${marker}`));
     const t = setup({ prompt: 'sleep' });
     await t.harness.start();
     await until(() => t.calls.length === 1, 'the command to be allowed');
-    await new Promise((r) => setTimeout(r, 500));
+    await until(() => processesWith(marker).length > 0, 'the command to be running');
     const started = Date.now();
     t.harness.interrupt();
     expect((await t.waitFor('turn.ended')).status).toBe('interrupted');
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(existsSync(path.join(t.cwd, 'late.txt'))).toBe(false);
+    await until(() => processesWith(marker).length === 0, 'the command to be killed', 5000);
+    expect(existsSync(path.join(t.cwd, marker))).toBe(false);
   });
 
   it('a model server error gives a clear error and a failed turn, never a hang', async () => {
@@ -410,7 +466,7 @@ describe('codex through the real relay (tandem run AGENT.yaml --once PROMPT)', (
     expect(outputs).toHaveLength(2);
     const sent = (outputs[1]!.body.input as any[]).find((i) => i.type === 'function_call_output');
     ana.close();
-    return { cwd, name, results, sent, run };
+    return { cwd, name, results, sent, run, input: JSON.stringify(outputs[1]!.body.input) };
   }
 
   it('ASK approved by a person on the relay: the command runs', async () => {
@@ -421,7 +477,8 @@ describe('codex through the real relay (tandem run AGENT.yaml --once PROMPT)', (
   });
 
   it('ASK denied by a person on the relay: the command never runs and the model is told', async () => {
-    const { cwd, name, results, sent } = await askedThenDecided('deny');
+    const { cwd, name, results, sent, input } = await askedThenDecided('deny');
+    expect(input).toContain(`[tandem] the command \`touch ${name}\` was not run: denied by Ana`);
     expect(existsSync(path.join(cwd, name))).toBe(false);
     const own = results.filter((l) => !('seq' in l)); // what the runner sent (not echoes)
     expect(own.map((l) => l.body?.status)).toEqual(['denied']);

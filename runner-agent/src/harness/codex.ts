@@ -690,8 +690,11 @@ export class CodexHarness implements Harness {
         const callId = safeId(params.approvalId ? `${itemId}.${params.approvalId}` : itemId);
         const item = this.items.get(itemId) ?? { type: method.includes('fileChange') ? 'fileChange' : 'commandExecution' };
         const call = this.describe(item, callId, { ...params, ...(method.includes('fileChange') ? { kind: 'fileChange' } : {}) });
-        const decision = await this.decide(call);
+        const { decision, reason } = await this.decide(call);
         if (decision === 'decline' || decision === 'cancel') this.reported.add(params.approvalId ? itemId : callId);
+        // Codex tells the model only "rejected by user": the policy's reason goes in as
+        // steered input first, so the model reads it right after the declined call
+        if (decision === 'decline' && reason) await this.tellReason(params.turnId, call, reason);
         this.respond(id, { decision });
         return;
       }
@@ -703,7 +706,7 @@ export class CodexHarness implements Harness {
           input: { permissions: params.permissions ?? {}, ...(params.cwd ? { cwd: params.cwd } : {}), ...(params.reason ? { reason: params.reason } : {}) },
           preview: clip(`grant ${JSON.stringify(params.permissions ?? {})}${params.reason ? `: ${params.reason}` : ''}`, 4000),
         };
-        const decision = await this.decide(call, false);
+        const { decision } = await this.decide(call, false);
         const granted: Json = {};
         if (decision === 'accept') {
           if (params.permissions?.network) granted.network = params.permissions.network;
@@ -724,22 +727,36 @@ export class CodexHarness implements Harness {
   }
 
   /** Emit tool.call, ask the gate, and turn its answer into Codex's decision. */
-  private async decide(call: ToolCall, track = true): Promise<'accept' | 'decline' | 'cancel'> {
-    if (this.stopping) return 'cancel';
+  private async tellReason(turnId: unknown, call: ToolCall, reason: string): Promise<void> {
+    const expectedTurnId = typeof turnId === 'string' ? turnId : this.turn?.id;
+    if (!expectedTurnId || !this.p.threadId) return;
+    const what = call.tool === 'shell' ? `the command \`${clip(String(call.input.command ?? ''), 300)}\`` : `the ${call.tool} call`;
+    const text = `[tandem] ${what} was not run: ${reason}`;
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, 3000).unref());
+    await Promise.race([
+      this.request('turn/steer', { threadId: this.p.threadId, input: [textInput(text)], expectedTurnId }).catch((err: Error) =>
+        this.ctx.log.warn(`codex: could not pass the deny reason on (${err.message})`),
+      ),
+      timeout,
+    ]);
+  }
+
+  private async decide(call: ToolCall, track = true): Promise<{ decision: 'accept' | 'decline' | 'cancel'; reason?: string }> {
+    if (this.stopping) return { decision: 'cancel' };
     this.emit({ kind: 'tool.call', body: call });
     if (track) this.announced.add(call.callId);
     const abort = new AbortController();
     this.approvals.set(call.callId, { callId: call.callId, abort });
     try {
       const gate = await this.ctx.gate(call, abort.signal);
-      return gate.allowed ? 'accept' : 'decline';
+      return gate.allowed ? { decision: 'accept' } : { decision: 'decline', reason: gate.reason };
     } catch (err) {
       const cancel = err instanceof Cancel ? err : undefined;
       if (!this.stopping && cancel?.kind !== 'exit') {
         this.emit({ kind: 'tool.result', body: { callId: call.callId, status: 'error', output: cancel ? 'interrupted before it ran' : `the gate failed: ${(err as Error)?.message ?? err}` } });
       }
       if (!cancel) this.ctx.log.error(`codex: the gate failed for ${call.callId}: ${(err as Error)?.message ?? err}`);
-      return cancel ? 'cancel' : 'decline';
+      return { decision: cancel ? 'cancel' : 'decline' };
     } finally {
       this.approvals.delete(call.callId);
     }

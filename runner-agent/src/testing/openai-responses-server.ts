@@ -68,6 +68,14 @@ export const reply = {
   exec(cmd: string, extra: Record<string, unknown> = {}, usage: ScriptedUsage = DEFAULT_USAGE, callId?: string): ScriptedReply {
     return { kind: 'stream', items: [{ type: 'function_call', name: 'exec_command', arguments: { cmd, ...extra }, ...(callId ? { callId } : {}) }], usage };
   },
+  /**
+   * A file change the way Codex models write one: `apply_patch` in a heredoc through
+   * exec_command, which Codex turns into a fileChange item (and a fileChange approval).
+   */
+  applyPatch(patch: string, usage: ScriptedUsage = DEFAULT_USAGE): ScriptedReply {
+    const body = patch.endsWith('\n') ? patch : `${patch}\n`;
+    return reply.exec(`apply_patch <<'EOF'\n${body}EOF\n`, {}, usage);
+  },
   call(name: string, args: Record<string, unknown> | string, usage: ScriptedUsage = DEFAULT_USAGE, callId?: string): ScriptedReply {
     return { kind: 'stream', items: [{ type: 'function_call', name, arguments: args, ...(callId ? { callId } : {}) }], usage };
   },
