@@ -7,7 +7,10 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { EventBody } from '@tandem/relay/protocol';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Peer } from '../../../test/support/peer.ts';
+import { startRelay, type Relay } from '../../../test/support/relay.ts';
+import { TandemRun } from '../../../test/support/runner.ts';
 import { silentLogger } from '../log.ts';
 import {
   errorReply,
@@ -140,7 +143,7 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
 
     expect(gate.calls).toHaveLength(1);
     const call = gate.calls[0]!;
-    expect(call).toMatchObject({ tool: 'Bash', input: { command: 'ls' }, preview: 'ls' });
+    expect(call).toMatchObject({ tool: 'shell', input: { command: 'ls' }, preview: 'ls' }); // Bash, as policies name it
     expect(call.callId).toMatch(/^toolu_/);
 
     const kinds = events.map((e) => e.kind);
@@ -363,5 +366,122 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
     const system = JSON.stringify(server.messageRequests()[0]!.body.system);
     expect(system).toContain('ALWAYS ANSWER IN FIVE WORDS.');
     expect(system).toContain('Claude Code'); // the preset prompt is kept, the instructions appended
+  });
+});
+
+// ---------------------------------------------------------------- through the real relay
+
+describe('claude through the real relay (tandem run AGENT.yaml --harness claude --once PROMPT)', () => {
+  let relay: Relay;
+  let server: AnthropicServer;
+  const runs: TandemRun[] = [];
+  const dirs: string[] = [];
+  beforeAll(async () => {
+    relay = await startRelay();
+    server = await startAnthropicServer();
+  });
+  afterAll(async () => {
+    await relay?.stop();
+    await server?.close();
+  });
+  afterEach(async () => {
+    await Promise.all(runs.splice(0).map((r) => (r.proc.exitCode === null ? r.kill('SIGTERM') : r.exited)));
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  const tokenOf = (ownerUrl: string) => new URL(ownerUrl).hash.slice(3);
+
+  function agentFile(): { file: string; cwd: string } {
+    const root = tempDir('claude-agent');
+    dirs.push(root);
+    const cwd = path.join(root, 'project');
+    mkdirSync(cwd, { recursive: true });
+    mkdirSync(path.join(root, 'home'), { recursive: true });
+    const file = path.join(root, 'agent.yaml');
+    writeFileSync(
+      file,
+      [
+        'name: claude-relay-test',
+        'harness: claude',
+        `model: ${MODEL}`,
+        'provider:',
+        '  api: anthropic',
+        `  base_url: ${server.url}`,
+        '  api_key_env: CLAUDE_TEST_KEY',
+        `cwd: ${JSON.stringify(cwd)}`,
+        'policies:',
+        '  - name: ask-before-touch',
+        '    match: { tool: shell, command: "touch*" }',
+        '    decision: ask',
+        '    reason: Creating files needs a person.',
+        'env:',
+        `  HOME: ${JSON.stringify(path.join(root, 'home'))}`,
+        '  CLAUDE_CODE_MAX_RETRIES: "0"',
+        '',
+      ].join('\n'),
+    );
+    return { file, cwd };
+  }
+
+  async function askedThenDecided(decision: 'approve' | 'deny') {
+    const name = `${decision}d.txt`;
+    const before = server.messageRequests().length;
+    server.enqueue(
+      toolUse('Bash', { command: `touch ${name} && echo created` }, { usage: { input_tokens: 1000, output_tokens: 40, cache_read_input_tokens: 200, cache_creation_input_tokens: 100 } }),
+      text(decision === 'approve' ? 'Created it.' : 'OK, I did not create it.', { usage: { input_tokens: 1100, output_tokens: 8 } }),
+    );
+    const { file, cwd } = agentFile();
+    const run = TandemRun.start(relay, [file, '--harness', 'claude', '--once', `please create ${name}`], { env: { CLAUDE_TEST_KEY: 'sk-ant-test' } });
+    runs.push(run);
+    const { sessionId, ownerUrl } = await run.session();
+    const ana = await Peer.person(relay, sessionId, tokenOf(ownerUrl), 'Ana', `ana-claude-${decision}`);
+    await ana.hello(0);
+    const asked = await ana.next('approval.requested', () => true, 30_000);
+    expect(asked.body.tool).toBe('shell');
+    expect(asked.body.preview).toBe(`touch ${name} && echo created`);
+    expect(asked.body.policy).toBe('ask-before-touch');
+    expect(existsSync(path.join(cwd, name))).toBe(false); // nothing runs while the ASK is open
+    ana.send('approval.decide', { approvalId: asked.body.approvalId, decision });
+    await ana.next('approval.decided', (f) => f.body.approvalId === asked.body.approvalId, 10_000);
+
+    const code = await Promise.race([run.exited, new Promise((r) => setTimeout(() => r('timeout'), 45_000))]);
+    expect(code, run.stderr).toBe(0);
+    const callId = asked.body.callId!;
+    const own = run.lines.filter((l) => !('seq' in l)); // what the runner sent (not echoes)
+    const results = own.filter((l) => l.kind === 'tool.result' && l.body?.callId === callId);
+    expect(own.filter((l) => l.kind === 'turn.ended').map((l) => l.body?.status)).toEqual(['completed']);
+    expect(own.filter((l) => l.kind === 'session.status').map((l) => l.body?.state)).toEqual(['running', 'finished']);
+    // one usage per turn: both model calls of the turn, summed, priced
+    const tokens = { inputTokens: 2100, outputTokens: 48, cacheReadTokens: 200, cacheWriteTokens: 100 };
+    expect(own.filter((l) => l.kind === 'usage').map((l) => l.body)).toEqual([
+      expect.objectContaining({ model: MODEL, ...tokens, costUsd: costOf(MODEL, tokens) }),
+    ]);
+    expect(costOf(MODEL, tokens)).toBeCloseTo((2100 * 3 + 48 * 15 + 200 * 0.3 + 100 * 3.75) / 1e6, 10);
+    // everything the runner sent is in the relay's log
+    const log = await ana.hello(0);
+    for (const l of own.filter((l) => ['turn.started', 'turn.ended', 'usage', 'tool.call', 'tool.result'].includes(l.kind))) {
+      expect(log.some((e) => e.id === l.id)).toBe(true);
+    }
+    const reqs = server.messageRequests().slice(before);
+    expect(reqs).toHaveLength(2);
+    expect(lastUserText(reqs[0]!.body)).toContain(`please create ${name}`);
+    const toolSeen = server.toolResults(before + 1);
+    ana.close();
+    return { cwd, name, results, toolSeen, callId };
+  }
+
+  it('ASK approved by a person on the relay: the command runs and the model sees its output', async () => {
+    const { cwd, name, results, toolSeen, callId } = await askedThenDecided('approve');
+    expect(existsSync(path.join(cwd, name))).toBe(true);
+    expect(results.map((l) => l.body?.status)).toEqual(['ok']);
+    expect(toolSeen).toEqual([expect.objectContaining({ tool_use_id: callId, is_error: false, text: expect.stringContaining('created') })]);
+  });
+
+  it('ASK denied by a person on the relay: the command never runs and the model is told why', async () => {
+    const { cwd, name, results, toolSeen, callId } = await askedThenDecided('deny');
+    expect(existsSync(path.join(cwd, name))).toBe(false);
+    expect(results.map((l) => l.body?.status)).toEqual(['denied']);
+    expect(String(results[0]!.body?.output)).toMatch(/denied by Ana/);
+    expect(toolSeen).toEqual([expect.objectContaining({ tool_use_id: callId, is_error: true, text: expect.stringMatching(/denied by Ana/) })]);
   });
 });

@@ -103,6 +103,16 @@ function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
+/**
+ * The tool name policies see. Claude Code's Bash is reported as `shell`, the name the
+ * demo and Codex adapters use and that policies match (`tool: shell` in the example
+ * agents), so a shell rule written once applies whatever the harness; other tools keep
+ * Claude Code's names (Read, Edit, Write, Glob, Grep, WebFetch, ...).
+ */
+export function policyToolName(tool: string): string {
+  return tool === 'Bash' ? 'shell' : clip(tool, 100);
+}
+
 /** A readable one-glance preview of a Claude Code tool call. */
 export function previewOf(tool: string, input: Json): string {
   const s = (k: string) => str(input[k]);
@@ -550,7 +560,7 @@ export class ClaudeHarness implements Harness {
       if (!this.announced.has(callId)) {
         // a call that never reached the hook (e.g. rejected by Claude Code's own input checks)
         const use = this.toolUses.get(callId);
-        const call: ToolCall = { callId, tool: clip(use?.name ?? 'tool', 100), input: use?.input ?? {}, preview: previewOf(use?.name ?? 'tool', use?.input ?? {}) };
+        const call: ToolCall = { callId, tool: policyToolName(use?.name ?? 'tool'), input: use?.input ?? {}, preview: previewOf(use?.name ?? 'tool', use?.input ?? {}) };
         this.announced.add(callId);
         this.emit({ kind: 'tool.call', body: call });
       }
@@ -652,7 +662,7 @@ export class ClaudeHarness implements Harness {
   /** Emit tool.call, await the gate (an interrupt or the SDK's signal aborts the wait). */
   private async gateCall(callId: string, tool: string, input: Json, sdkSignal: AbortSignal): Promise<{ allowed: boolean; reason: string }> {
     this.flushDelta();
-    const call: ToolCall = { callId, tool: clip(tool, 100), input, preview: previewOf(tool, input) };
+    const call: ToolCall = { callId, tool: policyToolName(tool), input, preview: previewOf(tool, input) };
     if (!this.announced.has(callId)) {
       this.announced.add(callId);
       this.emit({ kind: 'tool.call', body: call });
