@@ -1,5 +1,6 @@
 import { claudeHarness } from './claude.ts';
 import { codexHarness } from './codex.ts';
+import { customHarness } from './custom/loop.ts';
 import { demoHarness } from './demo.ts';
 import { piHarness } from './pi.ts';
 import type { HarnessDefinition } from './types.ts';
@@ -8,6 +9,7 @@ import type { HarnessDefinition } from './types.ts';
 export const HARNESSES: Record<string, HarnessDefinition> = {
   claude: claudeHarness,
   codex: codexHarness,
+  custom: customHarness,
   demo: demoHarness,
   pi: piHarness,
 };

@@ -1,0 +1,316 @@
+/**
+ * The `custom` harness: Tandem's own agent loop. It talks to any OpenAI-compatible
+ * chat-completions endpoint or the Anthropic Messages API (provider from the agent
+ * YAML, key from the env var named by api_key_env), streams the answer, and runs
+ * the coding tools in tools.ts, every call gated first (tool.call, then ctx.gate).
+ *
+ * One turn = the queued people's messages (or the prompt) → model calls and tool
+ * calls until the model answers without tools. Messages that arrive meanwhile are
+ * queued for the next turn; steer() joins the running turn before its next model
+ * call; interrupt() aborts the in-flight request or tool. The conversation is saved
+ * after each step, so --resume continues it.
+ */
+import path from 'node:path';
+import { newId } from '@tandem/relay/protocol';
+import { costOf } from '../../usage/prices.ts';
+import type { Harness, HarnessContext, HarnessDefinition, HarnessEvent, Sender } from '../types.ts';
+import { ANTHROPIC_DEFAULT_BASE_URL, anthropicMessages } from './providers/anthropic.ts';
+import { ProviderError, type Message, type ModelCall, type ToolUse } from './providers/common.ts';
+import { OPENAI_DEFAULT_BASE_URL, openaiChat } from './providers/openai-chat.ts';
+import { ShellInterrupted, TOOLS, previewOf, runTool } from './tools.ts';
+
+export const CUSTOM_TITLE = 'Custom agent';
+/** Model calls per turn before the loop gives up (a model stuck calling tools). */
+export const MAX_STEPS_PER_TURN = 50;
+/** Stream deltas are coalesced for this long (each one is journaled and sent). */
+const DELTA_FLUSH_MS = 100;
+
+interface Progress {
+  v: 1;
+  messages: Message[];
+  model: string;
+  turns: number;
+}
+
+interface Provider {
+  api: 'anthropic' | 'openai-chat';
+  call: ModelCall;
+  baseUrl: string;
+  apiKey?: string;
+}
+
+class Interrupted {}
+
+function sanitizeEnv(extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, val] of Object.entries(process.env)) {
+    // the runner's own credentials never reach the agent's processes
+    if (k.startsWith('TANDEM_') || k === 'NODE_OPTIONS' || k === 'NODE_TEST_CONTEXT' || k.startsWith('VITEST')) continue;
+    env[k] = val;
+  }
+  return { ...env, ...extra };
+}
+
+function systemPrompt(cwd: string, instructions: string | undefined): string {
+  const base = [
+    `You are a coding agent working in ${cwd} on the user's machine. People follow and steer this session from their phones.`,
+    'Use the tools to read, search, edit files and run commands; paths are relative to the working directory.',
+    'Every tool call is checked by a policy: a call may be denied (you get the reason as its result) or wait for a person to approve it.',
+    'Read before you edit, keep changes small, run the tests when there are any, and finish with a short summary of what you did.',
+  ].join('\n');
+  return instructions?.trim() ? `${base}\n\n${instructions.trim()}` : base;
+}
+
+function safeId(text: string): string {
+  return text.replace(/[^\w.:-]/g, '_').slice(0, 128);
+}
+
+export class CustomHarness implements Harness {
+  readonly name = 'custom';
+  readonly cwd: string;
+  private readonly ctx: HarnessContext;
+  private readonly env: NodeJS.ProcessEnv;
+  private provider: Provider | undefined;
+  private p: Progress;
+  private queue: { text: string; from?: Sender }[] = [];
+  private steers: { text: string; from?: Sender }[] = [];
+  private running: Promise<void> | undefined;
+  private abort: AbortController | undefined;
+  private stopped = false;
+
+  constructor(ctx: HarnessContext) {
+    this.ctx = ctx;
+    this.cwd = path.resolve(ctx.cwd);
+    this.env = sanitizeEnv(ctx.agent.env);
+    const saved = ctx.progress as Progress | undefined;
+    this.p = saved && saved.v === 1 && Array.isArray(saved.messages) ? { ...saved } : { v: 1, messages: [], model: ctx.agent.model ?? '', turns: 0 };
+  }
+
+  async start(): Promise<void> {
+    const agent = this.ctx.agent;
+    if (!this.p.model) throw new Error('the custom harness needs a model: set `model:` in the agent file or pass --model');
+    const api = agent.provider?.api ?? (/^claude/i.test(this.p.model) ? 'anthropic' : 'openai-chat');
+    if (api === 'openai-responses') throw new Error('the custom harness speaks provider.api openai-chat or anthropic, not openai-responses');
+    const keyEnv = agent.provider?.apiKeyEnv ?? (api === 'anthropic' ? 'ANTHROPIC_API_KEY' : 'OPENAI_API_KEY');
+    const apiKey = agent.env?.[keyEnv] ?? process.env[keyEnv];
+    if (agent.provider?.apiKeyEnv && !apiKey) throw new Error(`provider.api_key_env names ${keyEnv}, which is not set in the environment`);
+    this.provider = {
+      api,
+      call: api === 'anthropic' ? anthropicMessages : openaiChat,
+      baseUrl: agent.provider?.baseUrl ?? (api === 'anthropic' ? ANTHROPIC_DEFAULT_BASE_URL : OPENAI_DEFAULT_BASE_URL),
+      ...(apiKey ? { apiKey } : {}),
+    };
+    if (this.ctx.prompt) this.queue.push({ text: this.ctx.prompt });
+    // a turn cut short by a restart (its last step is a person's message or tool results) continues
+    const last = this.p.messages.at(-1);
+    if (!this.queue.length && last && last.role !== 'assistant') this.kick(true);
+    else if (this.queue.length) this.kick();
+    else this.emit({ kind: 'session.status', body: { state: 'idle', detail: 'waiting for a message' } });
+  }
+
+  send(text: string, _from?: Sender): void {
+    if (this.stopped) return;
+    this.queue.push({ text, ...(_from ? { from: _from } : {}) });
+    if (this.running) this.emit({ kind: 'session.status', body: { state: 'running', detail: 'message queued for the next turn' } });
+    this.kick();
+  }
+
+  steer(text: string, from?: Sender): void {
+    if (this.stopped) return;
+    if (!this.running) return this.send(text, from);
+    this.steers.push({ text, ...(from ? { from } : {}) });
+  }
+
+  interrupt(_from?: Sender): void {
+    this.abort?.abort(new Interrupted());
+  }
+
+  setModel(model: string, _from?: Sender): boolean {
+    this.p.model = model;
+    this.save();
+    return true;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort?.abort(new Interrupted());
+    await this.running?.catch(() => {});
+  }
+
+  /** Resolves when no turn is running (tests). */
+  async settled(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private kick(resume = false): void {
+    if (this.running || this.stopped || !this.provider) return;
+    if (!resume && !this.queue.length) return;
+    this.running = this.turn(resume).finally(() => {
+      this.running = undefined;
+      if (this.queue.length && !this.stopped) this.kick();
+    });
+  }
+
+  private async turn(resume: boolean): Promise<void> {
+    const provider = this.provider!;
+    const model = this.p.model;
+    const turnId = newId('turn_');
+    const abort = new AbortController();
+    this.abort = abort;
+    this.p.turns++;
+    if (!resume) {
+      const taken = this.queue.splice(0);
+      this.p.messages.push({ role: 'user', text: taken.map((m) => (m.from ? `${m.from.name}: ${m.text}` : m.text)).join('\n\n') });
+    }
+    this.save();
+    this.emit({ kind: 'turn.started', body: { turnId, model } });
+    this.emit({ kind: 'session.status', body: { state: 'running' } });
+    let status: 'completed' | 'interrupted' | 'failed' = 'completed';
+    let error: string | undefined;
+    try {
+      for (let step = 0; ; step++) {
+        if (step >= MAX_STEPS_PER_TURN) throw new ProviderError(`stopped after ${MAX_STEPS_PER_TURN} model calls in one turn`);
+        if (this.steers.length) {
+          const steered = this.steers.splice(0);
+          this.p.messages.push({ role: 'user', text: steered.map((m) => (m.from ? `${m.from.name}: ${m.text}` : m.text)).join('\n\n') });
+        }
+        const messageId = safeId(`${turnId}-m${step}`);
+        const res = await this.callModel(provider, model, messageId, abort.signal);
+        this.emit({
+          kind: 'usage',
+          body: { turnId, model, ...res.usage, costUsd: costOf(model, res.usage) },
+        });
+        this.p.messages.push({ role: 'assistant', text: res.text, toolUses: res.toolUses });
+        if (!res.toolUses.length) {
+          this.save();
+          break;
+        }
+        const results: Extract<Message, { role: 'tool' }>['results'] = [];
+        try {
+          for (const use of res.toolUses) results.push(await this.runToolCall(turnId, step, use, abort.signal));
+        } catch (err) {
+          // interrupted mid-tools: every call still gets a result, so the conversation stays valid
+          for (const use of res.toolUses.slice(results.length)) {
+            results.push({ id: use.id, name: use.name, output: 'not run: the turn was interrupted', isError: true });
+          }
+          this.p.messages.push({ role: 'tool', results });
+          throw err;
+        }
+        this.p.messages.push({ role: 'tool', results });
+        this.save();
+      }
+    } catch (err) {
+      if (abort.signal.aborted) status = 'interrupted';
+      else {
+        status = 'failed';
+        error = err instanceof ProviderError ? err.message : `the agent loop failed: ${(err as Error).message}`;
+        const detail = err instanceof ProviderError ? err.detail : (err as Error).stack;
+        this.emit({ kind: 'agent.error', body: { message: error.slice(0, 8000), ...(detail ? { detail: detail.slice(0, 16000) } : {}) } });
+      }
+      this.save();
+    } finally {
+      this.abort = undefined;
+    }
+    if (this.stopped && status === 'interrupted') return; // shutting down: the runner reports stopped
+    this.emit({ kind: 'turn.ended', body: { turnId, status, ...(error ? { error: error.slice(0, 8000) } : {}) } });
+    if (this.queue.length) this.emit({ kind: 'session.status', body: { state: 'running', detail: 'next message queued' } });
+    else if (status === 'interrupted') this.emit({ kind: 'session.status', body: { state: 'idle', detail: 'interrupted' } });
+    else this.emit({ kind: 'session.status', body: { state: status === 'completed' ? 'finished' : 'failed', ...(error ? { detail: error.slice(0, 2000) } : {}) } });
+  }
+
+  private async callModel(provider: Provider, model: string, messageId: string, signal: AbortSignal) {
+    let pending = '';
+    let timer: NodeJS.Timeout | undefined;
+    let streamed = false;
+    const flush = () => {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      while (pending) {
+        const text = pending.slice(0, 16 * 1024);
+        pending = pending.slice(text.length);
+        this.emit({ kind: 'agent.delta', body: { messageId, text } });
+      }
+    };
+    try {
+      const res = await provider.call({
+        baseUrl: provider.baseUrl,
+        ...(provider.apiKey ? { apiKey: provider.apiKey } : {}),
+        model,
+        system: systemPrompt(this.cwd, this.ctx.agent.instructions),
+        messages: this.p.messages,
+        tools: TOOLS,
+        signal,
+        onText: (delta) => {
+          streamed = true;
+          pending += delta;
+          timer ??= setTimeout(flush, DELTA_FLUSH_MS);
+        },
+      });
+      flush();
+      if (res.text) this.emit({ kind: 'agent.message', body: { messageId, text: res.text.slice(0, 64 * 1024) } });
+      return res;
+    } catch (err) {
+      flush();
+      if (streamed && signal.aborted) this.ctx.log.info('the model call was interrupted mid-stream');
+      throw err;
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }
+
+  private async runToolCall(turnId: string, step: number, use: ToolUse, signal: AbortSignal) {
+    const callId = safeId(`${turnId}-${step}-${use.id}`);
+    const input = use.badArguments !== undefined ? { arguments: use.badArguments } : use.input;
+    this.emit({ kind: 'tool.call', body: { callId, tool: use.name, input, preview: previewOf(use.name, input).slice(0, 4000) } });
+    const answer = (output: string, isError: boolean) => ({ id: use.id, name: use.name, output, isError });
+    if (use.badArguments !== undefined) {
+      const output = `the arguments are not a JSON object: ${use.badArguments.slice(0, 500)}`;
+      this.emit({ kind: 'tool.result', body: { callId, status: 'error', output } });
+      return answer(output, true);
+    }
+    if (!TOOLS.some((t) => t.name === use.name)) {
+      const output = `unknown tool "${use.name}" (available: ${TOOLS.map((t) => t.name).join(', ')})`;
+      this.emit({ kind: 'tool.result', body: { callId, status: 'error', output } });
+      return answer(output, true);
+    }
+    let gate;
+    try {
+      gate = await this.ctx.gate({ callId, tool: use.name, input, preview: previewOf(use.name, input).slice(0, 4000) }, signal);
+    } catch (err) {
+      this.emit({ kind: 'tool.result', body: { callId, status: 'error', output: 'not run: the turn was interrupted before a decision' } });
+      throw err;
+    }
+    // denied: the runner has emitted the denied tool.result; the model gets the reason
+    if (!gate.allowed) return answer(`Denied by policy: ${gate.reason}`, true);
+    const started = Date.now();
+    try {
+      const r = await runTool(use.name, use.input, { cwd: this.cwd, env: this.env, signal });
+      this.emit({ kind: 'tool.result', body: { callId, status: r.status, output: r.output, ...(r.truncated ? { truncated: true } : {}), durationMs: Date.now() - started } });
+      return answer(r.output, r.status === 'error');
+    } catch (err) {
+      const partial = err instanceof ShellInterrupted ? err.output : '';
+      const output = `${partial}\n[interrupted]`.trim().slice(-4000);
+      this.emit({ kind: 'tool.result', body: { callId, status: 'error', output, durationMs: Date.now() - started } });
+      throw err;
+    }
+  }
+
+  private emit(event: HarnessEvent): void {
+    if (this.stopped && event.kind !== 'tool.result') return;
+    this.ctx.emit(event);
+  }
+
+  private save(): void {
+    this.ctx.saveProgress({ ...this.p, messages: [...this.p.messages] });
+  }
+}
+
+export const customHarness: HarnessDefinition = {
+  name: 'custom',
+  description: "Tandem's own agent loop against an OpenAI-compatible chat-completions server or the Anthropic Messages API",
+  title: CUSTOM_TITLE,
+  async detect() {
+    return { ready: true, detail: 'built in (needs a model server: provider in the agent file)' };
+  },
+  create: (ctx) => new CustomHarness(ctx),
+};
