@@ -330,7 +330,7 @@ describe('custom harness', () => {
     server.replies.push({ text: 'Still alpha and beta.' });
     const again = rig(agent, { progress: r.progress.value });
     await again.harness.start();
-    expect(again.of('session.status')[0]).toMatchObject({ state: 'idle' });
+    expect(again.of('session.status')[0]).toMatchObject({ state: 'finished', detail: expect.stringContaining('send a message') });
     again.harness.send('and now?');
     await ended(again);
     const third = server.requests[2]!.body.messages;

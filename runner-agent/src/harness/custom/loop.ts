@@ -30,6 +30,8 @@ interface Progress {
   messages: Message[];
   model: string;
   turns: number;
+  /** How the last turn ended (a resumed session whose task completed reports finished again). */
+  last?: 'completed' | 'interrupted' | 'failed';
 }
 
 interface Provider {
@@ -105,7 +107,9 @@ export class CustomHarness implements Harness {
     const last = this.p.messages.at(-1);
     if (!this.queue.length && last && last.role !== 'assistant') this.kick(true);
     else if (this.queue.length) this.kick();
-    else this.emit({ kind: 'session.status', body: { state: 'idle', detail: 'waiting for a message' } });
+    else if (this.p.last === 'completed' || this.p.last === 'failed') {
+      this.emit({ kind: 'session.status', body: { state: this.p.last === 'completed' ? 'finished' : 'failed', detail: 'the last turn ended; send a message for more' } });
+    } else this.emit({ kind: 'session.status', body: { state: 'idle', detail: 'waiting for a message' } });
   }
 
   send(text: string, _from?: Sender): void {
@@ -212,6 +216,8 @@ export class CustomHarness implements Harness {
       this.abort = undefined;
     }
     if (this.stopped && status === 'interrupted') return; // shutting down: the runner reports stopped
+    this.p.last = status;
+    this.save();
     this.emit({ kind: 'turn.ended', body: { turnId, status, ...(error ? { error: error.slice(0, 8000) } : {}) } });
     if (this.queue.length) this.emit({ kind: 'session.status', body: { state: 'running', detail: 'next message queued' } });
     else if (status === 'interrupted') this.emit({ kind: 'session.status', body: { state: 'idle', detail: 'interrupted' } });
