@@ -287,9 +287,14 @@ policies:
   });
 
   it('a model server error or a malformed stream: a clear agent.error, turn.ended failed, no hang', async () => {
+    process.env.TANDEM_PI_MAX_RETRIES = '0'; // a malformed stream is retryable for pi: no retries here
     server.script({ type: 'http-error', status: 400, message: 'model "gpt-4o-mini" does not support this request' }, { type: 'malformed' }, { text: 'Recovered.' });
     const pi = harness(new FakeGate(events).gate, { prompt: 'hi' });
-    await pi.start();
+    try {
+      await pi.start();
+    } finally {
+      delete process.env.TANDEM_PI_MAX_RETRIES;
+    }
     let [ended] = await waitTurns(1);
     expect(ended).toMatchObject({ status: 'failed', error: expect.stringContaining('does not support this request') });
     expect(of('agent.error')[0]!.message).toMatch(/model call failed: .*400.*does not support this request/);
@@ -298,12 +303,42 @@ policies:
     ended = (await waitTurns(2))[1];
     expect(ended!.status).toBe('failed');
     expect(of('agent.error')).toHaveLength(2);
-    expect(of('agent.error')[1]!.message).toMatch(/model call failed/);
+    expect(of('agent.error')[1]!.message).toMatch(/model call failed: .*JSON/);
 
     pi.send('once more');
     ended = (await waitTurns(3))[2];
     expect(ended!.status).toBe('completed');
     expect(of('session.status').at(-1)!.state).toBe('finished');
+  });
+
+  it('a transient 5xx is retried by pi (shown in the status); when retries run out the turn fails clearly', async () => {
+    process.env.TANDEM_PI_RETRY_BASE_MS = '50';
+    process.env.TANDEM_PI_MAX_RETRIES = '1';
+    try {
+      server.script(
+        { type: 'http-error', status: 503, message: 'upstream overloaded' },
+        { text: 'Made it on the retry.' },
+        { type: 'http-error', status: 500, message: 'boom one' },
+        { type: 'http-error', status: 500, message: 'boom two' },
+      );
+      const pi = harness(new FakeGate(events).gate, { prompt: 'hi' });
+      await pi.start();
+      const [first] = await waitTurns(1);
+      expect(first!.status).toBe('completed');
+      expect(of('agent.message').map((m) => m.text)).toEqual(['Made it on the retry.']);
+      expect(of('agent.error')).toEqual([]);
+      expect(of('session.status').find((st) => st.detail?.includes('retry 1/1'))?.detail).toMatch(/upstream overloaded/);
+
+      pi.send('again');
+      const [, second] = await waitTurns(2);
+      expect(second).toMatchObject({ status: 'failed', error: expect.stringContaining('boom two') });
+      expect(of('agent.error').map((e) => e.message)).toEqual([expect.stringMatching(/model call failed: .*boom two/)]);
+      expect(server.requests).toHaveLength(4); // one retry each, no hidden SDK retries
+      expect(turnsEnded()).toHaveLength(2);
+    } finally {
+      delete process.env.TANDEM_PI_RETRY_BASE_MS;
+      delete process.env.TANDEM_PI_MAX_RETRIES;
+    }
   });
 
   it('pi dying mid-turn fails the turn with an agent.error; the next message starts a fresh pi', async () => {

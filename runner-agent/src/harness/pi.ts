@@ -86,6 +86,8 @@ interface Turn {
   messageId?: string;
   calls: Map<string, CallState>;
   abort: AbortController;
+  /** A failed agent run ends the turn only if pi does not retry it (auto_retry_start follows at once). */
+  failTimer?: NodeJS.Timeout;
 }
 
 function sanitizeEnv(extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
@@ -236,6 +238,17 @@ export class PiHarness implements Harness {
       },
     };
     writeFileSync(path.join(dir, 'models.json'), `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+    // One retry layer, pi's own (visible as auto_retry events), not the provider SDK's hidden one too.
+    const num = (v: string | undefined, dflt: number) => (v !== undefined && v !== '' && Number.isFinite(Number(v)) && Number(v) >= 0 ? Number(v) : dflt);
+    const settings = {
+      retry: {
+        enabled: true,
+        maxRetries: num(process.env.TANDEM_PI_MAX_RETRIES, 3),
+        baseDelayMs: num(process.env.TANDEM_PI_RETRY_BASE_MS, 2000),
+        provider: { maxRetries: 0 },
+      },
+    };
+    writeFileSync(path.join(dir, 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
     this.agentDir = dir;
   }
 
@@ -392,6 +405,7 @@ export class PiHarness implements Harness {
   private endTurn(status: 'completed' | 'interrupted' | 'failed', error?: string, stderrTail?: string): void {
     const turn = this.turn;
     if (!turn) return;
+    clearTimeout(turn.failTimer);
     this.turn = undefined;
     this.busy = false;
     turn.abort.abort(new Error('turn ended'));
@@ -442,7 +456,11 @@ export class PiHarness implements Harness {
         this.emit({ kind: 'agent.error', body: { message: `pi extension error (${String(msg.event)}): ${String(msg.error)}`.slice(0, 8000) } });
         return;
       case 'agent_start':
-        if (this.turn) this.turn.started = true;
+        if (this.turn) {
+          this.turn.started = true;
+          clearTimeout(this.turn.failTimer); // pi retries the failed call
+          this.turn.failTimer = undefined;
+        }
         return;
       case 'agent_end':
         return this.onAgentEnd(msg);
@@ -454,8 +472,18 @@ export class PiHarness implements Harness {
         return this.onToolStart(String(msg.toolCallId), String(msg.toolName), (msg.args as Record<string, unknown>) ?? {});
       case 'tool_execution_end':
         return this.onToolEnd(String(msg.toolCallId), (msg.result as PiToolResult) ?? {}, msg.isError === true);
-      case 'auto_retry_start':
-        this.ctx.log.warn(`pi retries the model call (attempt ${String(msg.attempt)}/${String(msg.maxAttempts)}): ${String(msg.errorMessage)}`);
+      case 'auto_retry_start': {
+        const turn = this.turn;
+        if (!turn) return;
+        clearTimeout(turn.failTimer);
+        turn.failTimer = undefined;
+        turn.error = undefined;
+        const detail = `the model call failed (${String(msg.errorMessage)}); retry ${String(msg.attempt)}/${String(msg.maxAttempts)} in ${Math.round(Number(msg.delayMs) / 100) / 10} s`;
+        this.emit({ kind: 'session.status', body: { state: 'running', detail: detail.slice(0, 2000) } });
+        return;
+      }
+      case 'auto_retry_end':
+        if (msg.success === false && this.turn) this.failTurn(String(msg.finalError ?? this.turn.error ?? 'the model call failed'));
         return;
       default:
         return;
@@ -468,8 +496,21 @@ export class PiHarness implements Harness {
     const messages = (msg.messages as PiAssistantMessage[] | undefined) ?? [];
     const last = [...messages].reverse().find((m) => m.role === 'assistant');
     if (turn.interrupted || last?.stopReason === 'aborted') return this.endTurn('interrupted');
-    if (last?.stopReason === 'error' || turn.error) return this.endTurn('failed', turn.error ?? last?.errorMessage ?? 'the model call failed');
+    if (last?.stopReason === 'error' || turn.error) {
+      // pi announces a retry right after this agent_end (same tick); give it a moment to arrive
+      const error = turn.error ?? last?.errorMessage ?? 'the model call failed';
+      clearTimeout(turn.failTimer);
+      turn.failTimer = setTimeout(() => {
+        if (this.turn === turn) this.failTurn(error);
+      }, 250);
+      return;
+    }
     this.endTurn('completed');
+  }
+
+  private failTurn(error: string): void {
+    this.emit({ kind: 'agent.error', body: { message: `model call failed: ${error}`.slice(0, 8000) } });
+    this.endTurn('failed', error);
   }
 
   private onMessageUpdate(msg: Json): void {
@@ -503,11 +544,8 @@ export class PiHarness implements Harness {
       };
       this.emit({ kind: 'usage', body: { turnId: turn.turnId, model, ...tokens, costUsd: costOf(model, tokens) } });
     }
-    if (m.stopReason === 'error') {
-      const message = m.errorMessage ?? 'the model call failed';
-      turn.error = message;
-      this.emit({ kind: 'agent.error', body: { message: `model call failed: ${message}`.slice(0, 8000) } });
-    }
+    // reported when the turn fails (pi may still retry it)
+    if (m.stopReason === 'error') turn.error = m.errorMessage ?? 'the model call failed';
   }
 
   // ---------------------------------------------------------------- tools and the gate
