@@ -23,6 +23,7 @@ interface Setup {
   events: HarnessEvent[];
   calls: ToolCall[];
   cwd: string;
+  workDir: string;
   progress: { value: unknown };
   /** Gate calls waiting (verdict 'hold'): resolve them by hand. */
   held: Array<{ call: ToolCall; resolve: (r: GateResult) => void }>;
@@ -49,15 +50,16 @@ afterEach(async () => {
 });
 
 function setup(
-  opts: { policy?: (call: ToolCall) => Verdict; prompt?: string; model?: string; progress?: unknown; workDir?: string; env?: Record<string, string> } = {},
+  opts: { policy?: (call: ToolCall) => Verdict; prompt?: string; model?: string; progress?: unknown; workDir?: string; cwd?: string; env?: Record<string, string> } = {},
 ): Setup {
   const root = tempDir('codex');
-  const cwd = path.join(root, 'project');
+  const cwd = opts.cwd ?? path.join(root, 'project');
   mkdirSync(cwd, { recursive: true });
   const events: HarnessEvent[] = [];
   const calls: ToolCall[] = [];
   const held: Setup['held'] = [];
   const progress = { value: opts.progress };
+  const workDir = opts.workDir ?? path.join(root, 'state');
   const emit = (ev: HarnessEvent) => events.push(ev);
   const harness = new CodexHarness({
     sessionId: 's_test',
@@ -70,7 +72,7 @@ function setup(
       provider: { api: 'openai-responses', baseUrl: server.baseUrl, apiKeyEnv: 'SCRIPTED_API_KEY' },
       env: { HOME: path.join(root, 'home'), SCRIPTED_API_KEY: 'sk-scripted', ...opts.env },
     },
-    workDir: opts.workDir ?? path.join(root, 'state'),
+    workDir,
     emit,
     // mimics the runner's gate: a DENY reports the denied result itself
     gate: (call, signal) => {
@@ -98,6 +100,7 @@ function setup(
     events,
     calls,
     cwd,
+    workDir,
     progress,
     held,
     of,
@@ -335,6 +338,46 @@ describe('codex harness (real codex app-server, scripted model)', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     await until(() => processesWith(marker).length === 0, 'the command to be killed', 5000);
     expect(existsSync(path.join(t.cwd, marker))).toBe(false);
+  });
+
+  it('interrupt right after a message (turn/start in flight) still stops the turn; a stalled model stream never hangs it', async () => {
+    server.enqueue(reply.hang());
+    const t = setup();
+    await t.harness.start();
+    expect(t.of('session.status').at(-1)).toMatchObject({ state: 'idle' });
+    t.harness.send('this stalls');
+    t.harness.interrupt();
+    const ended = await t.waitFor('turn.ended', undefined, 15_000);
+    expect(ended.status).toBe('interrupted');
+    expect(t.of('turn.started')).toHaveLength(1);
+  });
+
+  it('a new runner (--resume) continues the same Codex thread from the saved progress', async () => {
+    server.enqueue(reply.text('Noted: 42.'));
+    const a = setup({ prompt: 'remember the number 42' });
+    await a.harness.start();
+    await a.waitFor('turn.ended');
+    await a.harness.stop();
+    const saved = a.progress.value as { threadId: string; promptSent: boolean };
+    expect(saved).toMatchObject({ v: 1, promptSent: true });
+
+    const before = server.responseRequests().length;
+    server.enqueue(reply.text('It was 42.'));
+    // same state dir and project; the prompt is not sent again
+    const b = setup({ prompt: 'remember the number 42', progress: saved, workDir: a.workDir, cwd: a.cwd });
+    await b.harness.start();
+    expect(b.of('turn.started')).toHaveLength(0);
+    b.harness.send('which number?');
+    expect((await b.waitFor('turn.ended')).status).toBe('completed');
+    expect(b.harness.threadId).toBe(saved.threadId);
+    const reqs = server.responseRequests().slice(before);
+    expect(reqs).toHaveLength(1);
+    const input = JSON.stringify(reqs[0]!.body.input);
+    expect(input).toContain('remember the number 42');
+    expect(input).toContain('Noted: 42.');
+    expect(input.split('remember the number 42').length - 1).toBe(1);
+    // only the new model call is counted
+    expect(b.of('usage')).toHaveLength(1);
   });
 
   it('a model server error gives a clear error and a failed turn, never a hang', async () => {

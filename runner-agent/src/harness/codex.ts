@@ -153,7 +153,10 @@ export class CodexHarness implements Harness {
   private readonly announced = new Set<string>();
   /** Items seen at item/started (file changes carry their diffs there). */
   private readonly items = new Map<string, Json>();
-  private lastTotalTokens = 0;
+  /** Last reported total tokens per thread (the notification repeats; each model call is reported once). */
+  private readonly usageTotals = new Map<string, number>();
+  /** interrupt() came while turn/start was in flight: interrupt as soon as the turn has an id. */
+  private interruptPending = false;
   private stopping = false;
 
   constructor(ctx: HarnessContext) {
@@ -214,15 +217,27 @@ export class CodexHarness implements Harness {
   interrupt(_from?: Sender): void {
     const turn = this.turn;
     if (!turn || !this.p.threadId || !this.proc) {
-      if (!this.turnStarting) {
+      if (this.turnStarting) {
+        this.interruptPending = true;
+      } else {
         this.emit({ kind: 'agent.message', body: { messageId: newId('idle-'), text: 'Nothing is running right now.' } });
       }
       return;
     }
     this.cancelApprovals(new Cancel('interrupt'));
-    this.request('turn/interrupt', { threadId: this.p.threadId, turnId: turn.id }).catch((err: Error) =>
-      this.ctx.log.warn(`codex: turn/interrupt failed: ${err.message}`),
-    );
+    this.sendInterrupt(turn.id, 0);
+  }
+
+  /** turn/interrupt; right after turn/start Codex may not have the turn running yet ("no active turn"): retry briefly. */
+  private sendInterrupt(turnId: string, attempt: number): void {
+    if (!this.p.threadId) return;
+    this.request('turn/interrupt', { threadId: this.p.threadId, turnId }).catch((err: Error) => {
+      if (this.turn?.id === turnId && !this.stopping && attempt < 50 && /no active turn/i.test(err.message)) {
+        setTimeout(() => this.sendInterrupt(turnId, attempt + 1), 50).unref();
+        return;
+      }
+      this.ctx.log.warn(`codex: turn/interrupt failed: ${err.message}`);
+    });
   }
 
   setModel(model: string, _from?: Sender): boolean {
@@ -287,10 +302,26 @@ export class CodexHarness implements Harness {
   }
 
   private async spawnServer(): Promise<void> {
+    try {
+      await this.spawnAndInitialize();
+    } catch (err) {
+      // say why: a bad config, a missing key, ... are on stderr
+      const tail = this.stderrTail.slice(-8).join('\n');
+      const proc = this.proc;
+      if (proc) {
+        this.proc = undefined;
+        this.killTree(proc, 'SIGKILL');
+      }
+      throw new Error(`${(err as Error).message}${tail ? `\n${tail}` : ''}`);
+    }
+  }
+
+  private async spawnAndInitialize(): Promise<void> {
     const bin = findExecutable('codex');
     if (!bin) throw new Error(`codex is not installed (${INSTALL})`);
     this.writeConfig();
     this.stderrTail = [];
+    this.usageTotals.clear();
     const env = sanitizeEnv(this.ctx.agent.env);
     env.CODEX_HOME = this.codexHome();
     // the codex launcher is a node script: run it with the node running tandem
@@ -338,7 +369,7 @@ export class CodexHarness implements Harness {
     proc.once('exit', (code, signal) => this.onExit(proc, code, signal));
     await spawned;
 
-    await this.request('initialize', { clientInfo: { name: 'tandem', title: 'Tandem', version: '0.1.0' }, capabilities: null });
+    await this.request('initialize', { clientInfo: { name: 'tandem', title: 'Tandem', version: '0.1.0' }, capabilities: null }, 60_000);
     this.notify('initialized');
     const threadParams = {
       cwd: this.ctx.cwd,
@@ -350,13 +381,13 @@ export class CodexHarness implements Harness {
     let result: Json;
     if (this.p.threadId) {
       try {
-        result = await this.request('thread/resume', { threadId: this.p.threadId, ...threadParams, excludeTurns: true });
+        result = await this.request('thread/resume', { threadId: this.p.threadId, ...threadParams, excludeTurns: true }, 60_000);
       } catch (err) {
         this.ctx.log.warn(`codex: could not resume thread ${this.p.threadId} (${(err as Error).message}); starting a new one`);
         result = undefined;
       }
     }
-    result ??= await this.request('thread/start', threadParams);
+    result ??= await this.request('thread/start', threadParams, 60_000);
     const threadId = result?.thread?.id;
     if (typeof threadId !== 'string') throw new Error('codex: thread/start returned no thread id');
     if (typeof result.model === 'string' && result.model) this.model = result.model;
@@ -413,10 +444,27 @@ export class CodexHarness implements Harness {
     proc.stdin.write(`${JSON.stringify(msg)}\n`);
   }
 
-  private request(method: string, params: Json): Promise<Json> {
+  private request(method: string, params: Json, timeoutMs?: number): Promise<Json> {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
-      this.calls.set(id, { method, resolve, reject });
+      const timer = timeoutMs
+        ? setTimeout(() => {
+            if (!this.calls.delete(id)) return;
+            reject(new Error(`codex app-server did not answer ${method} within ${timeoutMs / 1000} s`));
+          }, timeoutMs)
+        : undefined;
+      timer?.unref();
+      this.calls.set(id, {
+        method,
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
       try {
         this.write({ id, method, params });
       } catch (err) {
@@ -478,6 +526,7 @@ export class CodexHarness implements Harness {
       if (typeof turnId === 'string' && !this.turn) this.beginTurn(turnId);
     } finally {
       this.turnStarting = false;
+      this.interruptPending = false;
     }
   }
 
@@ -495,6 +544,10 @@ export class CodexHarness implements Harness {
     this.turn = { id: turnId, model: this.model ?? 'unknown' };
     this.emit({ kind: 'turn.started', body: { turnId: safeId(turnId), ...(this.model ? { model: clip(this.model, 200) } : {}) } });
     this.emit({ kind: 'session.status', body: { state: 'running' } });
+    if (this.interruptPending) {
+      this.interruptPending = false;
+      this.interrupt();
+    }
   }
 
   private endTurn(turn: Json): void {
@@ -537,6 +590,9 @@ export class CodexHarness implements Harness {
   // ---------------------------------------------------------------- notifications
 
   private onNotification(method: string, params: Json): void {
+    // turns of other threads (sub-agents) do not start or end ours
+    const otherThread = typeof params.threadId === 'string' && !!this.p.threadId && params.threadId !== this.p.threadId;
+    if (otherThread && (method === 'turn/started' || method === 'turn/completed' || method === 'error')) return;
     switch (method) {
       case 'turn/started':
         if (params.turn?.id) this.beginTurn(params.turn.id);
@@ -637,10 +693,13 @@ export class CodexHarness implements Harness {
     const last = params.tokenUsage?.last;
     const total = params.tokenUsage?.total;
     if (!last || typeof last.inputTokens !== 'number') return;
-    // the notification repeats after some events; report each model call once
+    const thread = typeof params.threadId === 'string' ? params.threadId : (this.p.threadId ?? '');
+    // outside a turn of ours (e.g. replayed on thread/resume) nothing new was spent
+    if (thread === this.p.threadId && !this.turn) return;
+    // the notification can repeat; report each model call once
     if (typeof total?.totalTokens === 'number') {
-      if (total.totalTokens <= this.lastTotalTokens) return;
-      this.lastTotalTokens = total.totalTokens;
+      if (total.totalTokens <= (this.usageTotals.get(thread) ?? 0)) return;
+      this.usageTotals.set(thread, total.totalTokens);
     }
     const cached = Math.max(0, last.cachedInputTokens ?? 0);
     const usage = {
@@ -650,7 +709,7 @@ export class CodexHarness implements Harness {
       cacheWriteTokens: 0,
     };
     const model = this.turn?.model ?? this.model ?? 'unknown';
-    const turnId = params.turnId ?? this.turn?.id;
+    const turnId = thread === this.p.threadId ? (params.turnId ?? this.turn?.id) : undefined;
     this.emit({
       kind: 'usage',
       body: { ...(turnId ? { turnId: safeId(turnId) } : {}), model: clip(model, 200), ...usage, costUsd: costOf(model, usage) },
