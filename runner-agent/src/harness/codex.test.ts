@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_TOOL_OUTPUT_CHARS } from '@tandem/relay/protocol';
 import { silentLogger } from '../log.ts';
 import { reply, startResponsesServer, type ResponsesServer } from '../testing/openai-responses-server.ts';
 import { tempDir, until } from '../testing/util.ts';
@@ -140,6 +141,19 @@ describe('codex harness (real codex app-server, scripted model)', () => {
     expect(r.detail).toMatch(/@openai\/codex 0\.169\.0/);
   });
 
+  it('detect() says what to install when codex is nowhere', async () => {
+    const saved = { modules: process.env.TANDEM_HARNESS_MODULES, path: process.env.PATH };
+    process.env.TANDEM_HARNESS_MODULES = tempDir('no-codex');
+    process.env.PATH = tempDir('empty-path');
+    try {
+      const r = await codexHarness.detect!();
+      expect(r).toMatchObject({ ready: false, install: 'npm install -g @openai/codex' });
+    } finally {
+      process.env.TANDEM_HARNESS_MODULES = saved.modules;
+      process.env.PATH = saved.path;
+    }
+  });
+
   it('unwraps the login shell Codex puts around commands', () => {
     expect(unwrapShell("/bin/bash -lc 'echo hi'")).toBe('echo hi');
     expect(unwrapShell("/bin/bash -lc 'echo '\\''quoted'\\'' && ls'")).toBe("echo 'quoted' && ls");
@@ -198,6 +212,19 @@ describe('codex harness (real codex app-server, scripted model)', () => {
     expect(usage[0]!.costUsd).toBe(cost);
     expect(t.of('agent.error')).toEqual([]);
     expect((t.progress.value as { threadId?: string }).threadId).toBeTruthy();
+  });
+
+  it('long command output is cut to MAX_TOOL_OUTPUT_CHARS and marked truncated', async () => {
+    server.enqueue(reply.exec('seq 1 30000'), reply.text('Lots of numbers.'));
+    const t = setup({ prompt: 'count' });
+    await t.harness.start();
+    expect((await t.waitFor('turn.ended')).status).toBe('completed');
+    const result = t.of('tool.result')[0]!;
+    expect(result.status).toBe('ok');
+    expect(result.truncated).toBe(true);
+    expect(result.output.length).toBeLessThanOrEqual(MAX_TOOL_OUTPUT_CHARS);
+    expect(result.output.startsWith('1\n2\n3\n')).toBe(true);
+    expect(result.output.trimEnd().endsWith('30000')).toBe(true);
   });
 
   it('a command declined by policy never runs, and the model is told', async () => {
