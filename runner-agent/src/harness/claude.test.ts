@@ -355,6 +355,86 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
     expect((progress as { sdkSessionId: string }).sdkSessionId).toBe(sid);
   });
 
+  it('interrupt stops a running command; its result and the turn say interrupted', async () => {
+    // (Claude Code refuses a bare long `sleep` itself, so the long command is a node timer)
+    server.enqueue(toolUse('Bash', { command: `node -e "setTimeout(() => require('fs').writeFileSync('late.txt', ''), 30000)"` }), text('Stopped.'));
+    const h = create({ prompt: 'Sleep long.' });
+    await h.start();
+    await until(() => gate.calls.length === 1, 'the sleep call');
+    await new Promise((r) => setTimeout(r, 500)); // let the command start
+    const t0 = Date.now();
+    h.interrupt();
+    await waitTurns(1, 15_000);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(turnsEnded()[0]!.status).toBe('interrupted');
+    const callId = gate.calls[0]!.callId;
+    const results = of('tool.result').filter((r) => r.callId === callId);
+    expect(results).toHaveLength(1);
+    expect(results[0]!.status).toBe('error');
+    expect(lastStatus()).toBe('idle');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(existsSync(path.join(cwd, 'late.txt'))).toBe(false);
+  });
+
+  it('a call Claude Code rejects itself before the hook (bad input) is still reported, and never runs', async () => {
+    server.enqueue(toolUse('Bash', { command: 'sleep 30 && touch late.txt' }), text('Fine.'));
+    const h = create({ prompt: 'Wait, then touch.' });
+    await h.start();
+    await waitTurns(1);
+    expect(gate.calls).toEqual([]); // Claude Code blocked it before asking for permission
+    const [call] = of('tool.call');
+    expect(call).toMatchObject({ tool: 'shell', preview: 'sleep 30 && touch late.txt' });
+    expect(of('tool.result')).toEqual([expect.objectContaining({ callId: call!.callId, status: 'error', output: expect.stringContaining('Blocked') })]);
+    expect(existsSync(path.join(cwd, 'late.txt'))).toBe(false);
+  });
+
+  it('a runner restart resumes the saved Claude session (progress holds the SDK session id)', async () => {
+    server.enqueue(text('Noted: the code word is PAPAYA.'), text('The code word was PAPAYA.'));
+    const first = create({ prompt: 'Remember the code word PAPAYA.' });
+    await first.start();
+    await waitTurns(1);
+    await first.stop();
+    const saved = progress as { sdkSessionId: string };
+    expect(saved.sdkSessionId).toBeTruthy();
+
+    events = [];
+    const second = create(); // same progress, as tandem run --resume passes it
+    await second.start();
+    second.send('What was the code word?');
+    await waitTurns(1);
+    const texts = userTexts(server.messageRequests().at(-1)!.body).join('\n');
+    expect(texts).toContain('Remember the code word PAPAYA.');
+    expect(texts).toContain('What was the code word?');
+    expect((progress as { sdkSessionId: string }).sdkSessionId).toBe(saved.sdkSessionId);
+  });
+
+  it('every agent message belongs to a reported turn, even when a steer lands as the turn ends', async () => {
+    server.enqueue(text('A slow streamed answer in several parts.', { chunkDelayMs: 60 }));
+    server.fallback = text('Answering the steer.');
+    const h = create({ prompt: 'Talk slowly.' });
+    await h.start();
+    await until(() => of('agent.delta').length > 0, 'the stream to start');
+    h.steer('STEER while streaming');
+    // a text-only turn has no tool round to fold the steer into: Claude Code answers it in a turn of its own
+    await until(() => of('agent.message').some((m) => m.text === 'Answering the steer.') && lastStatus() === 'finished', 'the steer to be answered', 20_000);
+    expect(JSON.stringify(server.messageRequests().at(-1)!.body.messages)).toContain('STEER while streaming');
+    expect(of('turn.started')).toHaveLength(2);
+    expect(turnsEnded().map((t) => t.status)).toEqual(['completed', 'completed']);
+    // turns are well-formed: each started one ended, and every message came inside one
+    let open = false;
+    for (const e of events) {
+      if (e.kind === 'turn.started') {
+        expect(open).toBe(false);
+        open = true;
+      } else if (e.kind === 'turn.ended') {
+        expect(open).toBe(true);
+        open = false;
+      } else if (e.kind === 'agent.message' || e.kind === 'tool.call' || e.kind === 'usage') {
+        expect(open).toBe(true);
+      }
+    }
+  });
+
   it('passes the agent instructions as an appended system prompt and no prompt means idle until a message', async () => {
     server.enqueue(text('Terse reply.'));
     const h = create({ agent: { instructions: 'ALWAYS ANSWER IN FIVE WORDS.' } });

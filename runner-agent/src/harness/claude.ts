@@ -450,6 +450,9 @@ export class ClaudeHarness implements Harness {
   // ------------------------------------------------------------ SDK messages
 
   private onMessage(m: Json): void {
+    // Claude Code started a turn this adapter did not (a steer that arrived as the turn
+    // ended runs as a turn of its own): report it like any other.
+    if (!this.turn && !this.stopping && this.startsTurn(m)) this.beginTurn();
     switch (m.type) {
       case 'system':
         return this.onSystem(m);
@@ -462,6 +465,12 @@ export class ClaudeHarness implements Harness {
       case 'result':
         return this.onResult(m);
     }
+  }
+
+  private startsTurn(m: Json): boolean {
+    if (m.type === 'stream_event' || m.type === 'assistant') return !m.parent_tool_use_id;
+    if (m.type === 'user') return isRecord(m.message) && Array.isArray(m.message.content) && m.message.content.some((b) => isRecord(b) && b.type === 'tool_result');
+    return false;
   }
 
   private onSystem(m: Json): void {
