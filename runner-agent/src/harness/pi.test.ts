@@ -13,7 +13,7 @@ import { startRelay, type Relay } from '../../../test/support/relay.ts';
 import { TandemRun } from '../../../test/support/runner.ts';
 import { ApprovalGate, memoryApprovalStore } from '../gate.ts';
 import { silentLogger } from '../log.ts';
-import { parsePolicyYaml } from '../policy/load.ts';
+import { DEFAULT_POLICY_FILE, loadPolicyFile, parsePolicyYaml } from '../policy/load.ts';
 import { contentText, OpenAIChatServer } from '../testing/openai-chat-server.ts';
 import { tempDir, until } from '../testing/util.ts';
 import { GATE_EXTENSION, locatePi, piHarness, PiHarness } from './pi.ts';
@@ -203,6 +203,30 @@ policies:
     expect(toolTexts(1)).toHaveLength(1);
     expect(toolTexts(1)[0]).toContain('Creating files with touch is not allowed here.');
     expect(of('agent.message').at(-1)!.text).toBe('Understood, I will not create it.');
+  });
+
+  it("pi's bash tool meets the built-in default policy: git push is ASKed, and nothing runs while it waits", async () => {
+    const gateEvents: { kind: string; body: unknown }[] = [];
+    const gate = new ApprovalGate({
+      engine: loadPolicyFile(DEFAULT_POLICY_FILE),
+      sessionId: 'sess-pi',
+      cwd: dir,
+      store: memoryApprovalStore(),
+      emit: (kind, body) => void gateEvents.push({ kind, body }),
+      isRelayConnected: () => true,
+      log: silentLogger,
+    });
+    server.script({ toolCalls: [{ name: 'bash', arguments: { command: 'cd . && git push origin main && touch pushed.txt' } }] }, { text: 'stopped' });
+    const pi = harness((call, signal) => gate.check(call, signal), { prompt: 'push it' });
+    await pi.start();
+    await until(() => gateEvents.find((e) => e.kind === 'approval.requested'), 'an ASK');
+    expect(gateEvents.find((e) => e.kind === 'approval.requested')!.body).toMatchObject({ tool: 'bash', policy: expect.stringContaining('push') });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(existsSync(path.join(dir, 'pushed.txt'))).toBe(false);
+    pi.interrupt();
+    const [ended] = await waitTurns(1);
+    expect(ended!.status).toBe('interrupted');
+    expect(existsSync(path.join(dir, 'pushed.txt'))).toBe(false);
   });
 
   it('fails closed: when the runner never answers the gate, the call is blocked and the model is told', async () => {

@@ -180,6 +180,7 @@ export class PiHarness implements Harness {
 
   setModel(model: string, _from?: Sender): boolean {
     if (!this.agentDir) return false; // pi uses its own configuration: no provider to add the model to
+    if (!/^[\w.:@/-]{1,200}$/.test(model)) return false;
     this.model = model;
     this.writeConfig();
     if (this.proc) {
@@ -324,10 +325,10 @@ export class PiHarness implements Harness {
     const turn = this.turn;
     if (turn) {
       turn.abort.abort(new Error(why));
-      this.emit({ kind: 'agent.error', body: { message: `${why} during the turn; it will be restarted for the next message`, ...(tail ? { detail: tail } : {}) } });
+      this.emit({ kind: 'agent.error', body: { message: `${why} during the turn; it will be restarted for the next message (a fresh conversation)`, ...(tail ? { detail: tail } : {}) } });
       this.endTurn('failed', why, tail);
     } else {
-      this.emit({ kind: 'agent.error', body: { message: `${why}; it will be restarted for the next message`, ...(tail ? { detail: tail } : {}) } });
+      this.emit({ kind: 'agent.error', body: { message: `${why}; it will be restarted for the next message (a fresh conversation)`, ...(tail ? { detail: tail } : {}) } });
     }
   }
 
@@ -387,12 +388,7 @@ export class PiHarness implements Harness {
       return;
     }
     const text = this.queue.shift()!;
-    this.busy = true;
-    const turnId = `pt${++this.turnCounter}-${newId().slice(0, 8)}`;
-    this.turn = { turnId, started: false, interrupted: false, messageCount: 0, calls: new Map(), abort: new AbortController() };
-    this.emit({ kind: 'turn.started', body: { turnId, ...(this.model ? { model: this.model } : {}) } });
-    this.emit({ kind: 'session.status', body: { state: 'running' } });
-    const turn = this.turn;
+    const turn = this.beginTurn();
     void this.request({ type: 'prompt', message: text }).then((r) => {
       if (r.success === false && this.turn === turn && !turn.started) {
         const why = `pi refused the message: ${String(r.error)}`;
@@ -400,6 +396,16 @@ export class PiHarness implements Harness {
         if (this.proc) this.endTurn('failed', why);
       }
     });
+  }
+
+  private beginTurn(): Turn {
+    this.busy = true;
+    const turnId = `pt${++this.turnCounter}-${newId().slice(0, 8)}`;
+    const turn: Turn = { turnId, started: false, interrupted: false, messageCount: 0, calls: new Map(), abort: new AbortController() };
+    this.turn = turn;
+    this.emit({ kind: 'turn.started', body: { turnId, ...(this.model ? { model: this.model } : {}) } });
+    this.emit({ kind: 'session.status', body: { state: 'running' } });
+    return turn;
   }
 
   private endTurn(status: 'completed' | 'interrupted' | 'failed', error?: string, stderrTail?: string): void {
@@ -456,6 +462,8 @@ export class PiHarness implements Harness {
         this.emit({ kind: 'agent.error', body: { message: `pi extension error (${String(msg.event)}): ${String(msg.error)}`.slice(0, 8000) } });
         return;
       case 'agent_start':
+        // a run pi started on its own (e.g. a steer that arrived as a turn ended) is a turn too
+        if (!this.turn) this.beginTurn();
         if (this.turn) {
           this.turn.started = true;
           clearTimeout(this.turn.failTimer); // pi retries the failed call
