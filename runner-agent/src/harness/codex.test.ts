@@ -459,7 +459,7 @@ describe('codex harness (real codex app-server, scripted model)', () => {
 
 // ---------------------------------------------------------------- through the real relay
 
-describe('codex through the real relay (tandem run AGENT.yaml --once PROMPT)', () => {
+describe('codex through the real relay (tandem run AGENT.yaml PROMPT)', () => {
   let relay: Relay;
   beforeAll(async () => {
     relay = await startRelay();
@@ -538,6 +538,33 @@ describe('codex through the real relay (tandem run AGENT.yaml --once PROMPT)', (
     ana.close();
     return { cwd, name, results, sent, run, input: JSON.stringify(outputs[1]!.body.input) };
   }
+
+  it('people drive it over the relay: a follow-up message runs a second turn on the model they picked', async () => {
+    const before = server.responseRequests().length;
+    server.enqueue(reply.text('First turn done.'), reply.text('Second turn done.'));
+    const { file } = agentFile();
+    const run = TandemRun.start(relay, [file, '--harness', 'codex', 'first task'], { env: { SCRIPTED_API_KEY: 'sk-scripted', TANDEM_CODEX_MAX_RETRIES: '0' } });
+    runs.push(run);
+    const { sessionId, ownerUrl } = await run.session();
+    const ana = await Peer.person(relay, sessionId, tokenOf(ownerUrl), 'Ana', 'ana-drive');
+    await ana.hello(0);
+    await ana.next('turn.ended', () => true, 30_000);
+    ana.send('session.model', { model: 'gpt-5' });
+    ana.send('user.message', { text: 'now the second task' });
+    const second = await ana.next('turn.started', (f) => f.body.model === 'gpt-5', 30_000);
+    const ended = await ana.next('turn.ended', (f) => f.body.turnId === second.body.turnId, 30_000);
+    expect(ended.body.status).toBe('completed');
+    await ana.next('agent.message', (f) => f.body.text === 'Second turn done.', 10_000);
+    const usage = await ana.next('usage', (f) => f.body.turnId === second.body.turnId, 10_000);
+    expect(usage.body).toMatchObject({ model: 'gpt-5', inputTokens: 1000, cacheReadTokens: 200, outputTokens: 40 });
+    expect(usage.body.costUsd).toBe(costOf('gpt-5', { inputTokens: 1000, outputTokens: 40, cacheReadTokens: 200, cacheWriteTokens: 0 }));
+    const reqs = server.responseRequests().slice(before);
+    expect(reqs).toHaveLength(2);
+    expect(reqs[1]!.body.model).toBe('gpt-5');
+    expect(lastUserText(reqs[1]!.body)).toContain('now the second task');
+    ana.close();
+    expect(await run.kill('SIGTERM')).toBe(0);
+  });
 
   it('ASK approved by a person on the relay: the command runs', async () => {
     const { cwd, name, results, sent } = await askedThenDecided('approve');
