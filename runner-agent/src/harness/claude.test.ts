@@ -288,11 +288,12 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
   });
 
   it.each([
-    ['HTTP 500', errorReply(500, 'scripted backend failure'), /500.*scripted backend failure/],
-    ['HTTP 529 overloaded', errorReply(529, 'Overloaded'), /529.*Overloaded/],
-    ['a malformed stream', malformed(), /connection|ECONNRESET|stream|parse/i],
-  ])('a model server error (%s) ends the turn failed with a clear agent.error, and the next message works', async (_name, reply, pattern) => {
-    server.enqueue(reply, text('Back again.'));
+    ['HTTP 500', [errorReply(500, 'scripted backend failure')], /500.*scripted backend failure/],
+    ['HTTP 529 overloaded', [errorReply(529, 'Overloaded')], /529.*Overloaded/],
+    // Claude Code retries a stream it cannot parse once without streaming; here that breaks too
+    ['a malformed stream', [malformed(), malformed()], /Connection to the API was lost|ECONNRESET/],
+  ])('a model server error (%s) ends the turn failed with a clear agent.error, and the next message works', async (_name, replies, pattern) => {
+    server.enqueue(...replies, text('Back again.'));
     const h = create({ prompt: 'Hello?' });
     await h.start();
     await waitTurns(1, 20_000);
@@ -307,6 +308,16 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
     await waitTurns(2);
     expect(turnsEnded()[1]!.status).toBe('completed');
     expect(of('agent.message').at(-1)!.text).toBe('Back again.');
+  });
+
+  it('a malformed stream that Claude Code recovers from (it asks again without streaming) completes the turn', async () => {
+    server.enqueue(malformed(), text('Recovered.'));
+    const h = create({ prompt: 'Hello?' });
+    await h.start();
+    await waitTurns(1);
+    expect(turnsEnded()[0]!.status).toBe('completed');
+    expect(of('agent.message').map((m) => m.text)).toEqual(['Recovered.']);
+    expect(server.messageRequests().map((r) => r.body.stream === true)).toEqual([true, false]);
   });
 
   it('a model server that never answers fails the turn once the request times out (no hang)', async () => {
@@ -563,5 +574,86 @@ describe('claude through the real relay (tandem run AGENT.yaml --harness claude 
     expect(results.map((l) => l.body?.status)).toEqual(['denied']);
     expect(String(results[0]!.body?.output)).toMatch(/denied by Ana/);
     expect(toolSeen).toEqual([expect.objectContaining({ tool_use_id: callId, is_error: true, text: expect.stringMatching(/denied by Ana/) })]);
+  });
+});
+
+// ---------------------------------------------------------------- the scripted server itself
+
+describe('scripted Anthropic Messages server', () => {
+  let server: AnthropicServer;
+  beforeEach(async () => (server = await startAnthropicServer()));
+  afterEach(() => server.close());
+
+  const post = (body: unknown) =>
+    fetch(`${server.url}/v1/messages?beta=true`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('streams text and tool_use (input as input_json_delta), with stop reason and usage; records the request', async () => {
+    server.enqueue(toolUse('Bash', { command: 'echo "a long enough command"' }, { id: 'toolu_x1', text: 'Running it.', usage: { input_tokens: 7, cache_read_input_tokens: 3 } }));
+    const res = await post({ model: 'claude-test', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    const events = (await res.text())
+      .split('\n\n')
+      .filter(Boolean)
+      .map((chunk) => JSON.parse(chunk.split('\n').find((l) => l.startsWith('data: '))!.slice(6)) as Record<string, any>);
+    expect(events.map((e) => e.type)).toEqual([
+      'message_start',
+      'content_block_start',
+      ...events.filter((e) => e.type === 'content_block_delta' && e.index === 0).map(() => 'content_block_delta'),
+      'content_block_stop',
+      'content_block_start',
+      ...events.filter((e) => e.type === 'content_block_delta' && e.index === 1).map(() => 'content_block_delta'),
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
+    ]);
+    const json = events.filter((e) => e.delta?.type === 'input_json_delta').map((e) => e.delta.partial_json);
+    expect(json.length).toBeGreaterThan(1);
+    expect(JSON.parse(json.join(''))).toEqual({ command: 'echo "a long enough command"' });
+    expect(events.find((e) => e.type === 'content_block_start' && e.index === 1)!.content_block).toMatchObject({ type: 'tool_use', id: 'toolu_x1', name: 'Bash' });
+    expect(events.find((e) => e.type === 'message_delta')).toMatchObject({ delta: { stop_reason: 'tool_use' }, usage: { input_tokens: 7, cache_read_input_tokens: 3 } });
+    expect(server.messageRequests()[0]!.body.messages).toEqual([{ role: 'user', content: 'hi' }]);
+  });
+
+  it('answers stream:false with one Message, errors with an Anthropic error body, and falls back when the queue is empty', async () => {
+    server.enqueue(text('plain'), errorReply(529, 'Overloaded'));
+    const plain = (await (await post({ model: 'm', messages: [] })).json()) as Record<string, any>;
+    expect(plain).toMatchObject({ type: 'message', model: 'm', content: [{ type: 'text', text: 'plain' }], stop_reason: 'end_turn' });
+    const err = await post({ model: 'm', stream: true, messages: [] });
+    expect(err.status).toBe(529);
+    expect(await err.json()).toEqual({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
+    await (await post({ model: 'm', messages: [] })).json();
+    expect(server.messageRequests().map((r) => !!r.unscripted)).toEqual([false, false, true]);
+  });
+
+  it('a malformed reply cuts the stream mid-event', async () => {
+    server.enqueue(malformed());
+    const res = await post({ model: 'm', stream: true, messages: [] });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    let got = '';
+    await expect(
+      (async () => {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return;
+          got += Buffer.from(value).toString();
+        }
+      })(),
+    ).rejects.toThrow();
+    expect(got).toContain('message_start');
+    expect(got).toContain('"text_de'); // the event is cut off
+  });
+
+  it('collects the tool_results the model was sent', async () => {
+    await post({
+      model: 'm',
+      messages: [
+        { role: 'user', content: 'go' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'Bash', input: {} }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', is_error: true, content: [{ type: 'text', text: 'denied: no' }] }] },
+      ],
+    });
+    expect(server.toolResults()).toEqual([{ tool_use_id: 't1', is_error: true, text: 'denied: no' }]);
+    expect(server.allToolResults()).toHaveLength(1);
   });
 });

@@ -268,8 +268,9 @@ export async function startAnthropicServer(options: { fallback?: ReplySource } =
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
         const id = `msg_scripted_${++msgSeq}`;
         res.write(sse('message_start', { type: 'message_start', message: messageShell(id, body.model ?? 'claude-sonnet-4-5', DEFAULT_USAGE) }));
-        res.write(reply.body ?? 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_de\n\n');
-        // cut the connection mid-stream
+        // the garbage reaches the client, then the connection is cut mid-stream
+        await new Promise<void>((resolve) => res.write(reply.body ?? 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_de\n\n', () => resolve()));
+        await sleep(50);
         res.socket?.destroy();
         return;
       }
