@@ -267,7 +267,8 @@ policies:
     await pi.start();
     await until(() => gate.waiting === 1, 'the gate to be asked');
     pi.steer('use tabs, not spaces');
-    await new Promise((r) => setTimeout(r, 300)); // let pi queue the steer
+    // pi answered the steer command (it is queued) before the tool is let through
+    await until(() => (pi as unknown as { pending: Map<string, unknown> }).pending.size === 0, 'pi to accept the steer');
     gate.release({ allowed: true, reason: 'ok' });
     const [ended] = await waitTurns(1);
     expect(ended!.status).toBe('completed');
