@@ -35,7 +35,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/**/*.test.ts'],
-          globalSetup: ['test/support/global-setup.ts'],
+          globalSetup: ['test/support/global-setup.ts', 'test/support/harnesses-setup.ts'],
+          env: { TANDEM_HARNESS_MODULES: resolve(import.meta.dirname, '.harnesses/node_modules') },
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
