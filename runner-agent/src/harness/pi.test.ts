@@ -143,7 +143,6 @@ describe('pi harness (real pi --mode rpc, scripted model)', () => {
     expect(result.durationMs).toBeGreaterThanOrEqual(0);
     expect(of('agent.message').map((m) => m.text)).toEqual(['Creating the file.', 'Done: made.txt exists.']);
     const deltas = of('agent.delta');
-    expect(deltas.length).toBeGreaterThan(1);
     const firstId = of('agent.message')[0]!.messageId;
     expect(deltas.filter((d) => d.messageId === firstId).map((d) => d.text).join('')).toBe('Creating the file.');
 
@@ -242,7 +241,7 @@ policies:
   });
 
   it('a follow-up message is a new turn with the conversation so far; one sent mid-turn waits its turn', async () => {
-    server.script({ text: 'First answer.', delayMs: 100 }, { text: 'Second answer.' }, { text: 'Third answer.' });
+    server.script({ text: 'First answer.', delayMs: 150 }, { text: 'Second answer.' }, { text: 'Third answer.' });
     const gate = new FakeGate(events);
     const pi = harness(gate.gate, { prompt: 'first question' });
     await pi.start();
@@ -257,6 +256,12 @@ policies:
     expect(users).toEqual(['first question', 'second question', 'third question']);
     expect(server.messages(2).filter((m) => m.role === 'assistant').map((m) => contentText(m.content))).toEqual(['First answer.', 'Second answer.']);
     expect(of('agent.message').map((m) => m.text)).toEqual(['First answer.', 'Second answer.', 'Third answer.']);
+    // the slow first answer streamed in several deltas (coalesced, in order, before its message)
+    const firstId = of('agent.message')[0]!.messageId;
+    const firstDeltas = events.filter((e) => e.kind === 'agent.delta' && e.body.messageId === firstId);
+    expect(firstDeltas.length).toBeGreaterThan(1);
+    expect(firstDeltas.map((e) => (e.body as { text: string }).text).join('')).toBe('First answer.');
+    expect(events.indexOf(firstDeltas.at(-1)!)).toBeLessThan(events.findIndex((e) => e.kind === 'agent.message'));
   });
 
   it('steers the running turn: the message reaches the model before its next call', async () => {

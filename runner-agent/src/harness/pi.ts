@@ -33,6 +33,9 @@ export const GATE_EXTENSION = path.resolve(import.meta.dirname, '../../harness-e
 const PROVIDER = 'tandem';
 const STDERR_TAIL_CHARS = 4000;
 const READY_TIMEOUT_MS = 30_000;
+const DELTA_FLUSH_MS = 100;
+/** Below the protocol's 16 KiB per agent.delta. */
+const DELTA_MAX_CHARS = 8 * 1024;
 
 const PI_API: Record<string, string> = {
   'openai-chat': 'openai-completions',
@@ -134,6 +137,8 @@ export class PiHarness implements Harness {
   private readonly pending = new Map<string, { resolve: (r: Json) => void }>();
   private starting: Promise<void> | undefined;
   private modelSwitch: Promise<void> | undefined;
+  private delta: { messageId: string; text: string } | undefined;
+  private deltaTimer: NodeJS.Timeout | undefined;
 
   constructor(ctx: HarnessContext) {
     this.ctx = ctx;
@@ -202,6 +207,7 @@ export class PiHarness implements Harness {
   }
 
   async stop(): Promise<void> {
+    this.flushDeltas();
     this.stopping = true;
     this.turn?.abort.abort(new Error('stopped'));
     const proc = this.proc;
@@ -528,9 +534,30 @@ export class PiHarness implements Harness {
     if (ev.type === 'start' || (ev.type === 'text_start' && !turn.messageId)) turn.messageId ??= `${turn.turnId}-m${++turn.messageCount}`;
     if (ev.type === 'text_delta' && ev.delta) {
       turn.messageId ??= `${turn.turnId}-m${++turn.messageCount}`;
-      for (let i = 0; i < ev.delta.length; i += 16 * 1024) {
-        this.emit({ kind: 'agent.delta', body: { messageId: turn.messageId, text: ev.delta.slice(i, i + 16 * 1024) } });
-      }
+      this.bufferDelta(turn.messageId, ev.delta);
+    }
+  }
+
+  /**
+   * Text deltas are coalesced (every event is journaled and fsync'd by the runner):
+   * flushed every DELTA_FLUSH_MS, at DELTA_MAX_CHARS, and before any other event.
+   */
+  private bufferDelta(messageId: string, text: string): void {
+    if (this.delta && this.delta.messageId !== messageId) this.flushDeltas();
+    this.delta ??= { messageId, text: '' };
+    this.delta.text += text;
+    if (this.delta.text.length >= DELTA_MAX_CHARS) this.flushDeltas();
+    else this.deltaTimer ??= setTimeout(() => this.flushDeltas(), DELTA_FLUSH_MS);
+  }
+
+  private flushDeltas(): void {
+    clearTimeout(this.deltaTimer);
+    this.deltaTimer = undefined;
+    const d = this.delta;
+    this.delta = undefined;
+    if (!d || this.stopping) return;
+    for (let i = 0; i < d.text.length; i += DELTA_MAX_CHARS) {
+      this.ctx.emit({ kind: 'agent.delta', body: { messageId: d.messageId, text: d.text.slice(i, i + DELTA_MAX_CHARS) } });
     }
   }
 
@@ -650,6 +677,7 @@ export class PiHarness implements Harness {
 
   private emit(event: HarnessEvent): void {
     if (this.stopping) return;
+    this.flushDeltas(); // keep the order: streamed text first
     this.ctx.emit(event);
   }
 }
