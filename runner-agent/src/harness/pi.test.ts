@@ -70,7 +70,7 @@ describe('pi harness (real pi --mode rpc, scripted model)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function harness(gate: Gate, opts: { prompt?: string; env?: Record<string, string> } = {}): PiHarness {
+  function harness(gate: Gate, opts: { prompt?: string; env?: Record<string, string>; instructions?: string } = {}): PiHarness {
     const ctx: HarnessContext = {
       sessionId: 'sess-pi',
       cwd: dir,
@@ -82,6 +82,7 @@ describe('pi harness (real pi --mode rpc, scripted model)', () => {
         model: MODEL,
         provider: { api: 'openai-chat', baseUrl: server.baseUrl, apiKeyEnv: 'PI_TEST_KEY' },
         env: { HOME: path.join(dir, '.home'), ...opts.env },
+        ...(opts.instructions ? { instructions: opts.instructions } : {}),
       },
       emit: (e) => void events.push(e),
       gate,
@@ -418,9 +419,9 @@ policies:
     expect(texts[1]).toBe('Blocked by policy: no touching');
   });
 
-  it('switches the model for the next turn', async () => {
+  it('switches the model for the next turn; the agent instructions reach the system prompt', async () => {
     server.script({ text: 'one' }, { text: 'two' });
-    const pi = harness(new FakeGate(events).gate, { prompt: 'one' });
+    const pi = harness(new FakeGate(events).gate, { prompt: 'one', instructions: 'Always answer in haiku.' });
     await pi.start();
     await waitTurns(1);
     expect(pi.setModel('gpt-4.1-mini')).toBe(true);
@@ -429,6 +430,38 @@ policies:
     expect(server.requests.map((r) => r.body.model)).toEqual([MODEL, 'gpt-4.1-mini']);
     expect(of('turn.started')[1]!.model).toBe('gpt-4.1-mini');
     expect(of('agent.error')).toEqual([]);
+    const system = server.messages(0).find((m) => m.role === 'system' || m.role === 'developer');
+    expect(contentText(system?.content)).toContain('Always answer in haiku.');
+    expect(pi.setModel('bad model; rm -rf /')).toBe(false);
+  });
+});
+
+describe('scripted OpenAI chat server', () => {
+  let server: OpenAIChatServer;
+  beforeEach(async () => {
+    server = await OpenAIChatServer.start();
+  });
+  afterEach(() => server.close());
+  const post = (body: unknown) =>
+    fetch(`${server.baseUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('answers without streaming, with HTTP errors, 404 elsewhere, and records every request', async () => {
+    server.script({ text: 'plain', toolCalls: [{ id: 'c1', name: 'read', arguments: { path: 'a' } }], usage: { prompt_tokens: 5, completion_tokens: 2, cached_tokens: 1 } }, { type: 'http-error', status: 429, message: 'slow down' });
+    const r1 = (await (await post({ model: 'm', messages: [{ role: 'user', content: 'hi' }] })).json()) as any;
+    expect(r1.choices[0]).toMatchObject({ finish_reason: 'tool_calls', message: { content: 'plain', tool_calls: [{ id: 'c1', function: { name: 'read', arguments: '{"path":"a"}' } }] } });
+    expect(r1.usage).toMatchObject({ prompt_tokens: 5, completion_tokens: 2, prompt_tokens_details: { cached_tokens: 1 } });
+    const r2 = await post({ model: 'm', stream: true, messages: [] });
+    expect(r2.status).toBe(429);
+    expect(((await r2.json()) as any).error.message).toBe('slow down');
+    expect((await fetch(`${server.url}/v1/models`)).status).toBe(404);
+    expect(server.requests.map((r) => r.body.model)).toEqual(['m', 'm']);
+    // an empty queue answers "ok" rather than hanging
+    const r3 = await post({ model: 'm', stream: true, messages: [] });
+    const sse = await r3.text();
+    const chunks = sse.split('\n\n').filter((l) => l.startsWith('data: {')).map((l) => JSON.parse(l.slice(6)) as any);
+    expect(chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('')).toBe('ok');
+    expect(chunks.at(-1)!.choices[0].finish_reason).toBe('stop');
+    expect(sse.trim().endsWith('data: [DONE]')).toBe(true);
   });
 });
 
