@@ -637,6 +637,32 @@ describe('pi through the real relay (tandem run AGENT.yaml --harness pi --once P
     return { cwd, name, results, toolSeen };
   }
 
+  it('a person on the relay sends a follow-up and switches the model; SIGTERM stops pi cleanly', async () => {
+    const before = server.requests.length;
+    server.script({ text: 'First.' }, { text: 'Second.' }, { text: 'Third.' });
+    const { file } = agentFile();
+    const run = TandemRun.start(relay, [file, '--harness', 'pi', 'say something'], { env: { PI_TEST_KEY: 'sk-test-pi' } });
+    runs.push(run);
+    const { sessionId, ownerUrl } = await run.session();
+    const ana = await Peer.person(relay, sessionId, tokenOf(ownerUrl), 'Ana', 'ana-pi-followup');
+    await ana.hello(0);
+    const said = (text: string) => run.waitFor((l) => l.kind === 'agent.message' && l.body?.text === text && !('seq' in l), 30_000);
+    await said('First.');
+    ana.send('user.message', { text: 'and now?' });
+    await said('Second.');
+    ana.send('session.model', { model: 'gpt-4.1-mini' });
+    ana.send('user.message', { text: 'with the other model' });
+    await said('Third.');
+    const mine = server.requests.slice(before);
+    expect(mine.map((r) => r.body.model)).toEqual([MODEL, MODEL, 'gpt-4.1-mini']);
+    expect(mine[2]!.body.messages.filter((m) => m.role === 'user').map((m) => contentText(m.content))).toEqual(['say something', 'and now?', 'with the other model']);
+    const own = run.lines.filter((l) => !('seq' in l));
+    expect(own.filter((l) => l.kind === 'turn.ended').map((l) => l.body?.status)).toEqual(['completed', 'completed', 'completed']);
+    expect(own.filter((l) => l.kind === 'agent.error')).toEqual([]);
+    ana.close();
+    expect(await run.kill('SIGTERM')).toBe(0);
+  });
+
   it('ASK approved by a person on the relay: the command runs and the model sees its output', async () => {
     const { cwd, name, results, toolSeen } = await askedThenDecided('approve');
     expect(existsSync(path.join(cwd, name))).toBe(true);
