@@ -372,6 +372,25 @@ policies:
     }
   });
 
+  it('an interrupt while pi waits to retry ends the turn as interrupted, not failed', async () => {
+    process.env.TANDEM_PI_RETRY_BASE_MS = '20000';
+    process.env.TANDEM_PI_MAX_RETRIES = '2';
+    try {
+      server.script({ type: 'http-error', status: 503, message: 'upstream overloaded' });
+      const pi = harness(new FakeGate(events).gate, { prompt: 'hi' });
+      await pi.start();
+      await until(() => of('session.status').some((st) => st.detail?.includes('retry 1/2')), 'pi to wait for a retry');
+      pi.interrupt();
+      const [ended] = await waitTurns(1, 5000);
+      expect(ended!.status).toBe('interrupted');
+      expect(of('agent.error')).toEqual([]);
+      expect(server.requests).toHaveLength(1);
+    } finally {
+      delete process.env.TANDEM_PI_RETRY_BASE_MS;
+      delete process.env.TANDEM_PI_MAX_RETRIES;
+    }
+  });
+
   it('pi dying mid-turn fails the turn with an agent.error; the next message starts a fresh pi', async () => {
     // a preload makes pi die like a crash (a fatal line on stderr, exit 70) when the tool signals it
     const preload = path.join(dir, 'crash-on-usr2.cjs');

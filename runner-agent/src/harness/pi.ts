@@ -34,6 +34,7 @@ const PROVIDER = 'tandem';
 const STDERR_TAIL_CHARS = 4000;
 const READY_TIMEOUT_MS = 30_000;
 const DELTA_FLUSH_MS = 100;
+const INTERRUPT_GRACE_MS = 10_000;
 /** Below the protocol's 16 KiB per agent.delta. */
 const DELTA_MAX_CHARS = 8 * 1024;
 
@@ -181,6 +182,12 @@ export class PiHarness implements Harness {
     turn.interrupted = true;
     turn.abort.abort(new Error('interrupted'));
     this.write({ type: 'abort' });
+    // pi ends the run at once; should it not, the turn still ends (pi keeps running for the next message)
+    setTimeout(() => {
+      if (this.turn !== turn) return;
+      this.ctx.log.warn('pi did not end the turn after abort; ending it here');
+      this.endTurn('interrupted');
+    }, INTERRUPT_GRACE_MS).unref();
   }
 
   setModel(model: string, _from?: Sender): boolean {
@@ -497,7 +504,10 @@ export class PiHarness implements Harness {
         return;
       }
       case 'auto_retry_end':
-        if (msg.success === false && this.turn) this.failTurn(String(msg.finalError ?? this.turn.error ?? 'the model call failed'));
+        if (msg.success === false && this.turn) {
+          if (this.turn.interrupted) this.endTurn('interrupted'); // abort cancelled the retry's wait
+          else this.failTurn(String(msg.finalError ?? this.turn.error ?? 'the model call failed'));
+        }
         return;
       default:
         return;
@@ -515,7 +525,9 @@ export class PiHarness implements Harness {
       const error = turn.error ?? last?.errorMessage ?? 'the model call failed';
       clearTimeout(turn.failTimer);
       turn.failTimer = setTimeout(() => {
-        if (this.turn === turn) this.failTurn(error);
+        if (this.turn !== turn) return;
+        if (turn.interrupted) this.endTurn('interrupted');
+        else this.failTurn(error);
       }, 250);
       return;
     }
