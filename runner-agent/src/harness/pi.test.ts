@@ -404,10 +404,15 @@ policies:
     expect(of('agent.error')[0]!.message).toMatch(/pi exited unexpectedly.*restarted for the next message/);
     expect(of('session.status').at(-1)!.state).toBe('failed');
 
+    // two messages while the fresh pi starts: both wait for it (and its gate), then run in order
     pi.send('are you there?');
-    const [, again] = await waitTurns(2);
+    pi.send('and still there?');
+    const [, again, third] = await waitTurns(3);
     expect(again!.status).toBe('completed');
-    expect(of('agent.message').at(-1)!.text).toBe('I am back.');
+    expect(third!.status).toBe('completed');
+    expect(of('agent.message').map((m) => m.text)).toEqual(['I am back.', 'ok']);
+    const users = server.messages(-1).filter((m) => m.role === 'user').map((m) => contentText(m.content));
+    expect(users).toEqual(['are you there?', 'and still there?']); // a fresh conversation
   });
 
   it('gates parallel tool calls one by one (one allowed, one denied) and marks truncated output', async () => {

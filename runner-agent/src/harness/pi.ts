@@ -342,6 +342,7 @@ export class PiHarness implements Harness {
       this.endTurn('failed', why, tail);
     } else {
       this.emit({ kind: 'agent.error', body: { message: `${why}; it will be restarted for the next message (a fresh conversation)`, ...(tail ? { detail: tail } : {}) } });
+      this.pump(); // a message that arrived meanwhile starts a fresh pi
     }
   }
 
@@ -389,6 +390,9 @@ export class PiHarness implements Harness {
 
   private pump(): void {
     if (this.busy || this.stopping || this.modelSwitch || !this.queue.length) return;
+    // never prompt a pi whose gate is not confirmed yet (launching), or that just died (onExit pumps again)
+    if (this.starting) return;
+    if (this.proc && (this.proc.exitCode !== null || this.proc.signalCode !== null)) return;
     if (!this.proc) {
       void this.launch().then(
         () => this.pump(),
