@@ -199,6 +199,20 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
     expect(turnsEnded()[0]!.status).toBe('completed');
   });
 
+  it('fails closed: a gate that throws blocks the call, and the model is told', async () => {
+    gate.gate = async () => {
+      throw new Error('policy store unreadable');
+    };
+    server.enqueue(toolUse('Bash', { command: 'touch should-not-exist.txt' }), text('Blocked, fine.'));
+    const h = create({ prompt: 'Touch it.' });
+    await h.start();
+    await waitTurns(1);
+    expect(existsSync(path.join(cwd, 'should-not-exist.txt'))).toBe(false);
+    const [call] = of('tool.call');
+    expect(of('tool.result')).toEqual([{ callId: call!.callId, status: 'error', output: expect.stringContaining('policy store unreadable') }]);
+    expect(server.toolResults(1)[0]).toMatchObject({ is_error: true, text: expect.stringContaining('approval gate failed') });
+  });
+
   it('follow-up messages: each is its own turn; a message sent mid-turn waits; steer folds into the running turn', async () => {
     server.enqueue(
       toolUse('Bash', { command: 'sleep 1' }), // turn 1

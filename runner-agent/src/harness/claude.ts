@@ -26,6 +26,8 @@ import { truncateOutput } from './util.ts';
 export const CLAUDE_SDK_PACKAGE = '@anthropic-ai/claude-agent-sdk';
 const STDERR_TAIL_CHARS = 8000;
 const DELTA_FLUSH_MS = 100;
+/** The longest an ASK may wait (policies allow ask_timeout up to 7d), in seconds. */
+const HOOK_TIMEOUT_S = 7 * 24 * 3600;
 
 // ---------------------------------------------------------------- the parts of the SDK used here
 
@@ -334,7 +336,18 @@ export class ClaudeHarness implements Harness {
       stderr: (data: string) => {
         this.stderrTail = (this.stderrTail + data).slice(-STDERR_TAIL_CHARS);
       },
-      hooks: { PreToolUse: [{ hooks: [(input: Json, toolUseId: string | undefined, opts: { signal: AbortSignal }) => this.preToolUse(input, toolUseId, opts.signal)] }] },
+      hooks: {
+        PreToolUse: [
+          {
+            hooks: [(input: Json, toolUseId: string | undefined, opts: { signal: AbortSignal }) => this.preToolUse(input, toolUseId, opts.signal)],
+            // an ASK may wait for a person as long as its policy allows (up to 7 days); measured: a
+            // callback hook waited 65 s without a timeout set, and one set this high is honoured
+            timeout: HOOK_TIMEOUT_S,
+            // if the gate itself fails, the call is blocked, never run ungated
+            onFailure: 'block',
+          },
+        ],
+      },
       // Reached only when Claude Code itself would ask after the hook (the gate already decided those).
       canUseTool: (tool: string, toolInput: Json, opts: { signal: AbortSignal; toolUseID?: string }) => this.canUseTool(tool, toolInput, opts),
     };
@@ -690,12 +703,14 @@ export class ClaudeHarness implements Harness {
       this.running.set(callId, Date.now());
       return { allowed: true, reason: r.reason };
     } catch (err) {
+      // aborted (interrupt, stop, Claude Code gone) or the gate failed: never run it
+      const aborted = ac.signal.aborted;
+      const reason = aborted ? 'interrupted before it ran' : `not run: the approval gate failed (${err instanceof Error ? err.message : String(err)})`;
       if (!this.settled.has(callId)) {
         this.settled.add(callId);
-        this.emit({ kind: 'tool.result', body: { callId, status: 'error', output: 'interrupted before it ran' } });
+        this.emit({ kind: 'tool.result', body: { callId, status: 'error', output: clip(reason, 2000) } });
       }
-      const reason = err instanceof Error ? err.message : 'interrupted';
-      return { allowed: false, reason: `not run: ${reason}` };
+      return { allowed: false, reason };
     } finally {
       sdkSignal.removeEventListener('abort', onAbort);
       this.gates.delete(callId);
