@@ -70,7 +70,7 @@ describe('pi harness (real pi --mode rpc, scripted model)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function harness(gate: Gate, opts: { prompt?: string; env?: Record<string, string>; instructions?: string } = {}): PiHarness {
+  function harness(gate: Gate, opts: { prompt?: string; env?: Record<string, string>; instructions?: string; model?: string | null } = {}): PiHarness {
     const ctx: HarnessContext = {
       sessionId: 'sess-pi',
       cwd: dir,
@@ -79,7 +79,7 @@ describe('pi harness (real pi --mode rpc, scripted model)', () => {
       agent: {
         name: 'pi',
         harness: 'pi',
-        model: MODEL,
+        ...(opts.model === null ? {} : { model: opts.model ?? MODEL }),
         provider: { api: 'openai-chat', baseUrl: server.baseUrl, apiKeyEnv: 'PI_TEST_KEY' },
         env: { HOME: path.join(dir, '.home'), ...opts.env },
         ...(opts.instructions ? { instructions: opts.instructions } : {}),
@@ -239,6 +239,15 @@ policies:
     expect(gate.waiting).toBe(0); // the turn's end cancelled the wait
     expect(existsSync(path.join(dir, 'unreachable.txt'))).toBe(false);
     expect(toolTexts(1)[0]).toMatch(/Blocked: the Tandem runner did not answer within 2 s; the tool was not run/);
+    const callId = gate.calls[0]!.call.callId;
+    expect(of('tool.result').filter((r) => r.callId === callId)).toEqual([
+      expect.objectContaining({ status: 'denied', output: expect.stringMatching(/did not answer/) }),
+    ]);
+  });
+
+  it('refuses to start without a model for the provider (clear error)', async () => {
+    const pi = harness(new FakeGate(events).gate, { model: null });
+    await expect(pi.start()).rejects.toThrow(/needs a model/);
   });
 
   it('a follow-up message is a new turn with the conversation so far; one sent mid-turn waits its turn', async () => {
