@@ -575,6 +575,52 @@ describe('claude through the real relay (tandem run AGENT.yaml --harness claude 
     return { cwd, name, results, toolSeen, callId };
   }
 
+  it('people drive it through the relay: model switch, follow-up message, steer, and interrupt of an open ASK', async () => {
+    const before = server.messageRequests().length;
+    server.fallback = (req) => text(`answer from ${req.body.model}`);
+    const { file, cwd } = agentFile();
+    const run = TandemRun.start(relay, [file, '--harness', 'claude', 'first question'], { env: { CLAUDE_TEST_KEY: 'sk-ant-test' } });
+    runs.push(run);
+    const { sessionId, ownerUrl } = await run.session();
+    const own = () => run.lines.filter((l) => !('seq' in l));
+    const ended = () => own().filter((l) => l.kind === 'turn.ended');
+    const waitEnded = (n: number) => until(() => ended().length >= n, `${n} turn(s) to end`, 30_000);
+    await waitEnded(1);
+    const ana = await Peer.person(relay, sessionId, tokenOf(ownerUrl), 'Ana', 'ana-claude-drive');
+    await ana.hello(0);
+
+    // the model for the next turn, then a message
+    ana.send('session.model', { model: 'claude-haiku-4-5' });
+    ana.send('user.message', { text: 'second question' });
+    await waitEnded(2);
+    expect(own().filter((l) => l.kind === 'turn.started').map((l) => l.body?.model)).toEqual([MODEL, 'claude-haiku-4-5']);
+    expect(own().filter((l) => l.kind === 'agent.message').at(-1)!.body?.text).toBe('answer from claude-haiku-4-5');
+
+    // a turn that runs a command, steered while the command runs
+    server.enqueue(toolUse('Bash', { command: 'sleep 1; echo slept' }), text('Done with the nap.'));
+    ana.send('user.message', { text: 'take a nap' });
+    await until(() => own().some((l) => l.kind === 'tool.call' && l.body?.preview === 'sleep 1; echo slept'), 'the nap call', 30_000);
+    ana.send('session.steer', { text: 'STEERED: be brief' });
+    await waitEnded(3);
+    const steered = server.messageRequests().slice(before).find((r) => JSON.stringify(r.body.messages).includes('STEERED: be brief'));
+    expect(steered, 'the steer reached the model').toBeTruthy();
+    expect(ended().map((l) => l.body?.status)).toEqual(['completed', 'completed', 'completed']);
+
+    // an ASK left open, then an interrupt: the wait ends, the command never runs
+    server.enqueue(toolUse('Bash', { command: 'touch interrupted.txt' }));
+    ana.send('user.message', { text: 'touch it' });
+    const asked = await ana.next('approval.requested', () => true, 30_000);
+    ana.send('session.interrupt', {});
+    await waitEnded(4);
+    expect(ended().at(-1)!.body?.status).toBe('interrupted');
+    const results = own().filter((l) => l.kind === 'tool.result' && l.body?.callId === asked.body.callId);
+    expect(results.map((l) => l.body?.status)).toEqual(['error']);
+    expect(existsSync(path.join(cwd, 'interrupted.txt'))).toBe(false);
+    expect(own().filter((l) => l.kind === 'session.status').at(-1)!.body?.state).toBe('idle');
+    ana.close();
+    server.fallback = text('(no scripted reply)');
+  });
+
   it('ASK approved by a person on the relay: the command runs and the model sees its output', async () => {
     const { cwd, name, results, toolSeen, callId } = await askedThenDecided('approve');
     expect(existsSync(path.join(cwd, name))).toBe(true);
