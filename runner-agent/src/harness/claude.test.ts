@@ -334,6 +334,15 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
     expect(server.messageRequests().map((r) => r.body.stream === true)).toEqual([true, false]);
   });
 
+  it('no API key: the turn fails with a clear error instead of hanging', async () => {
+    const h = create({ prompt: 'Hello?', agent: { provider: { api: 'anthropic', baseUrl: server.url, apiKeyEnv: 'UNSET_TEST_KEY_VAR' } }, env: { ANTHROPIC_API_KEY: '' } });
+    await h.start();
+    await waitTurns(1, 20_000);
+    expect(turnsEnded()[0]).toMatchObject({ status: 'failed', error: expect.stringContaining('set UNSET_TEST_KEY_VAR') });
+    expect(of('agent.error')[0]!.message).toMatch(/Not logged in.*no API key: set UNSET_TEST_KEY_VAR/);
+    expect(server.requests).toEqual([]); // it never reached the model server
+  });
+
   it('a model server that never answers fails the turn once the request times out (no hang)', async () => {
     server.enqueue(hang());
     const h = create({ prompt: 'Hello?', env: { API_TIMEOUT_MS: '2000', CLAUDE_STREAM_FIRST_BYTE_TIMEOUT_MS: '2000' } });

@@ -225,6 +225,8 @@ export class ClaudeHarness implements Harness {
   private pumping = false;
   private stopping = false;
   private stderrTail = '';
+  /** The variable that should hold the API key when none was found (for a clear error). */
+  private missingKeyEnv: string | undefined;
   /** Per query: did Claude Code report system/init? */
   private initialized = false;
   /** Gate waits in progress, by callId: aborted by interrupt/stop. */
@@ -316,6 +318,7 @@ export class ClaudeHarness implements Harness {
     const keyEnv = agent.provider?.apiKeyEnv ?? 'ANTHROPIC_API_KEY';
     const key = agent.env?.[keyEnv] ?? process.env[keyEnv];
     if (key) env.ANTHROPIC_API_KEY = key;
+    this.missingKeyEnv = key || env.ANTHROPIC_API_KEY || env.ANTHROPIC_AUTH_TOKEN ? undefined : keyEnv;
     env.CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC = '1';
     const configDir = path.join(this.ctx.workDir, 'claude-config');
     mkdirSync(configDir, { recursive: true });
@@ -627,7 +630,10 @@ export class ClaudeHarness implements Harness {
       if (turn.interrupted && (isError || String(m.terminal_reason ?? '').startsWith('aborted'))) status = 'interrupted';
       else if (isError) status = 'failed';
       if (status === 'failed') {
-        const message = errorText || `the turn failed (${String(m.subtype)})`;
+        let message = errorText || `the turn failed (${String(m.subtype)})`;
+        if (this.missingKeyEnv && /not logged in|api key|authentication|\/login/i.test(message)) {
+          message = `${message} (Claude Code has no API key: set ${this.missingKeyEnv} in the runner's environment, or name another variable in the agent's provider.api_key_env)`;
+        }
         failure = message;
         this.emit({ kind: 'agent.error', body: { message: clip(message, 8000) } });
         this.emit({ kind: 'turn.ended', body: { turnId: turn.id, status, error: clip(message, 8000) } });
