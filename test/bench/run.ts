@@ -8,6 +8,7 @@
  *   ASK       approval round trip with a client that approves at once
  *   replay    10,000 events to a new client
  *   PWA       first-load JavaScript and CSS, gzip bytes
+ *   harnesses one tool call per harness with Tandem (gate + relay ASK) and without (harnesses.ts)
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import WebSocket from 'ws';
 import { PROTOCOL_VERSION } from '@tandem/relay/protocol';
 import { startRelay, ROOT, type Relay } from '../support/relay.ts';
 import { createSession, ticket } from '../support/peer.ts';
+import { harnessRows } from './harnesses.ts';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 5_000);
@@ -273,7 +275,8 @@ const row = (label: string, tandem: string, baseline: string, ratio: string, aim
 
 async function main() {
   console.log(`Tandem benchmarks (${new Date().toISOString()}, Node ${process.version}, ${CLIENTS} clients, ${EVENTS} events)\n`);
-  const relay = await relayTarget(await startRelay());
+  const realRelay = await startRelay();
+  const relay = await relayTarget(realRelay);
   const baseline = await baselineTarget();
   const results: string[] = [row('figure', 'Tandem', 'plain ws', 'ratio', 'aim')];
   try {
@@ -289,6 +292,7 @@ async function main() {
     results.push(row('ASK round trip p99 (ms)', fmt(at.p99), fmt(ab.p99), fmt(at.p99 / ab.p99, 1) + 'x'));
     const [rt, rb] = [await replay(relay), await replay(baseline)];
     results.push(row(`replay ${REPLAY} events (s)`, fmt(rt.seconds, 3), fmt(rb.seconds, 3), fmt(rt.seconds / rb.seconds, 1) + 'x', rt.seconds < 0.5 ? 'aim <0.5 s: met' : 'aim <0.5 s: MISSED'));
+    results.push(...(await harnessRows(realRelay, row)));
   } finally {
     await relay.close();
     await baseline.close();
