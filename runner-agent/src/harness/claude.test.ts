@@ -90,7 +90,7 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function create(opts: { prompt?: string; agent?: Partial<AgentSpec>; env?: Record<string, string> } = {}): ClaudeHarness {
+  function create(opts: { prompt?: string; agent?: Partial<AgentSpec>; env?: Record<string, string>; stallTimeoutMs?: number } = {}): ClaudeHarness {
     const agent: AgentSpec = {
       name: 'claude-test',
       harness: 'claude',
@@ -112,7 +112,7 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
       paceMs: 0,
       log: silentLogger,
     };
-    harness = claudeHarness.create(ctx) as ClaudeHarness;
+    harness = opts.stallTimeoutMs ? new ClaudeHarness(ctx, { stallTimeoutMs: opts.stallTimeoutMs }) : (claudeHarness.create(ctx) as ClaudeHarness);
     return harness;
   }
 
@@ -350,6 +350,33 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
     await waitTurns(1, 20_000);
     expect(turnsEnded()[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/timed out/i) });
     expect(lastStatus()).toBe('failed');
+  });
+
+  it('the stall watchdog stops a turn that hears nothing (before Claude Code\'s own, longer timeout); a person deciding is not a stall', async () => {
+    // first turn: the gate holds 2.5 s (longer than the watchdog) and the turn still completes
+    gate.answer = () => 'hold';
+    server.enqueue(toolUse('Bash', { command: 'echo waited' }), text('Waited fine.'), hang());
+    const h = create({ prompt: 'Ask first.', stallTimeoutMs: 1000, env: { API_TIMEOUT_MS: '60000', CLAUDE_STREAM_FIRST_BYTE_TIMEOUT_MS: '60000' } });
+    await h.start();
+    await until(() => gate.waiting, 'the gate to wait');
+    await new Promise((r) => setTimeout(r, 2500));
+    gate.decide({ allowed: true, reason: 'approved by Ana' });
+    await waitTurns(1);
+    expect(turnsEnded()[0]!.status).toBe('completed');
+
+    // second turn: the model server never answers
+    const t0 = Date.now();
+    h.send('Now hang.');
+    await waitTurns(2, 20_000);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(turnsEnded()[1]).toMatchObject({ status: 'failed', error: expect.stringMatching(/no answer from the model or Claude Code for 1 s/) });
+    expect(lastStatus()).toBe('failed');
+
+    server.fallback = text('Alive again.');
+    h.send('Hello again?');
+    await waitTurns(3, 20_000);
+    expect(turnsEnded()[2]!.status).toBe('completed');
+    expect(of('agent.message').at(-1)!.text).toBe('Alive again.');
   });
 
   it('model server retries are reported while Claude Code retries', async () => {

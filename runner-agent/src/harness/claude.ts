@@ -26,6 +26,14 @@ import { truncateOutput } from './util.ts';
 export const CLAUDE_SDK_PACKAGE = '@anthropic-ai/claude-agent-sdk';
 const STDERR_TAIL_CHARS = 8000;
 const DELTA_FLUSH_MS = 100;
+/**
+ * A turn that hears nothing from Claude Code for this long while it waits for the model
+ * (no gate open, no tool running) is stopped and reported failed. Claude Code's own
+ * request timeout and retries come first (each retry is reported); this is the backstop.
+ */
+export const DEFAULT_STALL_TIMEOUT_MS = 5 * 60_000;
+/** After a stall, how long the interrupt may take before the process is closed. */
+const STALL_INTERRUPT_GRACE_MS = 10_000;
 /** The longest an ASK may wait (policies allow ask_timeout up to 7d), in seconds. */
 const HOOK_TIMEOUT_S = 7 * 24 * 3600;
 
@@ -195,6 +203,8 @@ type TurnStatus = 'completed' | 'interrupted' | 'failed';
 interface Turn {
   id: string;
   interrupted: boolean;
+  /** Set when the stall watchdog stopped the turn: the reason it failed. */
+  stalled?: string;
   /** Models the assistant messages of this turn came from. */
   model?: string;
 }
@@ -207,6 +217,11 @@ export interface ClaudeProgress {
 }
 
 // ---------------------------------------------------------------- the harness
+
+export interface ClaudeHarnessOptions {
+  /** See DEFAULT_STALL_TIMEOUT_MS (TANDEM_CLAUDE_STALL_MS overrides it for `tandem run`). */
+  stallTimeoutMs?: number;
+}
 
 export class ClaudeHarness implements Harness {
   readonly name = 'claude';
@@ -247,9 +262,13 @@ export class ClaudeHarness implements Harness {
   private delta: { messageId: string; text: string } | undefined;
   private deltaTimer: NodeJS.Timeout | undefined;
 
-  constructor(ctx: HarnessContext) {
+  private readonly stallTimeoutMs: number;
+  private stallTimer: NodeJS.Timeout | undefined;
+
+  constructor(ctx: HarnessContext, options: ClaudeHarnessOptions = {}) {
     this.ctx = ctx;
     this.cwd = ctx.cwd;
+    this.stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
     const p = ctx.progress as Partial<ClaudeProgress> | undefined;
     this.sdkSessionId = p?.v === 1 ? p.sdkSessionId : undefined;
     this.model = (p?.v === 1 ? p.model : undefined) ?? ctx.agent.model;
@@ -297,6 +316,7 @@ export class ClaudeHarness implements Harness {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.disarmStall();
     for (const ac of this.gates.values()) ac.abort(new Interrupted('stopped'));
     this.flushDelta();
     this.input?.end();
@@ -384,8 +404,9 @@ export class ClaudeHarness implements Harness {
   }
 
   /** The Claude Code process ended while it should be running: fail the turn, keep the runner up. */
-  private onCrash(message: string, resumed: boolean): void {
+  private onCrash(message: string, resumed: boolean, prefix = 'Claude Code exited unexpectedly'): void {
     this.flushDelta();
+    this.disarmStall();
     const stderrTail = this.stderrTail.trim();
     const neverStarted = !this.initialized;
     this.query = undefined;
@@ -395,7 +416,7 @@ export class ClaudeHarness implements Harness {
       this.emit({ kind: 'tool.result', body: { callId, status: 'error', output: 'Claude Code exited before the tool finished' } });
     }
     this.running.clear();
-    const what = `Claude Code exited unexpectedly: ${message}`;
+    const what = `${prefix}: ${message}`;
     this.emit({ kind: 'agent.error', body: { message: clip(what, 8000), ...(stderrTail ? { detail: clip(stderrTail, 16000) } : {}) } });
     this.ctx.log.warn(`claude: ${what}`);
     const hadTurn = !!this.turn;
@@ -461,6 +482,45 @@ export class ClaudeHarness implements Harness {
     this.turn = { id: newId('turn_'), interrupted: false };
     this.emit({ kind: 'turn.started', body: { turnId: this.turn.id, ...(this.model ? { model: clip(this.model, 200) } : {}) } });
     this.emit({ kind: 'session.status', body: { state: 'running' } });
+    this.armStall();
+  }
+
+  // ------------------------------------------------------------ stall watchdog
+
+  private armStall(): void {
+    this.disarmStall();
+    if (!this.turn || this.stopping) return;
+    this.stallTimer = setTimeout(() => this.onStall(), this.stallTimeoutMs);
+    this.stallTimer.unref();
+  }
+
+  private disarmStall(): void {
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
+  }
+
+  private onStall(): void {
+    const turn = this.turn;
+    const query = this.query;
+    if (!turn || !query || this.stopping || turn.stalled) return;
+    // a person deciding, or a tool running, is not a stall
+    if (this.gates.size || this.running.size) return this.armStall();
+    const secs = Math.round(this.stallTimeoutMs / 1000);
+    turn.stalled = `no answer from the model or Claude Code for ${secs} s; the turn was stopped`;
+    this.emit({ kind: 'agent.error', body: { message: turn.stalled } });
+    query.interrupt().catch(() => undefined);
+    setTimeout(() => {
+      if (this.turn !== turn || this.query !== query || this.stopping) return;
+      // the interrupt did not end the turn either: close this Claude Code; the next message resumes the session
+      this.query = undefined;
+      this.input = undefined;
+      try {
+        query.close();
+      } catch {
+        // already gone
+      }
+      this.onCrash(`the interrupt went unanswered for ${STALL_INTERRUPT_GRACE_MS / 1000} s`, false, turn.stalled ?? 'Claude Code stalled');
+    }, STALL_INTERRUPT_GRACE_MS).unref();
   }
 
   // ------------------------------------------------------------ SDK messages
@@ -469,6 +529,7 @@ export class ClaudeHarness implements Harness {
     // Claude Code started a turn this adapter did not (a steer that arrived as the turn
     // ended runs as a turn of its own): report it like any other.
     if (!this.turn && !this.stopping && this.startsTurn(m)) this.beginTurn();
+    if (this.turn) this.armStall();
     switch (m.type) {
       case 'system':
         return this.onSystem(m);
@@ -610,6 +671,7 @@ export class ClaudeHarness implements Harness {
     this.flushDelta();
     const turn = this.turn;
     this.turn = undefined;
+    this.disarmStall();
     let status: TurnStatus | undefined;
     let failure: string | undefined;
     const isError = m.is_error === true || m.subtype !== 'success';
@@ -627,9 +689,13 @@ export class ClaudeHarness implements Harness {
         this.emit({ kind: 'usage', body: { turnId: turn.id, model: clip(model, 200), ...tokens, costUsd: costOf(model, tokens) } });
       }
       status = 'completed';
-      if (turn.interrupted && (isError || String(m.terminal_reason ?? '').startsWith('aborted'))) status = 'interrupted';
+      if (turn.stalled) status = 'failed';
+      else if (turn.interrupted && (isError || String(m.terminal_reason ?? '').startsWith('aborted'))) status = 'interrupted';
       else if (isError) status = 'failed';
-      if (status === 'failed') {
+      if (turn.stalled) {
+        failure = turn.stalled; // agent.error already said so
+        this.emit({ kind: 'turn.ended', body: { turnId: turn.id, status: 'failed', error: clip(turn.stalled, 8000) } });
+      } else if (status === 'failed') {
         let message = errorText || `the turn failed (${String(m.subtype)})`;
         if (this.missingKeyEnv && /not logged in|api key|authentication|\/login/i.test(message)) {
           message = `${message} (Claude Code has no API key: set ${this.missingKeyEnv} in the runner's environment, or name another variable in the agent's provider.api_key_env)`;
@@ -720,6 +786,7 @@ export class ClaudeHarness implements Harness {
     } finally {
       sdkSignal.removeEventListener('abort', onAbort);
       this.gates.delete(callId);
+      if (this.turn) this.armStall();
     }
   }
 
@@ -747,5 +814,8 @@ export const claudeHarness: HarnessDefinition = {
     }
     return { ready: true, detail: `claude-agent-sdk ${pkg.version} (${pkg.dir})` };
   },
-  create: (ctx) => new ClaudeHarness(ctx),
+  create: (ctx) => {
+    const stall = Number(process.env.TANDEM_CLAUDE_STALL_MS);
+    return new ClaudeHarness(ctx, Number.isFinite(stall) && stall > 0 ? { stallTimeoutMs: stall } : {});
+  },
 };
