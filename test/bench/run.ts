@@ -4,7 +4,7 @@
  * storage) in its own process, as the relay's workerd is.
  *
  *   fan-out   5,000 events from one runner to 50 clients: latency p50/p99 at a
- *             steady 1,000 events/s, and throughput when sent as fast as possible
+ *             steady 500 events/s, and throughput when sent as fast as possible
  *   ASK       approval round trip with a client that approves at once
  *   replay    10,000 events to a new client
  *   PWA       first-load JavaScript and CSS, gzip bytes
@@ -22,7 +22,9 @@ import { harnessRows } from './harnesses.ts';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 5_000);
-const RATE = 1_000; // events per second for the latency run
+// Events per second for the latency run: below the relay's local ingest ceiling (~1,000-1,500/s
+// under wrangler dev on 2 cores), so the figure is delivery latency, not queueing.
+const RATE = Number(process.env.BENCH_RATE ?? 500);
 const ASKS = 300;
 const REPLAY = 10_000;
 
@@ -281,8 +283,8 @@ async function main() {
   const results: string[] = [row('figure', 'Tandem', 'plain ws', 'ratio', 'aim')];
   try {
     const [ft, fb] = [await fanOut(relay, true), await fanOut(baseline, true)];
-    results.push(row('fan-out latency p50 (ms) @1k ev/s', fmt(ft.p50), fmt(fb.p50), fmt(ft.p50 / fb.p50, 1) + 'x'));
-    results.push(row('fan-out latency p99 (ms) @1k ev/s', fmt(ft.p99), fmt(fb.p99), fmt(ft.p99 / fb.p99, 1) + 'x'));
+    results.push(row(`fan-out latency p50 (ms) @${RATE} ev/s`, fmt(ft.p50), fmt(fb.p50), fmt(ft.p50 / fb.p50, 1) + 'x'));
+    results.push(row(`fan-out latency p99 (ms) @${RATE} ev/s`, fmt(ft.p99), fmt(fb.p99), fmt(ft.p99 / fb.p99, 1) + 'x'));
     const [tt, tb] = [await fanOut(relay, false), await fanOut(baseline, false)];
     results.push(row('fan-out throughput (events/s)', fmt(tt.eventsPerSecond, 0), fmt(tb.eventsPerSecond, 0), fmt(tt.eventsPerSecond / tb.eventsPerSecond, 2) + 'x'));
     results.push(row('  deliveries/s (x50 clients)', fmt(tt.eventsPerSecond * CLIENTS, 0), fmt(tb.eventsPerSecond * CLIENTS, 0), ''));
