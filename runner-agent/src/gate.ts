@@ -168,6 +168,7 @@ export class ApprovalGate {
     }
     const base = { decision: 'ask' as const, policy: d.policy, approvalId };
     if (decided.decision === 'approve') {
+      d.commit?.(); // state the ASKing policies proposed applies only now
       const reason = decided.via === 'expiry' ? 'approved by the policy default when the approval expired' : `approved by ${who(decided.by)}`;
       return { allowed: true, reason, ...base };
     }

@@ -20,16 +20,44 @@ export interface PolicyContext {
   result?: { status: 'ok' | 'error' | 'denied'; output: string };
   /** request, llm_request, response: the text going to or coming from the model. */
   text?: string;
+  /** llm_request: the model about to be called, if known. */
+  model?: string;
 }
 
-/** One policy's opinion. `null` from evaluate() means the policy does not apply. */
+/** The parts of a context a policy may rewrite (redaction); later policies see the rewritten values. */
+export interface Payload {
+  /** tool_call: the tool's input (replaces the whole input). */
+  input?: Record<string, unknown>;
+  /** tool_result: the output. */
+  output?: string;
+  /** request, llm_request, response: the text. */
+  text?: string;
+}
+
+/** Something that happened in the session that stateful policies may count (usage, tool results, ...). */
+export type PolicyEvent =
+  | { kind: 'usage'; model: string; inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number; costUsd: number | null; at?: number };
+
+/**
+ * One policy's opinion. `null` from evaluate() means the policy does not apply.
+ * A result without a decision has no verdict but may still rewrite the payload or
+ * propose state (it does not stop evaluation the way an explicit ALLOW does).
+ */
 export interface PolicyResult {
-  decision: Verdict;
+  decision?: Verdict;
   reason?: string;
   /** ASK only: how long people have to answer. */
   askTimeoutMs?: number;
   /** ASK only: what happens when nobody answers in time (deny unless said otherwise). */
   defaultDecision?: Decision;
+  /** Rewrite the payload (redaction); the next policy sees the rewritten context. */
+  rewrite?: Payload;
+  /**
+   * A proposed state change. The engine applies it only if the call goes ahead: at once
+   * when the decision is ALLOW, on approval when it is ASK (EngineDecision.commit), never on DENY.
+   * State that must change whatever the outcome (attempt counters) is changed in evaluate().
+   */
+  commit?: () => void;
 }
 
 /**
@@ -42,6 +70,10 @@ export interface Policy {
   readonly name: string;
   readonly phases: readonly Phase[];
   evaluate(ctx: PolicyContext): PolicyResult | null | Promise<PolicyResult | null>;
+  /** How long evaluate() may take before the engine DENIES (default: the engine's policyTimeoutMs, 1 s). */
+  readonly timeoutMs?: number;
+  /** Stateful policies: a session event (usage, ...) happened. Errors are logged by the caller, never fatal. */
+  observe?(event: PolicyEvent): void;
   /** A JSON-able description that changes whenever the policy's behaviour does (for the policy hash). */
   canonical(): unknown;
 }
