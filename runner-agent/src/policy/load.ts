@@ -5,8 +5,9 @@ import * as v from 'valibot';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import { PatternError } from './glob.ts';
 import { PolicyEngine } from './engine.ts';
+import { BUILTINS } from './builtins/index.ts';
 import { RulePolicy, type RuleSpec } from './rules.ts';
-import { PHASES, type Phase } from './types.ts';
+import { PHASES, type Phase, type Policy } from './types.ts';
 
 /** The policy set shipped with the runner (used when no --policy is given). */
 export const DEFAULT_POLICY_FILE = fileURLToPath(new URL('../../policies/default.yaml', import.meta.url));
@@ -34,6 +35,7 @@ export class PolicyFileError extends Error {
 const TOP_KEYS = ['name', 'version', 'policies'] as const;
 const RULE_KEYS = ['name', 'description', 'phase', 'match', 'decision', 'reason', 'ask_timeout', 'default'] as const;
 const MATCH_KEYS = ['tool', 'command', 'path'] as const;
+const USE_KEYS = ['name', 'description', 'use', 'with', 'ask_timeout', 'default'] as const;
 const TOOL_PHASES: readonly Phase[] = ['tool_call', 'tool_result'];
 
 const Pattern = v.pipe(v.string('a pattern must be a string'), v.minLength(1, 'a pattern must not be empty'));
@@ -42,11 +44,14 @@ const Patterns = v.union(
   'expected a pattern or a list of patterns',
 );
 const PhaseSchema = v.picklist(PHASES, `phase must be one of ${PHASES.join(', ')}`);
+const NameSchema = v.pipe(
+  v.string('name must be a string'),
+  v.regex(/^[A-Za-z0-9][\w.:-]{0,99}$/, 'name must be 1-100 letters, digits, _ . : - (starting with a letter or digit)'),
+);
+const AskTimeoutSchema = v.optional(v.union([v.number(), v.string()], 'ask_timeout must be a duration like 90s, 10m or 1h'));
+const DefaultSchema = v.optional(v.picklist(['deny', 'approve', 'allow'], 'default must be deny or approve'));
 const RuleSchema = v.strictObject({
-  name: v.pipe(
-    v.string('name must be a string'),
-    v.regex(/^[A-Za-z0-9][\w.:-]{0,99}$/, 'name must be 1-100 letters, digits, _ . : - (starting with a letter or digit)'),
-  ),
+  name: NameSchema,
   description: v.optional(v.string('description must be a string')),
   phase: v.optional(v.union([PhaseSchema, v.pipe(v.array(PhaseSchema), v.minLength(1))], `phase must be one of ${PHASES.join(', ')} (or a list of them)`)),
   match: v.optional(
@@ -54,14 +59,41 @@ const RuleSchema = v.strictObject({
   ),
   decision: v.picklist(['allow', 'deny', 'ask'], 'decision must be one of allow, deny, ask'),
   reason: v.optional(v.pipe(v.string('reason must be a string'), v.maxLength(2000, 'reason is longer than 2000 characters'))),
-  ask_timeout: v.optional(v.union([v.number(), v.string()], 'ask_timeout must be a duration like 90s, 10m or 1h')),
-  default: v.optional(v.picklist(['deny', 'approve', 'allow'], 'default must be deny or approve')),
+  ask_timeout: AskTimeoutSchema,
+  default: DefaultSchema,
 });
+
+/** A built-in policy: `use: <type>` with its parameters under `with:` (validated by the type's own schema). */
+export interface UseInput {
+  name: string;
+  description?: string;
+  use: string;
+  with: unknown;
+  ask_timeout?: number | string;
+  default?: 'deny' | 'approve' | 'allow';
+}
+const BUILTIN_NAMES = Object.keys(BUILTINS);
+function useSchema(use: unknown): v.GenericSchema<unknown, UseInput> {
+  const def = typeof use === 'string' && Object.hasOwn(BUILTINS, use) ? BUILTINS[use] : undefined;
+  return v.strictObject({
+    name: NameSchema,
+    description: v.optional(v.string('description must be a string')),
+    use: v.picklist(BUILTIN_NAMES, `unknown policy ${JSON.stringify(use)} (built-in policies: ${BUILTIN_NAMES.join(', ')})`),
+    with: def ? v.optional(def.params, {}) : v.optional(v.unknown()),
+    ask_timeout: AskTimeoutSchema,
+    default: DefaultSchema,
+  }) as unknown as v.GenericSchema<unknown, UseInput>;
+}
+const isUse = (x: unknown): boolean => !!x && typeof x === 'object' && !Array.isArray(x) && 'use' in x;
+const EntrySchema = v.lazy((input: unknown) => (isUse(input) ? useSchema((input as { use: unknown }).use) : RuleSchema)) as unknown as v.GenericSchema<
+  unknown,
+  v.InferOutput<typeof RuleSchema> | UseInput
+>;
 const FileSchema = v.strictObject(
   {
     name: v.optional(v.pipe(v.string('name must be a string'), v.minLength(1), v.maxLength(200))),
     version: v.optional(v.literal(1, 'version must be 1')),
-    policies: v.array(RuleSchema, 'policies must be a list'),
+    policies: v.array(EntrySchema, 'policies must be a list'),
   },
   'a policy file must be a mapping with a "policies" list',
 );
@@ -177,7 +209,10 @@ export function addSchemaIssues(
       message = `missing required field "${String(last.key)}"`;
       keys.pop(); // point at the mapping that lacks it
     } else if (issue.type === 'strict_object' && last?.isKey) {
-      message = `unknown field "${String(last.key)}" (expected one of ${allowedKeys(keys.slice(0, -1)).join(', ')})`;
+      const allowed = allowedKeys(keys.slice(0, -1));
+      message = allowed.length
+        ? `unknown field "${String(last.key)}" (expected one of ${allowed.join(', ')})`
+        : `unknown field "${String(last.key)}": ${issue.message}`;
     }
     src.issueAt(keys, message);
   }
@@ -185,24 +220,51 @@ export function addSchemaIssues(
 
 /** The fields allowed in a rule (`rest` is the path after the rule's index: [] for the rule, [match] for its match). */
 export function ruleFieldsAt(rest: readonly PathKey[]): readonly string[] {
-  return rest.length === 0 ? RULE_KEYS : MATCH_KEYS;
+  if (rest.length === 0) return [...RULE_KEYS, ...USE_KEYS.filter((k) => !(RULE_KEYS as readonly string[]).includes(k))];
+  // inside `with:` each built-in's own schema message lists its fields
+  return rest[0]?.key === 'with' ? [] : MATCH_KEYS;
 }
 
-export type RuleInput = v.InferOutput<typeof RuleSchema>;
-/** A list of policy rules (the `policies` of a policy file or an agent YAML). */
-export const RulesSchema = v.array(RuleSchema, 'policies must be a list');
+export type RuleInput = v.InferOutput<typeof RuleSchema> | UseInput;
+/** A list of policies (the `policies` of a policy file or an agent YAML): rules, or built-ins with `use:`. */
+export const RulesSchema = v.array(EntrySchema, 'policies must be a list');
 
 /** Check and compile validated rules found at `prefix` (e.g. [{key: 'policies'}]); problems go to src.issues. */
-export function compileRules(src: YamlSource, rules: readonly RuleInput[], prefix: readonly PathKey[]): RulePolicy[] {
+export function compileRules(src: YamlSource, rules: readonly RuleInput[], prefix: readonly PathKey[]): Policy[] {
   const issueAt = src.issueAt;
   const before = src.issues.length;
-  const policies: RulePolicy[] = [];
+  const policies: Policy[] = [];
   const names = new Map<string, number>();
-  rules.forEach((rule, i) => {
+  rules.forEach((entry, i) => {
     const at = (...rest: PathKey[]): PathKey[] => [...prefix, { key: i }, ...rest];
-    const first = names.get(rule.name);
-    if (first !== undefined) issueAt(at({ key: 'name' }), `duplicate policy name "${rule.name}" (first used by policies[${first}])`);
-    else names.set(rule.name, i);
+    const first = names.get(entry.name);
+    if (first !== undefined) issueAt(at({ key: 'name' }), `duplicate policy name "${entry.name}" (first used by policies[${first}])`);
+    else names.set(entry.name, i);
+
+    if ('use' in entry) {
+      let askTimeoutMs: number | undefined;
+      if (entry.ask_timeout !== undefined) {
+        askTimeoutMs = parseDuration(entry.ask_timeout);
+        if (askTimeoutMs === undefined) {
+          issueAt(at({ key: 'ask_timeout' }), `invalid ask_timeout ${JSON.stringify(entry.ask_timeout)}: use a duration between 1s and 7d like 90s, 10m, 1h`);
+        }
+      }
+      const def = BUILTINS[entry.use]!;
+      let policy: Policy | undefined;
+      try {
+        policy = def.create(entry.with, {
+          name: entry.name,
+          askTimeoutMs,
+          defaultDecision: entry.default === 'approve' || entry.default === 'allow' ? 'approve' : 'deny',
+        });
+      } catch (err) {
+        if (!(err instanceof PatternError)) throw err;
+        issueAt(at({ key: 'with' }), err.message);
+      }
+      if (policy && src.issues.length === before) policies.push(policy);
+      return;
+    }
+    const rule = entry;
 
     const phases = rule.phase === undefined ? (['tool_call'] as Phase[]) : Array.isArray(rule.phase) ? [...new Set(rule.phase)] : [rule.phase];
     const toList = (p: string | string[] | undefined) => (p === undefined ? undefined : Array.isArray(p) ? p : [p]);

@@ -29,6 +29,15 @@ export function commandCandidates(command: string): string[] {
   return [...out];
 }
 
+/** Every normalized simple command in `command` (without the whole line), wrappers and what they run. */
+export function simpleCommands(command: string): string[] {
+  const out = new Set<string>();
+  for (const words of parseCommands(command, 0)) {
+    for (const c of normalizeSimpleCommand(words, 0)) if (c) out.add(c);
+  }
+  return [...out];
+}
+
 /** Quote words so that parseCommands(joinArgv(argv)) gives argv back (for argv-style tool inputs). */
 export function joinArgv(argv: readonly string[]): string {
   return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)).join(' ');
@@ -229,6 +238,10 @@ export function normalizeSimpleCommand(input: readonly string[], depth: number):
           continue;
         }
         if (!w.startsWith('-')) break;
+        if (baseName(first) === 'env' && (w === '-S' || w === '--split-string') && words[j + 1] !== undefined && depth < MAX_DEPTH) {
+          // env -S "cmd args": the value is itself a command line
+          for (const inner of parseCommands(words.slice(j + 1).join(' '), depth + 1)) extra.push(...normalizeSimpleCommand(inner, depth + 1));
+        }
         j += wrapper.valueOptions.includes(w) ? 2 : 1;
       }
       j += wrapper.positional ?? 0;
