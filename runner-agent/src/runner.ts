@@ -26,6 +26,7 @@ import type { Printer } from './output.ts';
 import type { PolicyEngine } from './policy/engine.ts';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from './policy/load.ts';
 import { FatalLinkError, RelayLink } from './relay-link.ts';
+import { SandboxUnavailableError, resolveSandbox, type Sandbox, type SandboxSpec } from './sandbox/resolve.ts';
 import { StateStore, type SessionFile } from './state.ts';
 
 /** A problem with how tandem was invoked or configured: exit code 2. */
@@ -124,6 +125,20 @@ export async function startRun(opts: RunOptions): Promise<RunHandle> {
   }
   const policy = resolvePolicy(opts, store?.state);
 
+  // the sandbox is set up (bwrap found and probed) before a session exists: a required
+  // sandbox that cannot start stops here with the fix, and nothing runs unsandboxed
+  const agentFile = opts.agentFile ?? store?.state.agentFile;
+  const sandboxSpec = ((opts.agent ?? store?.state.agent) as { sandbox?: SandboxSpec } | undefined)?.sandbox;
+  let sandbox: Sandbox | undefined;
+  try {
+    const resolved = await resolveSandbox({ harness: def.name, spec: sandboxSpec, builtInDemo: def.name === 'demo' && !agentFile });
+    sandbox = resolved.sandbox;
+    log.warn(resolved.notice);
+  } catch (err) {
+    if (err instanceof SandboxUnavailableError) throw new UsageError(err.message);
+    throw err;
+  }
+
   if (!store) {
     if (!opts.runnerToken) {
       throw new UsageError('TANDEM_RUNNER_TOKEN is not set: export the relay\'s runner token to create a session (npm start prints it for a local relay)');
@@ -172,10 +187,10 @@ export async function startRun(opts: RunOptions): Promise<RunHandle> {
       }
     });
   }
-  return run(opts, store, policy.engine, !!opts.resume);
+  return run(opts, store, policy.engine, !!opts.resume, sandbox);
 }
 
-async function run(opts: RunOptions, store: StateStore, engine: PolicyEngine, resumed: boolean): Promise<RunHandle> {
+async function run(opts: RunOptions, store: StateStore, engine: PolicyEngine, resumed: boolean, sandbox: Sandbox | undefined): Promise<RunHandle> {
   const { log, printer } = opts;
   const state = store.state;
   const def = HARNESSES[state.harness]!;
@@ -292,6 +307,7 @@ async function run(opts: RunOptions, store: StateStore, engine: PolicyEngine, re
     saveProgress: (p) => store.update((s) => void (s.harnessProgress = p)),
     paceMs: opts.paceMs,
     log,
+    ...(sandbox ? { sandbox } : {}),
   });
 
   const gate = new ApprovalGate({

@@ -9,6 +9,7 @@
  *   replay    10,000 events to a new client
  *   PWA       first-load JavaScript and CSS, gzip bytes
  *   harnesses one tool call per harness with Tandem (gate + relay ASK) and without (harnesses.ts)
+ *   sandbox   bwrap start-up per command: `true` in bubblewrap vs plain `sh -c true` (sandbox.ts)
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { PROTOCOL_VERSION } from '@tandem/relay/protocol';
 import { startRelay, ROOT, type Relay } from '../support/relay.ts';
 import { createSession, ticket } from '../support/peer.ts';
 import { harnessRows } from './harnesses.ts';
+import { sandboxRows } from './sandbox.ts';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 5_000);
@@ -295,6 +297,7 @@ async function main() {
     const [rt, rb] = [await replay(relay), await replay(baseline)];
     results.push(row(`replay ${REPLAY} events (s)`, fmt(rt.seconds, 3), fmt(rb.seconds, 3), fmt(rt.seconds / rb.seconds, 1) + 'x', rt.seconds < 0.5 ? 'aim <0.5 s: met' : 'aim <0.5 s: MISSED'));
     results.push(...(await harnessRows(realRelay, row)));
+    results.push(...(await sandboxRows(row)));
   } finally {
     await relay.close();
     await baseline.close();

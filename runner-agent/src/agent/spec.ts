@@ -28,6 +28,7 @@ import {
   ruleFieldsAt,
   type PolicyIssue,
 } from '../policy/load.ts';
+import { unsandboxableReason } from '../sandbox/resolve.ts';
 
 /** Every harness name an agent YAML may use (whether this runner can drive it is checked at run time). */
 export const HARNESS_NAMES = ['demo', 'claude', 'codex', 'pi', 'custom'] as const;
@@ -41,7 +42,7 @@ export class AgentFileError extends PolicyFileError {
   }
 }
 
-/** Kept in the spec for the sandbox governance work; not enforced yet. */
+/** `none`, or a bubblewrap sandbox (src/sandbox/); undefined = not declared = sandboxed with defaults. */
 export type SandboxSpec = 'none' | { writePaths?: string[]; network?: boolean };
 
 /** An AgentSpec as declared in a YAML file (plus what only the file declares). */
@@ -194,6 +195,9 @@ export function parseAgentYaml(text: string, file: string, options: { cwd?: stri
         ...(writePaths ? { writePaths: writePaths.map((p) => path.resolve(dir, p)) } : {}),
         ...(network !== undefined ? { network } : {}),
       };
+      // a harness that runs its own commands cannot take Tandem's sandbox: say so at load
+      const cannot = unsandboxableReason(a.harness);
+      if (cannot) src.issueAt([{ key: 'sandbox', isKey: true }], `a sandbox is declared but ${cannot}`);
     }
   }
   if (a.instructions !== undefined && a.instructions_file !== undefined) {

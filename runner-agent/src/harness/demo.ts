@@ -453,7 +453,10 @@ export class DemoHarness implements Harness {
 
   private shell(step: StepId, command: string, signal: AbortSignal, gateSignal = signal): Promise<ToolOutcome> {
     return this.tool(step, 'shell', { command }, command, gateSignal, async () => {
-      const r = await runShell(command, { cwd: this.cwd, env: this.env, signal, timeoutMs: 120_000 });
+      // sandboxed (src/sandbox/): writes only to the project and its origin, no home, no network
+      const sandbox = this.ctx.sandbox?.withDefaultWritePaths([this.cwd, this.originDir]);
+      const line = sandbox ? sandbox.shellCommand(command, this.cwd) : command;
+      const r = await runShell(line, { cwd: this.cwd, env: this.env, signal, timeoutMs: 120_000 });
       const ok = r.exitCode === 0;
       return {
         status: ok ? 'ok' : 'error',

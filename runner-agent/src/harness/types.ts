@@ -1,6 +1,7 @@
 import type { EventBody } from '@tandem/relay/protocol';
 import type { Logger } from '../log.ts';
 import type { ToolCall } from '../policy/types.ts';
+import type { Sandbox } from '../sandbox/bwrap.ts';
 
 export type { ToolCall };
 
@@ -88,6 +89,8 @@ export interface HarnessContext {
   /** Pause between scripted steps (scripted harnesses only). */
   paceMs: number;
   log: Logger;
+  /** Run the harness's commands in this sandbox (src/sandbox/); absent = unsandboxed (`sandbox: none`). */
+  sandbox?: Sandbox;
 }
 
 /**

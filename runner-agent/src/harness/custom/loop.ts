@@ -290,7 +290,7 @@ export class CustomHarness implements Harness {
     if (!gate.allowed) return answer(`Denied by policy: ${gate.reason}`, true);
     const started = Date.now();
     try {
-      const r = await runTool(use.name, use.input, { cwd: this.cwd, env: this.env, signal });
+      const r = await runTool(use.name, use.input, { cwd: this.cwd, env: this.env, signal, ...(this.ctx.sandbox ? { sandbox: this.ctx.sandbox } : {}) });
       this.emit({ kind: 'tool.result', body: { callId, status: r.status, output: r.output, ...(r.truncated ? { truncated: true } : {}), durationMs: Date.now() - started } });
       return answer(r.output, r.status === 'error');
     } catch (err) {

@@ -8,6 +8,7 @@ import { MAX_TOOL_OUTPUT_CHARS } from '@tandem/relay/protocol';
 import { spawn } from 'node:child_process';
 import { truncateOutput } from '../util.ts';
 import type { ToolSchema } from './providers/common.ts';
+import type { Sandbox } from '../../sandbox/bwrap.ts';
 
 export const DEFAULT_SHELL_TIMEOUT_MS = 120_000;
 export const MAX_SHELL_TIMEOUT_MS = 600_000;
@@ -84,6 +85,8 @@ export interface ToolEnv {
   cwd: string;
   env: NodeJS.ProcessEnv;
   signal: AbortSignal;
+  /** Shell commands run inside it, and file tools write only to its write paths. */
+  sandbox?: Sandbox;
 }
 
 /** A one-glance description of a call for people deciding on it (the tool.call preview). */
@@ -123,7 +126,8 @@ export class ShellInterrupted extends Error {
 function runCommand(command: string, t: ToolEnv, timeoutMs: number): Promise<{ code: number | null; signal: string | null; output: string; timedOut: boolean }> {
   return new Promise((resolve, reject) => {
     if (t.signal.aborted) return reject(new ShellInterrupted(''));
-    const child = spawn('sh', ['-c', command], { cwd: t.cwd, env: t.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const line = t.sandbox ? t.sandbox.withDefaultWritePaths([t.cwd]).shellCommand(command, t.cwd) : command;
+    const child = spawn('sh', ['-c', line], { cwd: t.cwd, env: t.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let output = '';
     let timedOut = false;
     let interrupted = false;
@@ -202,6 +206,14 @@ function walk(root: string, recursive: boolean, visit: (file: string, isDir: boo
 /** Run one (already gated) tool call. Never throws for the tool's own failures: they are an error result. */
 export async function runTool(name: string, input: Record<string, unknown>, t: ToolEnv): Promise<ToolOutcome> {
   const resolve = (p: string) => path.resolve(t.cwd, p || '.');
+  // no declared write paths: the working directory
+  const sandbox = t.sandbox?.withDefaultWritePaths([t.cwd]);
+  const writable = (file: string) => {
+    if (sandbox && !sandbox.canWrite(file)) {
+      throw new ToolError(`the sandbox refuses writes to ${file}: outside the write paths (${sandbox.writePaths?.join(', ')})`);
+    }
+    return file;
+  };
   try {
     switch (name) {
       case 'read_file': {
@@ -213,7 +225,7 @@ export async function runTool(name: string, input: Record<string, unknown>, t: T
         return done(text.split('\n').slice(offset - 1, limit === undefined ? undefined : offset - 1 + limit).join('\n'));
       }
       case 'write_file': {
-        const file = resolve(str(input, 'path'));
+        const file = writable(resolve(str(input, 'path')));
         const content = str(input, 'content');
         mkdirSync(path.dirname(file), { recursive: true });
         const existed = existsSync(file);
@@ -221,7 +233,7 @@ export async function runTool(name: string, input: Record<string, unknown>, t: T
         return done(`${existed ? 'overwrote' : 'created'} ${path.relative(t.cwd, file) || file} (${Buffer.byteLength(content)} bytes)`);
       }
       case 'edit_file': {
-        const file = resolve(str(input, 'path'));
+        const file = writable(resolve(str(input, 'path')));
         const oldS = str(input, 'old_string');
         const newS = str(input, 'new_string');
         if (!oldS) throw new ToolError('old_string must not be empty (use write_file to create a file)');
