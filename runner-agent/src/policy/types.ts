@@ -1,6 +1,6 @@
 import type { Decision, EventBody } from '@tandem/relay/protocol';
 
-/** Where in an agent's turn a policy is consulted. Only tool_call is wired to a harness today. */
+/** Where in an agent's turn a policy is consulted. Only tool_call is wired to a harness today (the gate). */
 export const PHASES = ['request', 'llm_request', 'tool_call', 'tool_result', 'response'] as const;
 export type Phase = (typeof PHASES)[number];
 

@@ -54,3 +54,19 @@ describe('built-in policies in YAML', () => {
     expect(parsePolicyYaml(yaml('91s'), 'p.yaml').hash).not.toBe(e.hash);
   });
 });
+
+describe('built-in policies in an agent YAML', () => {
+  it('are declared beside the harness and validated the same way', async () => {
+    const { parseAgentYaml, AgentFileError } = await import('../../agent/spec.ts');
+    const ok = parseAgentYaml('harness: demo\npolicies:\n  - name: seq\n    use: sequence\n    with:\n      rules:\n        - after: ["npm i *"]\n          before: ["git push*"]\n', '/a/agent.yaml');
+    expect(ok.engine?.policies.map((p) => p.name)).toEqual(['seq']);
+    let message = '';
+    try {
+      parseAgentYaml('harness: demo\npolicies:\n  - name: seq\n    use: sequence\n    with:\n      rules: yes\n', '/a/agent.yaml');
+    } catch (err) {
+      expect(err).toBeInstanceOf(AgentFileError);
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^\/a\/agent\.yaml:6:14: policies\[0\]\.with\.rules: rules must be a list of \{after, before\}$/);
+  });
+});
