@@ -237,6 +237,7 @@ async function run(opts: RunOptions, store: StateStore, engine: PolicyEngine, re
       case 'turn.ended':
         return emit('turn.ended', ev.body, ev.id);
       case 'usage':
+        engine.observe({ kind: 'usage', ...ev.body, at: Date.now() }); // budgets count spend
         return emit('usage', ev.body, ev.id);
       case 'session.status':
         emit('session.status', ev.body, ev.id);
