@@ -131,6 +131,7 @@ describe('write_scope', () => {
     ['apply_patch', { input: '*** Begin Patch\n*** Update File: src/a.ts\n*** End Patch' }, 'allow'],
     ['apply_patch', { input: '*** Begin Patch\n*** Add File: ../outside/evil\n*** End Patch' }, 'deny'],
     ['read_file', { path: '/etc/passwd' }, 'allow'],
+    ['Write', { content: 'no path given' }, 'ask'], // cannot check it: people decide
   ])('%s %j -> %s', async (name, input, decision) => {
     const d = await e.evaluate(tool(name, input, app));
     expect(d.decision, d.reason).toBe(decision);

@@ -2,7 +2,7 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import * as v from 'valibot';
 import { pathsOf } from '../rules.ts';
-import { basePolicy, compileAll, defineBuiltin, StrList, WRITE_TOOLS } from './common.ts';
+import { ask, basePolicy, compileAll, defineBuiltin, StrList, WRITE_TOOLS } from './common.ts';
 
 /**
  * The real path of `p`: symlinks resolved in the longest existing prefix, the rest
@@ -68,6 +68,7 @@ export const writeScope = defineBuiltin({
         const cwd = ctx.cwd ?? process.cwd();
         const roots = allow.map((a) => realish(path.resolve(cwd, a.replace(/^~(?=\/|$)/, process.env.HOME ?? '~'))));
         const paths = [...pathsOf(call), ...patchPaths(call)];
+        if (!paths.length) return ask(opts, `write scope: cannot tell which path ${call.tool} writes`);
         for (const raw of paths) {
           const real = realish(path.resolve(cwd, raw));
           if (!roots.some((r) => inside(real, r))) {
