@@ -10,6 +10,7 @@
  *   PWA       first-load JavaScript and CSS, gzip bytes
  *   harnesses one tool call per harness with Tandem (gate + relay ASK) and without (harnesses.ts)
  *   sandbox   bwrap start-up per command: `true` in bubblewrap vs plain `sh -c true` (sandbox.ts)
+ *   policy    one tool call through every built-in (governance.yaml) vs no policies (policy.ts)
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { startRelay, ROOT, type Relay } from '../support/relay.ts';
 import { createSession, ticket } from '../support/peer.ts';
 import { harnessRows } from './harnesses.ts';
 import { sandboxRows } from './sandbox.ts';
+import { policyRows } from './policy.ts';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 5_000);
@@ -298,6 +300,7 @@ async function main() {
     results.push(row(`replay ${REPLAY} events (s)`, fmt(rt.seconds, 3), fmt(rb.seconds, 3), fmt(rt.seconds / rb.seconds, 1) + 'x', rt.seconds < 0.5 ? 'aim <0.5 s: met' : 'aim <0.5 s: MISSED'));
     results.push(...(await harnessRows(realRelay, row)));
     results.push(...(await sandboxRows(row)));
+    results.push(...(await policyRows(row)));
   } finally {
     await relay.close();
     await baseline.close();
