@@ -10,6 +10,11 @@
  * Progress is saved after each step, so `tandem run --resume` continues at the step
  * it was on; a re-run call keeps its callId, so an ASK re-announces the same approval
  * and a decision made while the runner was down applies. The push runs once.
+ *
+ * TANDEM_DEMO_INSTALL=1 adds a dependency-install step after the intro
+ * (`npm install --offline --no-audit --no-fund`: the project has no dependencies, so it
+ * only writes package-lock.json, offline), e.g. to show a sequence policy ("after a
+ * dependency install, ASK before git push"). A session keeps the plan it started with.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,11 +27,15 @@ import { CommandAborted, runShell, sleep, truncateOutput } from './util.ts';
 export const DEMO_TITLE = 'Demo: fix the failing slugify test';
 export const DEFAULT_DEMO_PACE_MS = 600;
 
-const PLAN = ['intro', 'read', 'test-before', 'diagnose', 'edit', 'test-after', 'commit', 'push', 'wrap-up'] as const;
-type StepId = (typeof PLAN)[number];
+const STEPS = ['intro', 'install', 'read', 'test-before', 'diagnose', 'edit', 'test-after', 'commit', 'push', 'wrap-up'] as const;
+type StepId = (typeof STEPS)[number];
+/** The default plan; with TANDEM_DEMO_INSTALL=1 the install step runs after the intro (INSTALL_PLAN). */
+const PLAN: readonly StepId[] = STEPS.filter((s) => s !== 'install');
+const INSTALL_PLAN: readonly StepId[] = STEPS;
 
 const STEP_LABEL: Record<StepId, string> = {
   intro: 'explain the plan',
+  install: 'install the dependencies',
   read: 'read src/slugify.js',
   'test-before': 'run the tests',
   diagnose: 'find the bug',
@@ -76,6 +85,7 @@ const TEST_COMMAND = 'node --test';
 const COMMIT_MESSAGE = 'Fix slugify: collapse whitespace into a single dash';
 const COMMIT_COMMAND = `git commit -am "${COMMIT_MESSAGE}"`;
 const PUSH_COMMAND = 'git push origin main';
+const INSTALL_COMMAND = 'npm install --offline --no-audit --no-fund';
 
 export interface DemoProgress {
   v: 1;
@@ -93,6 +103,8 @@ export interface DemoProgress {
   commit?: string;
   push?: { outcome: 'pushed' | 'denied' | 'skipped' | 'failed'; detail: string };
   stoppedReason?: string;
+  /** The plan includes the install step (TANDEM_DEMO_INSTALL=1 when the session started). */
+  install?: boolean;
 }
 
 function initialProgress(): DemoProgress {
@@ -156,13 +168,20 @@ export class DemoHarness implements Harness {
     this.cwd = path.join(ctx.workDir, 'slugify-demo');
     this.originDir = path.join(ctx.workDir, 'origin.git');
     const saved = ctx.progress as DemoProgress | undefined;
-    this.p = saved && saved.v === 1 ? { ...initialProgress(), ...saved } : initialProgress();
+    this.p =
+      saved && saved.v === 1
+        ? { ...initialProgress(), ...saved }
+        : { ...initialProgress(), ...(process.env.TANDEM_DEMO_INSTALL === '1' ? { install: true } : {}) };
     this.env = sanitizeEnv({
       GIT_CONFIG_GLOBAL: devNull,
       GIT_CONFIG_NOSYSTEM: '1',
       GIT_TERMINAL_PROMPT: '0',
       NO_COLOR: '1',
     });
+  }
+
+  private get plan(): readonly StepId[] {
+    return this.p.install ? INSTALL_PLAN : PLAN;
   }
 
   get progress(): DemoProgress {
@@ -179,7 +198,7 @@ export class DemoHarness implements Harness {
       this.emit({ kind: 'session.status', body: { state: 'idle', detail: 'interrupted; send "continue" to resume' } });
       return;
     }
-    this.run(this.p.step > 0 ? `resuming at: ${STEP_LABEL[PLAN[this.p.step]!]}` : undefined);
+    this.run(this.p.step > 0 ? `resuming at: ${STEP_LABEL[this.plan[this.p.step]!]}` : undefined);
   }
 
   /** Resolves when the current step sequence ends (finished, interrupted, stopped). */
@@ -260,15 +279,15 @@ export class DemoHarness implements Harness {
   private async runPlan(signal: AbortSignal, detail?: string): Promise<void> {
     this.emit({ kind: 'session.status', body: { state: 'running', ...(detail ? { detail } : {}) } });
     try {
-      while (this.p.step < PLAN.length) {
-        const step = PLAN[this.p.step]!;
+      while (this.p.step < this.plan.length) {
+        const step = this.plan[this.p.step]!;
         await sleep(this.ctx.paceMs, signal);
         try {
           await this.runStep(step, signal);
         } catch (err) {
           if (!(err instanceof PlanStop)) throw err;
           this.p.stoppedReason = err.reason;
-          this.p.step = PLAN.indexOf('wrap-up');
+          this.p.step = this.plan.indexOf('wrap-up');
           this.save();
           continue;
         }
@@ -281,7 +300,7 @@ export class DemoHarness implements Harness {
     } catch (err) {
       if (err instanceof Abort) {
         if (err.kind === 'stop' || this.stopping) return;
-        const step = PLAN[this.p.step];
+        const step = this.plan[this.p.step];
         if (step) this.p.attempts[step] = (this.p.attempts[step] ?? 0) + 1;
         this.p.interrupted = true;
         this.save();
@@ -311,13 +330,18 @@ export class DemoHarness implements Harness {
       case 'intro':
         await this.say(
           id,
-          `I'll fix the failing test in slugify-demo: read the code, run the tests, patch the bug, run them again, then commit${
+          `I'll fix the failing test in slugify-demo: ${this.p.install ? 'install the dependencies, ' : ''}read the code, run the tests, patch the bug, run them again, then commit${
             this.p.skipPush ? ' (and keep the commit local)' : ' and push to origin'
           }.`,
           signal,
           true,
         );
         return;
+      case 'install': {
+        const r = await this.shell(step, INSTALL_COMMAND, signal);
+        if (!r.ran) throw new PlanStop(`installing the dependencies was denied: ${r.reason}`);
+        return;
+      }
       case 'read': {
         const r = await this.tool(step, 'read', { path: SOURCE_FILE }, SOURCE_FILE, signal, async () => {
           const started = Date.now();
@@ -436,7 +460,7 @@ export class DemoHarness implements Harness {
 
   /** What is left, for replies ("run the tests again, commit the fix and push to origin/main"). */
   private remaining(): string {
-    const left = PLAN.slice(this.p.step).filter(
+    const left = this.plan.slice(this.p.step).filter(
       (s) => s !== 'intro' && s !== 'diagnose' && s !== 'wrap-up' && !(s === 'push' && this.p.skipPush),
     );
     const labels = left.map((s) => STEP_LABEL[s]);
