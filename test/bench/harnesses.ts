@@ -26,6 +26,7 @@
  *
  * BENCH_TOOL_CALLS (default 20) and BENCH_HARNESSES (comma-separated) narrow it down.
  */
+import { onLines } from '../../runner-agent/src/jsonl.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { subscribe } from 'node:diagnostics_channel';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,7 +44,7 @@ import { silentLogger } from '../../runner-agent/src/log.ts';
 import { startAnthropicServer, text, toolUse, type AnthropicServer } from '../../runner-agent/src/testing/anthropic-server.ts';
 import { OpenAIChatServer } from '../../runner-agent/src/testing/openai-chat-server.ts';
 import { reply, startResponsesServer, type ResponsesServer } from '../../runner-agent/src/testing/openai-responses-server.ts';
-import { Peer } from '../support/peer.ts';
+import { Peer, ownerToken } from '../support/peer.ts';
 import { ROOT, type Relay } from '../support/relay.ts';
 import { TandemRun } from '../support/runner.ts';
 
@@ -274,7 +275,7 @@ async function withTandem(name: Name, relay: Relay, server: ModelServer, root: s
   let person: Peer | undefined;
   try {
     const { sessionId, ownerUrl } = await run.session();
-    person = await Peer.person(relay, sessionId, new URL(ownerUrl).hash.slice(3), 'Bench', `bench-${name}`);
+    person = await Peer.person(relay, sessionId, ownerToken(ownerUrl), 'Bench', `bench-${name}`);
     const approvedAt = approveEverything(person);
     await person.hello(0);
     const code = await Promise.race([run.exited, sleep(SIDE_TIMEOUT_MS).then(() => 'timeout' as const)]);
@@ -305,20 +306,12 @@ function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
 
 /** Lines of JSON from a child's stdout (split on \n only). */
 function jsonLines(proc: ChildProcess, onLine: (msg: any) => void): void {
-  let buf = '';
-  proc.stdout!.setEncoding('utf8');
-  proc.stdout!.on('data', (chunk: string) => {
-    buf += chunk;
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl).trim();
-      buf = buf.slice(nl + 1);
-      if (!line.startsWith('{')) continue;
-      try {
-        onLine(JSON.parse(line));
-      } catch {
-        /* not ours */
-      }
+  onLines(proc.stdout!, (line) => {
+    if (!line.trimStart().startsWith('{')) return;
+    try {
+      onLine(JSON.parse(line));
+    } catch {
+      /* not ours */
     }
   });
 }

@@ -1,12 +1,13 @@
 // End to end with a real agent: Claude Code (through the Claude Agent SDK) against a
 // scripted Anthropic server on loopback, the real relay and the PWA in Chromium. The
 // agent asks to run a command, the policy says ASK, and a person approves on the phone.
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
 import { startAnthropicServer, text, toolUse, type AnthropicServer } from '../../runner-agent/src/testing/anthropic-server.ts';
+import { writeAgentFile } from '../../runner-agent/src/testing/agent-file.ts';
 import { launch } from '../support/browser.ts';
 import { startRelay, type Relay } from '../support/relay.ts';
 import { TandemRun } from '../support/runner.ts';
@@ -27,32 +28,13 @@ afterAll(async () => {
 });
 
 test("a Claude Code session's ASK is approved from the phone, and the command runs", async () => {
-  const root = mkdtempSync(path.join(tmpdir(), 'tandem-claude-e2e-'));
-  const cwd = path.join(root, 'project');
-  mkdirSync(cwd, { recursive: true });
-  mkdirSync(path.join(root, 'home'));
-  const agent = path.join(root, 'agent.yaml');
-  writeFileSync(
-    agent,
-    [
-      'name: claude-e2e',
-      'harness: claude',
-      'model: claude-sonnet-4-5',
-      'provider:',
-      '  api: anthropic',
-      `  base_url: ${server.url}`,
-      '  api_key_env: CLAUDE_TEST_KEY',
-      `cwd: ${JSON.stringify(cwd)}`,
-      'policies:',
-      '  - name: ask-before-release-notes',
-      '    match: { tool: shell, command: "touch*" }',
-      '    decision: ask',
-      '    reason: Writing files in the project needs a person.',
-      'env:',
-      `  HOME: ${JSON.stringify(path.join(root, 'home'))}`,
-      '',
-    ].join('\n'),
-  );
+  const { file: agent, cwd } = writeAgentFile(mkdtempSync(path.join(tmpdir(), 'tandem-claude-e2e-')), {
+    harness: 'claude',
+    model: 'claude-sonnet-4-5',
+    api: 'anthropic',
+    baseUrl: server.url,
+    apiKeyEnv: 'CLAUDE_TEST_KEY',
+  });
   server.enqueue(
     toolUse('Bash', { command: 'touch RELEASE_NOTES.md && echo written' }, { usage: { input_tokens: 1200, output_tokens: 30 } }),
     text('Release notes file created.', { usage: { input_tokens: 1300, output_tokens: 9 } }),

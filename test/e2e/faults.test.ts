@@ -5,7 +5,7 @@ import type { BrowserContext } from 'playwright-core';
 import type { Event, EventOf } from '@tandem/relay/protocol';
 import { RUNNER_EVENT_KINDS } from '@tandem/relay/protocol';
 import { launch } from '../support/browser.ts';
-import { Peer } from '../support/peer.ts';
+import { Peer, ownerToken } from '../support/peer.ts';
 import { startRelay, type Relay } from '../support/relay.ts';
 import { TandemRun } from '../support/runner.ts';
 
@@ -21,7 +21,6 @@ afterEach(async () => {
   relay = undefined;
 });
 
-const tokenOf = (ownerUrl: string) => new URL(ownerUrl).hash.slice(3);
 
 /** The whole log as a new owner device sees it, checked for gaps and duplicates. */
 async function wholeLog(r: Relay, sessionId: string, token: string): Promise<Event[]> {
@@ -61,10 +60,10 @@ test('the relay killed and restarted mid-session: the runner reconnects and noth
   // The agent keeps working while the relay is down; its events wait in the outbox.
   await new Promise((r) => setTimeout(r, 1_500));
   await relay.restart();
-  await approveWhenAsked(relay, sessionId, tokenOf(ownerUrl));
+  await approveWhenAsked(relay, sessionId, ownerToken(ownerUrl));
   expect(await run.exited).toBe(0);
 
-  const log = await wholeLog(relay, sessionId, tokenOf(ownerUrl));
+  const log = await wholeLog(relay, sessionId, ownerToken(ownerUrl));
   const emitted = run.lines.filter((l) => (RUNNER_EVENT_KINDS as readonly string[]).includes(l.kind) && l.seq === undefined);
   expect(emitted.length).toBeGreaterThan(8);
   const logged = new Map(log.map((e) => [e.id, e]));
@@ -79,14 +78,14 @@ test('the runner killed while an ASK is pending and started again: the approval 
   runs.push(first);
   const { sessionId, ownerUrl } = await first.session();
   // Kill the runner once the relay holds its ASK (the runner prints it when journaled, maybe before it is sent).
-  const watcher = await Peer.person(relay, sessionId, tokenOf(ownerUrl), 'Watcher', 'watcher');
+  const watcher = await Peer.person(relay, sessionId, ownerToken(ownerUrl), 'Watcher', 'watcher');
   await watcher.hello();
   const asked = await waitForAsk(watcher);
   watcher.close();
   await first.kill('SIGKILL');
 
   // Decided while the runner is down.
-  await approveWhenAsked(relay, sessionId, tokenOf(ownerUrl));
+  await approveWhenAsked(relay, sessionId, ownerToken(ownerUrl));
 
   const second = TandemRun.start(relay, ['--once', '--resume', sessionId], { home: first.home });
   runs.push(second);
@@ -95,7 +94,7 @@ test('the runner killed while an ASK is pending and started again: the approval 
   expect(decided.length).toBeGreaterThanOrEqual(1);
   expect(decided.every((d) => d.body?.approvalId === asked.body.approvalId)).toBe(true);
 
-  const log = await wholeLog(relay, sessionId, tokenOf(ownerUrl));
+  const log = await wholeLog(relay, sessionId, ownerToken(ownerUrl));
   expect(log.filter((e) => e.kind === 'approval.requested')).toHaveLength(1);
   expect(log.filter((e) => e.kind === 'approval.decided')).toHaveLength(1);
   const pushCalls = log.filter((e) => e.kind === 'tool.call' && /git push/.test(String(e.body.input.command)));
@@ -113,9 +112,9 @@ test('the runner killed the moment it asks and started again: it re-announces th
   await first.kill('SIGKILL');
   const second = TandemRun.start(relay, ['--once', '--resume', sessionId], { home: first.home });
   runs.push(second);
-  await approveWhenAsked(relay, sessionId, tokenOf(ownerUrl));
+  await approveWhenAsked(relay, sessionId, ownerToken(ownerUrl));
   expect(await second.exited).toBe(0);
-  const log = await wholeLog(relay, sessionId, tokenOf(ownerUrl));
+  const log = await wholeLog(relay, sessionId, ownerToken(ownerUrl));
   expect(log.filter((e) => e.kind === 'approval.requested')).toHaveLength(1);
   expect(log.filter((e) => e.kind === 'approval.decided')).toHaveLength(1);
   expect(log.filter((e) => e.kind === 'tool.result' && e.body.status === 'ok' && /main -> main/.test(e.body.output))).toHaveLength(1);
@@ -137,11 +136,11 @@ test('a phone that was offline reconnects and shows every event it missed, in or
   await relay.kill();
   await page.getByTestId('connection').and(page.locator('[data-state="reconnecting"]')).waitFor({ timeout: 30_000 });
   await relay.restart();
-  await approveWhenAsked(relay, sessionId, tokenOf(ownerUrl));
+  await approveWhenAsked(relay, sessionId, ownerToken(ownerUrl));
   expect(await run.exited).toBe(0);
   await page.getByTestId('connection').and(page.locator('[data-state="live"]')).waitFor({ timeout: 30_000 });
 
-  const log = await wholeLog(relay, sessionId, tokenOf(ownerUrl));
+  const log = await wholeLog(relay, sessionId, ownerToken(ownerUrl));
   await expect.poll(() => page.getByTestId('event').count(), { timeout: 15_000 }).toBe(log.length);
   const seqs = await page.getByTestId('event').evaluateAll((els) => els.map((el) => Number(el.getAttribute('data-seq'))));
   expect(seqs).toEqual(log.map((e) => e.seq));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import type { EventOf } from '@tandem/relay/protocol';
-import { Peer } from '../support/peer.ts';
+import { Peer, ownerToken } from '../support/peer.ts';
 import { startRelay, type Relay } from '../support/relay.ts';
 import { TandemRun, type JsonLine } from '../support/runner.ts';
 
@@ -41,7 +41,6 @@ afterEach(async () => {
   run = undefined;
 });
 
-const tokenOf = (ownerUrl: string) => new URL(ownerUrl).hash.slice(3);
 const commandOf = (l: JsonLine) => String((l.body?.input as { command?: string } | undefined)?.command);
 const isCall = (re: RegExp) => (l: JsonLine) => l.kind === 'tool.call' && re.test(commandOf(l));
 const decisionOf = (r: TandemRun, call: JsonLine) => r.lines.find((l) => l.kind === 'policy.decision' && l.body?.callId === call.body?.callId);
@@ -82,7 +81,7 @@ test('a dependency install first: the push ASKs, and approving it on the relay l
   expect(run.lines.slice(0, before).filter((l) => l.kind === 'tool.result').map((l) => l.body?.status)).not.toContain('denied');
 
   // Approve it as a person on the relay.
-  const peer = await Peer.person(relay, sessionId, tokenOf(ownerUrl), 'Ana', 'ana-laptop');
+  const peer = await Peer.person(relay, sessionId, ownerToken(ownerUrl), 'Ana', 'ana-laptop');
   try {
     await peer.hello();
     peer.send('approval.decide', { approvalId: String(asked.body?.approvalId), decision: 'approve' });

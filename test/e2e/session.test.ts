@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launch } from '../support/browser.ts';
-import { Peer } from '../support/peer.ts';
+import { Peer, ownerToken } from '../support/peer.ts';
 import { PushService } from '../support/push-service.ts';
 import { startRelay, type Relay } from '../support/relay.ts';
 import { TandemRun, type JsonLine } from '../support/runner.ts';
@@ -137,7 +137,7 @@ describe('push notifications', () => {
 
       // pushManager.subscribe() cannot reach a push service offline; a phone subscribes
       // through the same protocol with a subscription whose keys the test holds.
-      const phone = await Peer.person(relay, sessionId, new URL(ownerUrl).hash.slice(3), 'Ana phone', 'ana-phone');
+      const phone = await Peer.person(relay, sessionId, ownerToken(ownerUrl), 'Ana phone', 'ana-phone');
       const device = service.device('ana-phone');
       phone.send('push.subscribe', device.subscription);
 

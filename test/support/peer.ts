@@ -18,6 +18,9 @@ import type { Relay } from './relay.ts';
 
 export type Frame = v.InferOutput<typeof ServerFrame>;
 
+/** The link token from an owner or share link (it sits in the fragment). */
+export const ownerToken = (link: string) => new URL(link).hash.slice(3);
+
 export async function createSession(relay: Relay, title = 'test session'): Promise<CreateSessionResponse & { ownerToken: string }> {
   const res = await fetch(`${relay.url}/api/sessions`, {
     method: 'POST',
@@ -26,7 +29,7 @@ export async function createSession(relay: Relay, title = 'test session'): Promi
   });
   if (res.status !== 201) throw new Error(`create session: ${res.status} ${await res.text()}`);
   const body = v.parse(CreateSessionResponse, await res.json());
-  return { ...body, ownerToken: new URL(body.ownerUrl).hash.replace('#t=', '') };
+  return { ...body, ownerToken: ownerToken(body.ownerUrl) };
 }
 
 export async function ticket(relay: Relay, sessionId: string, token: string, name = 'Ana', deviceId = 'dev-ana', device = 'Test phone') {

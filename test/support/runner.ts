@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onLines } from '../../runner-agent/src/jsonl.ts';
 import type { Relay } from './relay.ts';
 import { ROOT } from './relay.ts';
 
@@ -19,19 +20,11 @@ export class TandemRun {
   private constructor(proc: ChildProcess, home: string) {
     this.proc = proc;
     this.home = home;
-    let buf = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (!line.trim()) continue;
-        try {
-          this.lines.push(JSON.parse(line) as JsonLine);
-        } catch {
-          throw new Error(`tandem --json printed a line that is not JSON: ${line}`);
-        }
+    onLines(proc.stdout!, (line) => {
+      try {
+        this.lines.push(JSON.parse(line) as JsonLine);
+      } catch {
+        throw new Error(`tandem --json printed a line that is not JSON: ${line}`);
       }
     });
     proc.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));

@@ -8,9 +8,10 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { EventBody } from '@tandem/relay/protocol';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Peer } from '../../../test/support/peer.ts';
+import { Peer, ownerToken } from '../../../test/support/peer.ts';
 import { startRelay, type Relay } from '../../../test/support/relay.ts';
 import { TandemRun } from '../../../test/support/runner.ts';
+import { writeAgentFile } from '../testing/agent-file.ts';
 import { silentLogger } from '../log.ts';
 import {
   errorReply,
@@ -530,38 +531,10 @@ describe('claude through the real relay (tandem run AGENT.yaml --harness claude 
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
-  const tokenOf = (ownerUrl: string) => new URL(ownerUrl).hash.slice(3);
-
   function agentFile(): { file: string; cwd: string } {
     const root = tempDir('claude-agent');
     dirs.push(root);
-    const cwd = path.join(root, 'project');
-    mkdirSync(cwd, { recursive: true });
-    mkdirSync(path.join(root, 'home'), { recursive: true });
-    const file = path.join(root, 'agent.yaml');
-    writeFileSync(
-      file,
-      [
-        'name: claude-relay-test',
-        'harness: claude',
-        `model: ${MODEL}`,
-        'provider:',
-        '  api: anthropic',
-        `  base_url: ${server.url}`,
-        '  api_key_env: CLAUDE_TEST_KEY',
-        `cwd: ${JSON.stringify(cwd)}`,
-        'policies:',
-        '  - name: ask-before-touch',
-        '    match: { tool: shell, command: "touch*" }',
-        '    decision: ask',
-        '    reason: Creating files needs a person.',
-        'env:',
-        `  HOME: ${JSON.stringify(path.join(root, 'home'))}`,
-        '  CLAUDE_CODE_MAX_RETRIES: "0"',
-        '',
-      ].join('\n'),
-    );
-    return { file, cwd };
+    return writeAgentFile(root, { harness: 'claude', model: MODEL, api: 'anthropic', baseUrl: server.url, apiKeyEnv: 'CLAUDE_TEST_KEY', env: { CLAUDE_CODE_MAX_RETRIES: '0' } });
   }
 
   async function askedThenDecided(decision: 'approve' | 'deny') {
@@ -575,7 +548,7 @@ describe('claude through the real relay (tandem run AGENT.yaml --harness claude 
     const run = TandemRun.start(relay, [file, '--harness', 'claude', '--once', `please create ${name}`], { env: { CLAUDE_TEST_KEY: 'sk-ant-test' } });
     runs.push(run);
     const { sessionId, ownerUrl } = await run.session();
-    const ana = await Peer.person(relay, sessionId, tokenOf(ownerUrl), 'Ana', `ana-claude-${decision}`);
+    const ana = await Peer.person(relay, sessionId, ownerToken(ownerUrl), 'Ana', `ana-claude-${decision}`);
     await ana.hello(0);
     const asked = await ana.next('approval.requested', () => true, 30_000);
     expect(asked.body.tool).toBe('shell');
@@ -622,7 +595,7 @@ describe('claude through the real relay (tandem run AGENT.yaml --harness claude 
     const ended = () => own().filter((l) => l.kind === 'turn.ended');
     const waitEnded = (n: number) => until(() => ended().length >= n, `${n} turn(s) to end`, 30_000);
     await waitEnded(1);
-    const ana = await Peer.person(relay, sessionId, tokenOf(ownerUrl), 'Ana', 'ana-claude-drive');
+    const ana = await Peer.person(relay, sessionId, ownerToken(ownerUrl), 'Ana', 'ana-claude-drive');
     await ana.hello(0);
 
     // the model for the next turn, then a message

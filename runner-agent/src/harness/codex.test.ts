@@ -7,13 +7,14 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_TOOL_OUTPUT_CHARS } from '@tandem/relay/protocol';
+import { writeAgentFile } from '../testing/agent-file.ts';
 import { silentLogger } from '../log.ts';
 import { reply, startResponsesServer, type ResponsesServer } from '../testing/openai-responses-server.ts';
 import { tempDir, until } from '../testing/util.ts';
 import { costOf } from '../usage/prices.ts';
 import { CodexHarness, codexHarness, unwrapShell } from './codex.ts';
 import type { GateResult, HarnessEvent, ToolCall } from './types.ts';
-import { Peer } from '../../../test/support/peer.ts';
+import { Peer, ownerToken } from '../../../test/support/peer.ts';
 import { startRelay, type Relay } from '../../../test/support/relay.ts';
 import { TandemRun } from '../../../test/support/runner.ts';
 
@@ -472,35 +473,9 @@ describe('codex through the real relay (tandem run AGENT.yaml PROMPT)', () => {
     await Promise.all(runs.splice(0).map((r) => (r.proc.exitCode === null ? r.kill('SIGTERM') : r.exited)));
   });
 
-  const tokenOf = (ownerUrl: string) => new URL(ownerUrl).hash.slice(3);
-
   function agentFile(): { file: string; cwd: string } {
     const root = tempDir('codex-agent');
-    const cwd = path.join(root, 'project');
-    mkdirSync(cwd, { recursive: true });
-    const file = path.join(root, 'agent.yaml');
-    writeFileSync(
-      file,
-      [
-        'name: codex-relay-test',
-        'harness: codex',
-        `model: ${MODEL}`,
-        'provider:',
-        '  api: openai-responses',
-        `  base_url: ${server.baseUrl}`,
-        '  api_key_env: SCRIPTED_API_KEY',
-        `cwd: ${JSON.stringify(cwd)}`,
-        'policies:',
-        '  - name: ask-before-touch',
-        '    match: { tool: shell, command: "touch*" }',
-        '    decision: ask',
-        '    reason: Creating files needs a person.',
-        'env:',
-        `  HOME: ${JSON.stringify(path.join(root, 'home'))}`,
-        '',
-      ].join('\n'),
-    );
-    return { file, cwd };
+    return writeAgentFile(root, { harness: 'codex', model: MODEL, api: 'openai-responses', baseUrl: server.baseUrl, apiKeyEnv: 'SCRIPTED_API_KEY' });
   }
 
   async function askedThenDecided(decision: 'approve' | 'deny') {
@@ -513,7 +488,7 @@ describe('codex through the real relay (tandem run AGENT.yaml PROMPT)', () => {
     });
     runs.push(run);
     const { sessionId, ownerUrl } = await run.session();
-    const ana = await Peer.person(relay, sessionId, tokenOf(ownerUrl), 'Ana', `ana-${decision}`);
+    const ana = await Peer.person(relay, sessionId, ownerToken(ownerUrl), 'Ana', `ana-${decision}`);
     await ana.hello(0);
     const asked = await ana.next('approval.requested', () => true, 30_000);
     expect(asked.body.preview).toContain(`touch ${name}`);
@@ -546,7 +521,7 @@ describe('codex through the real relay (tandem run AGENT.yaml PROMPT)', () => {
     const run = TandemRun.start(relay, [file, '--harness', 'codex', 'first task'], { env: { SCRIPTED_API_KEY: 'sk-scripted', TANDEM_CODEX_MAX_RETRIES: '0' } });
     runs.push(run);
     const { sessionId, ownerUrl } = await run.session();
-    const ana = await Peer.person(relay, sessionId, tokenOf(ownerUrl), 'Ana', 'ana-drive');
+    const ana = await Peer.person(relay, sessionId, ownerToken(ownerUrl), 'Ana', 'ana-drive');
     await ana.hello(0);
     await ana.next('turn.ended', () => true, 30_000);
     ana.send('session.model', { model: 'gpt-5' });

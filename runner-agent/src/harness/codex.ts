@@ -22,6 +22,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { newId } from '@tandem/relay/protocol';
+import { onLines } from '../jsonl.ts';
 import { costOf } from '../usage/prices.ts';
 import { findExecutable, findPackage } from './locate.ts';
 import type { Harness, HarnessContext, HarnessDefinition, HarnessEvent, Sender, ToolCall } from './types.ts';
@@ -328,28 +329,18 @@ export class CodexHarness implements Harness {
     env.PATH = `${path.dirname(process.execPath)}${path.delimiter}${env.PATH ?? ''}`;
     const proc = spawn(bin, ['app-server'], { cwd: this.ctx.cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     this.proc = proc;
-    let buf = '';
-    proc.stdout!.setEncoding('utf8');
-    proc.stdout!.on('data', (chunk: string) => {
-      buf += chunk;
-      let nl: number;
-      // split on \n only (JSON may hold U+2028)
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
-        if (!line) continue;
-        let msg: RpcMessage;
-        try {
-          msg = JSON.parse(line) as RpcMessage;
-        } catch {
-          this.ctx.log.warn(`codex: not JSON on stdout: ${clip(line, 200)}`);
-          continue;
-        }
-        try {
-          this.onMessage(msg);
-        } catch (err) {
-          this.ctx.log.error(`codex: handling ${msg.method ?? 'a response'} failed: ${(err as Error).message}`);
-        }
+    onLines(proc.stdout!, (line) => {
+      let msg: RpcMessage;
+      try {
+        msg = JSON.parse(line) as RpcMessage;
+      } catch {
+        this.ctx.log.warn(`codex: not JSON on stdout: ${clip(line, 200)}`);
+        return;
+      }
+      try {
+        this.onMessage(msg);
+      } catch (err) {
+        this.ctx.log.error(`codex: handling ${msg.method ?? 'a response'} failed: ${(err as Error).message}`);
       }
     });
     proc.stderr!.setEncoding('utf8');

@@ -8,10 +8,12 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EventBody } from '@tandem/relay/protocol';
-import { Peer } from '../../../test/support/peer.ts';
+import { Peer, ownerToken } from '../../../test/support/peer.ts';
 import { startRelay, type Relay } from '../../../test/support/relay.ts';
 import { TandemRun } from '../../../test/support/runner.ts';
 import { ApprovalGate, memoryApprovalStore } from '../gate.ts';
+import { onLines } from '../jsonl.ts';
+import { writeAgentFile } from '../testing/agent-file.ts';
 import { silentLogger } from '../log.ts';
 import { DEFAULT_POLICY_FILE, loadPolicyFile, parsePolicyYaml } from '../policy/load.ts';
 import { contentText, OpenAIChatServer } from '../testing/openai-chat-server.ts';
@@ -529,20 +531,14 @@ describe('pi gate extension fails closed (bare RPC client)', () => {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-    let buf = '';
     let agentEnded = false;
-    proc.stdout.on('data', (d: Buffer) => {
-      buf += d.toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const msg = JSON.parse(buf.slice(0, nl)) as { type: string; id?: string; title?: string };
-        buf = buf.slice(nl + 1);
-        if (msg.type === 'extension_ui_request' && msg.title === 'tandem-gate') {
-          if (answer === 'close-stdin') proc.stdin.end();
-          else proc.stdin.write(`${JSON.stringify({ type: 'extension_ui_response', id: msg.id, ...answer })}\n`);
-        }
-        if (msg.type === 'agent_end') agentEnded = true;
+    onLines(proc.stdout, (line) => {
+      const msg = JSON.parse(line) as { type: string; id?: string; title?: string };
+      if (msg.type === 'extension_ui_request' && msg.title === 'tandem-gate') {
+        if (answer === 'close-stdin') proc.stdin.end();
+        else proc.stdin.write(`${JSON.stringify({ type: 'extension_ui_response', id: msg.id, ...answer })}\n`);
       }
+      if (msg.type === 'agent_end') agentEnded = true;
     });
     proc.stdin.write(`${JSON.stringify({ type: 'prompt', message: 'make the file' })}\n`);
     try {
@@ -596,36 +592,10 @@ describe('pi through the real relay (tandem run AGENT.yaml --harness pi --once P
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
-  const tokenOf = (ownerUrl: string) => new URL(ownerUrl).hash.slice(3);
-
   function agentFile(): { file: string; cwd: string } {
     const root = tempDir('pi-agent');
     dirs.push(root);
-    const cwd = path.join(root, 'project');
-    mkdirSync(cwd, { recursive: true });
-    const file = path.join(root, 'agent.yaml');
-    writeFileSync(
-      file,
-      [
-        'name: pi-relay-test',
-        'harness: pi',
-        `model: ${MODEL}`,
-        'provider:',
-        '  api: openai-chat',
-        `  base_url: ${server.baseUrl}`,
-        '  api_key_env: PI_TEST_KEY',
-        `cwd: ${JSON.stringify(cwd)}`,
-        'policies:',
-        '  - name: ask-before-touch',
-        '    match: { tool: bash, command: "touch*" }',
-        '    decision: ask',
-        '    reason: Creating files needs a person.',
-        'env:',
-        `  HOME: ${JSON.stringify(path.join(root, 'home'))}`,
-        '',
-      ].join('\n'),
-    );
-    return { file, cwd };
+    return writeAgentFile(root, { harness: 'pi', model: MODEL, api: 'openai-chat', baseUrl: server.baseUrl, apiKeyEnv: 'PI_TEST_KEY', shellTool: 'bash' });
   }
 
   async function askedThenDecided(decision: 'approve' | 'deny') {
@@ -639,7 +609,7 @@ describe('pi through the real relay (tandem run AGENT.yaml --harness pi --once P
     const run = TandemRun.start(relay, [file, '--harness', 'pi', '--once', `please create ${name}`], { env: { PI_TEST_KEY: 'sk-test-pi' } });
     runs.push(run);
     const { sessionId, ownerUrl } = await run.session();
-    const ana = await Peer.person(relay, sessionId, tokenOf(ownerUrl), 'Ana', `ana-pi-${decision}`);
+    const ana = await Peer.person(relay, sessionId, ownerToken(ownerUrl), 'Ana', `ana-pi-${decision}`);
     await ana.hello(0);
     const asked = await ana.next('approval.requested', () => true, 30_000);
     expect(asked.body.preview).toContain(`touch ${name}`);
@@ -677,7 +647,7 @@ describe('pi through the real relay (tandem run AGENT.yaml --harness pi --once P
     const run = TandemRun.start(relay, [file, '--harness', 'pi', 'say something'], { env: { PI_TEST_KEY: 'sk-test-pi' } });
     runs.push(run);
     const { sessionId, ownerUrl } = await run.session();
-    const ana = await Peer.person(relay, sessionId, tokenOf(ownerUrl), 'Ana', 'ana-pi-followup');
+    const ana = await Peer.person(relay, sessionId, ownerToken(ownerUrl), 'Ana', 'ana-pi-followup');
     await ana.hello(0);
     const said = (text: string) => run.waitFor((l) => l.kind === 'agent.message' && l.body?.text === text && !('seq' in l), 30_000);
     await said('First.');

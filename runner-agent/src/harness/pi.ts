@@ -16,6 +16,7 @@
  * - If pi exits, the turn fails with its stderr tail, and the next send() starts a
  *   fresh pi (a new conversation: pi runs with --no-session).
  */
+import { onLines } from '../jsonl.ts';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -124,7 +125,6 @@ export class PiHarness implements Harness {
   readonly cwd: string;
   private readonly ctx: HarnessContext;
   private proc: ChildProcessWithoutNullStreams | undefined;
-  private stdoutBuf = '';
   private stderrTail = '';
   private model: string | undefined;
   private agentDir: string | undefined;
@@ -287,11 +287,9 @@ export class PiHarness implements Harness {
     this.ctx.log.info(`starting ${located.detail} in ${this.cwd}`);
     const proc = spawn(located.command, args, { cwd: this.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc = proc;
-    this.stdoutBuf = '';
     this.stderrTail = '';
-    proc.stdout.setEncoding('utf8');
     proc.stderr.setEncoding('utf8');
-    proc.stdout.on('data', (chunk: string) => this.onStdout(chunk));
+    onLines(proc.stdout, (line) => this.onLine(line));
     proc.stderr.on('data', (chunk: string) => {
       this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
     });
@@ -362,27 +360,19 @@ export class PiHarness implements Harness {
     });
   }
 
-  /** JSONL: split on "\n" only (U+2028/2029 are valid inside JSON strings). */
-  private onStdout(chunk: string): void {
-    this.stdoutBuf += chunk;
-    let nl: number;
-    while ((nl = this.stdoutBuf.indexOf('\n')) >= 0) {
-      let line = this.stdoutBuf.slice(0, nl);
-      this.stdoutBuf = this.stdoutBuf.slice(nl + 1);
-      if (line.endsWith('\r')) line = line.slice(0, -1);
-      if (!line.trim()) continue;
-      let msg: Json;
-      try {
-        msg = JSON.parse(line) as Json;
-      } catch {
-        this.ctx.log.warn(`pi printed a line that is not JSON: ${line.slice(0, 200)}`);
-        continue;
-      }
-      try {
-        this.onMessage(msg);
-      } catch (err) {
-        this.ctx.log.error(`handling pi's ${String(msg.type)}: ${(err as Error).stack ?? String(err)}`);
-      }
+  /** One JSON line from pi's stdout. */
+  private onLine(line: string): void {
+    let msg: Json;
+    try {
+      msg = JSON.parse(line) as Json;
+    } catch {
+      this.ctx.log.warn(`pi printed a line that is not JSON: ${line.slice(0, 200)}`);
+      return;
+    }
+    try {
+      this.onMessage(msg);
+    } catch (err) {
+      this.ctx.log.error(`handling pi's ${String(msg.type)}: ${(err as Error).stack ?? String(err)}`);
     }
   }
 
