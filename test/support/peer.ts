@@ -47,7 +47,7 @@ export class Peer {
   readonly frames: Frame[] = [];
   readonly raw: string[] = [];
   closed: { code: number; reason: string } | null = null;
-  private waiters: { match: (f: Frame) => boolean; resolve: (f: Frame) => void; reject: (e: Error) => void; seen: number }[] = [];
+  private waiters: { match: (f: Frame) => boolean; resolve: (f: Frame) => void; reject: (e: Error) => void }[] = [];
 
   readonly ws: WebSocket;
   private constructor(ws: WebSocket) {
@@ -109,7 +109,7 @@ export class Peer {
     const found = this.frames.find(m);
     if (found) return Promise.resolve(found as ServerFrameOf<K>);
     return new Promise((resolve, reject) => {
-      const w = { match: m, resolve: resolve as (f: Frame) => void, reject, seen: this.frames.length };
+      const w = { match: m, resolve: resolve as (f: Frame) => void, reject };
       this.waiters.push(w);
       setTimeout(() => {
         const i = this.waiters.indexOf(w);
@@ -139,11 +139,6 @@ export class Peer {
       .slice(start)
       .filter((f): f is ServerFrameOf<'replay'> => f.kind === 'replay')
       .flatMap((f) => f.body.events.map((e) => v.parse(Event, e)));
-  }
-
-  /** Live events received so far (not replayed ones). */
-  events(): Event[] {
-    return this.frames.filter((f) => v.is(Event, f)) as Event[];
   }
 
   close() {
