@@ -625,7 +625,8 @@ describe('claude through the real relay (tandem run AGENT.yaml --harness claude 
     const results = own().filter((l) => l.kind === 'tool.result' && l.body?.callId === asked.body.callId);
     expect(results.map((l) => l.body?.status)).toEqual(['error']);
     expect(existsSync(path.join(cwd, 'interrupted.txt'))).toBe(false);
-    expect(own().filter((l) => l.kind === 'session.status').at(-1)!.body?.state).toBe('idle');
+    // the idle status follows turn.ended on stdout, possibly in a later chunk
+    await until(() => own().filter((l) => l.kind === 'session.status').at(-1)?.body?.state === 'idle', 'the session to go idle', 10_000);
     ana.close();
     server.fallback = text('(no scripted reply)');
   });
