@@ -8,12 +8,16 @@ import { bearer, isSessionId, newSessionId, randomToken, runnerKey, safeEqual, v
 import {
   CreateSessionRequest,
   DecisionRequest,
+  LinkRequest,
   TicketRequest,
   clip,
   sessionUrl,
   type AuditResponse,
   type CreateSessionResponse,
   type ErrorCode,
+  type LinkInfo,
+  type LinkResponse,
+  type LinksResponse,
 } from './protocol/index.ts';
 import type { RoomResult, SessionRoom } from './session-room.ts';
 
@@ -93,13 +97,17 @@ app.post('/api/sessions', async (c) => {
   return c.json(res, 201);
 });
 
+/** The runner proves itself with the session's runner key (an HMAC of the session id). */
+async function isRunner(c: Ctx, sessionId: string): Promise<boolean> {
+  const key = bearer(c.req.header('authorization'));
+  return !!key && (await knownSession(c, sessionId)) && (await safeEqual(key, await runnerKey(c.env.RELAY_SECRET, sessionId)));
+}
+const notRunner = (c: Ctx) => fail(c, 401, 'unauthorized', 'runner key is not valid for this session');
+
 app.get('/api/sessions/:id/runner', async (c) => {
   const sessionId = c.req.param('id');
   if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return fail(c, 426, 'bad_request', 'expected a WebSocket upgrade');
-  const key = bearer(c.req.header('authorization'));
-  if (!key || !(await knownSession(c, sessionId)) || !(await safeEqual(key, await runnerKey(c.env.RELAY_SECRET, sessionId)))) {
-    return fail(c, 401, 'unauthorized', 'runner key is not valid for this session');
-  }
+  if (!(await isRunner(c, sessionId))) return notRunner(c);
   return room(c, sessionId).fetch(new Request('https://room/runner', { headers: { upgrade: 'websocket' } }));
 });
 
@@ -131,6 +139,33 @@ app.post('/api/sessions/:id/approvals/:approvalId/decision', async (c) => {
   if (req instanceof Response) return req;
   const result = await room(c, sessionId).decideWithToken(c.req.param('approvalId'), req);
   return result.ok ? c.json(result.value) : fail(c, result.status, result.code, result.message);
+});
+
+// `tandem share`: the runner (the session's owner on its machine) makes, lists and revokes links.
+const RUNNER_ACTOR = { type: 'runner', name: 'runner (tandem share)' } as const;
+
+app.post('/api/sessions/:id/links', async (c) => {
+  const sessionId = c.req.param('id');
+  if (!(await isRunner(c, sessionId))) return notRunner(c);
+  const req = await body(c, LinkRequest);
+  if (req instanceof Response) return req;
+  const { link, token } = await room(c, sessionId).createLink(req, RUNNER_ACTOR);
+  const res: LinkResponse = { link, url: sessionUrl(c.env.PUBLIC_URL || new URL(c.req.url).origin, sessionId, token) };
+  return c.json(res, 201);
+});
+
+app.get('/api/sessions/:id/links', async (c) => {
+  const sessionId = c.req.param('id');
+  if (!(await isRunner(c, sessionId))) return notRunner(c);
+  const res: LinksResponse = { links: await room(c, sessionId).listLinks() };
+  return c.json(res);
+});
+
+app.delete('/api/sessions/:id/links/:linkId', async (c) => {
+  const sessionId = c.req.param('id');
+  if (!(await isRunner(c, sessionId))) return notRunner(c);
+  const result = (await room(c, sessionId).revokeLink(c.req.param('linkId'), RUNNER_ACTOR)) as RoomResult<LinkInfo>;
+  return result.ok ? c.json({ link: result.value }) : fail(c, result.status, result.code, result.message);
 });
 
 // The owner's view of who did what, and how every push went.

@@ -36,6 +36,8 @@ import {
   type ErrorCode,
   type EventBody,
   type EventKind,
+  type LinkInfo,
+  type LinkRequest,
   type PresenceBody,
   type PushPayload,
   type PushSubscriptionBody,
@@ -72,11 +74,12 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE TABLE IF NOT EXISTS approvals (
   id TEXT PRIMARY KEY, requested_seq INTEGER NOT NULL, tool TEXT NOT NULL, preview TEXT NOT NULL,
   policy TEXT NOT NULL, reason TEXT NOT NULL, expires_at INTEGER NOT NULL, default_decision TEXT NOT NULL,
-  status TEXT NOT NULL DEFAULT 'pending', decided_by TEXT, decided_via TEXT, decided_at INTEGER);
+  status TEXT NOT NULL DEFAULT 'pending', decided_by TEXT, decided_via TEXT, decided_at INTEGER,
+  always TEXT, owner_only INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS approvals_pending ON approvals (status, expires_at);
 CREATE TABLE IF NOT EXISTS links (
   id TEXT PRIMARY KEY, token_hash TEXT UNIQUE NOT NULL, role TEXT NOT NULL, created_at INTEGER NOT NULL,
-  expires_at INTEGER, revoked_at INTEGER);
+  expires_at INTEGER, revoked_at INTEGER, label TEXT, created_by TEXT);
 CREATE TABLE IF NOT EXISTS push_subscriptions (
   endpoint TEXT PRIMARY KEY, keys TEXT NOT NULL, device_id TEXT NOT NULL, link_id TEXT NOT NULL,
   name TEXT NOT NULL, device TEXT NOT NULL, created_at INTEGER NOT NULL);
@@ -103,7 +106,21 @@ type ApprovalRow = {
   default_decision: Decision;
   status: 'pending' | 'approved' | 'denied';
   decided_by: string | null;
+  always: string | null;
+  owner_only: number;
 };
+
+/** Columns added after a session's object may already exist: added on wake if missing. */
+const MIGRATIONS = [
+  'ALTER TABLE approvals ADD COLUMN always TEXT',
+  'ALTER TABLE approvals ADD COLUMN owner_only INTEGER NOT NULL DEFAULT 0',
+  'ALTER TABLE links ADD COLUMN label TEXT',
+  'ALTER TABLE links ADD COLUMN created_by TEXT',
+];
+
+type LinkRow = { id: string; role: Role; created_at: number; expires_at: number | null; revoked_at: number | null; label: string | null; created_by: string | null };
+const REVOKED_REASON = 'this link was revoked by the session owner';
+const EXPIRED_REASON = 'this link has expired; ask the owner for a new one';
 
 /** Close reasons are limited to 123 bytes. */
 const closeReason = (text: string) => (new TextEncoder().encode(text).length <= 123 ? text : text.slice(0, 100) + '…');
@@ -121,6 +138,13 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.sql.exec(SCHEMA);
+    for (const m of MIGRATIONS) {
+      try {
+        this.sql.exec(m);
+      } catch {
+        // the column exists already
+      }
+    }
     this.lastSeq = (this.sql.exec('SELECT MAX(seq) AS seq FROM events').one().seq as number | null) ?? 0;
     // Pings are answered without waking the object from hibernation.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
@@ -195,8 +219,56 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     if (!sub || problem) return { ok: false, ...(problem ?? { status: 401, code: 'invalid_decision_token', message: 'the device that received this notification is no longer subscribed' }) };
     if (!hasCapability(link!.role, 'approve')) return { ok: false, status: 403, code: 'forbidden', message: `a ${link!.role} link cannot approve` };
     const by: Actor = { type: 'person', name: sub.name, device: sub.device, deviceId: sub.device_id, role: link!.role };
-    const result = this.decide(approvalId, req.decision, by, 'notification');
+    const result = this.decide(approvalId, req.decision, by, 'notification', false);
     return result.ok ? { ok: true, value: { approvalId, decision: req.decision, by } } : result;
+  }
+
+  /** A share link (from the owner's app or `tandem share`); the token is returned once, only its hash is kept. */
+  async createLink(req: LinkRequest, by: Actor): Promise<{ link: LinkInfo; token: string }> {
+    const token = randomToken(32);
+    const now = Date.now();
+    const row: LinkRow = {
+      id: newId('l'),
+      role: req.role,
+      created_at: now,
+      expires_at: req.expiresInMs ? now + req.expiresInMs : null,
+      revoked_at: null,
+      label: req.label || null,
+      created_by: JSON.stringify({ name: by.name, ...(by.device ? { device: by.device } : {}) }),
+    };
+    this.sql.exec(
+      'INSERT INTO links (id, token_hash, role, created_at, expires_at, label, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      row.id,
+      await sha256(token),
+      row.role,
+      row.created_at,
+      row.expires_at,
+      row.label,
+      row.created_by,
+    );
+    this.audit(by, 'link.created', { linkId: row.id, role: row.role, expiresAt: row.expires_at, ...(row.label ? { label: row.label } : {}) });
+    this.broadcastLinks();
+    this.scheduleAlarm();
+    return { link: linkInfo(row), token };
+  }
+
+  listLinks(): LinkInfo[] {
+    return this.sql.exec<LinkRow>('SELECT * FROM links ORDER BY created_at').toArray().map(linkInfo);
+  }
+
+  /** Revoke a link and close, at once, every socket that used it. */
+  revokeLink(linkId: string, by: Actor): RoomResult<LinkInfo> {
+    if (linkId === 'owner') return { ok: false, status: 409, code: 'bad_request', message: 'the owner link cannot be revoked' };
+    const now = Date.now();
+    const changed = this.sql.exec('UPDATE links SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', now, linkId).rowsWritten;
+    const row = this.sql.exec<LinkRow>('SELECT * FROM links WHERE id = ?', linkId).toArray()[0];
+    if (!row) return { ok: false, status: 404, code: 'not_found', message: `no link ${linkId} in this session` };
+    if (changed) {
+      this.audit(by, 'link.revoked', { linkId, role: row.role });
+      this.closeLinkSockets(linkId, 'link_revoked', REVOKED_REASON);
+      this.broadcastLinks();
+    }
+    return { ok: true, value: linkInfo(row) };
   }
 
   auditLog(linkId: string): RoomResult<AuditResponse> {
@@ -308,6 +380,14 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     const parsed = parseFrame(ClientFrame, message);
     if (!parsed.ok) return this.refuse(ws, parsed.code, parsed.message, message);
     const frame = parsed.value;
+    // A revoked or expired link's socket is closed at once; should a frame still arrive, refuse it.
+    const link = this.sql.exec<LinkRow>('SELECT * FROM links WHERE id = ?', att.linkId).toArray()[0];
+    const dead = this.linkProblem(link);
+    if (dead) {
+      this.sendError(ws, dead.code, dead.message, frame.id);
+      ws.close(CloseCode.linkRevoked, closeReason(dead.message));
+      return;
+    }
     const needed = FRAME_CAPABILITY[frame.kind];
     if (!hasCapability(att.role, needed)) {
       return this.sendError(ws, 'forbidden', `a ${att.role} link cannot send ${frame.kind} (it needs the '${needed}' capability)`, frame.id);
@@ -316,6 +396,12 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     switch (frame.kind) {
       case 'hello':
         return this.catchUp(ws, att, frame.body.lastSeq);
+      case 'policy.remove': {
+        const problem = this.ruleRemovalProblem(att, frame.body.ruleId);
+        if (problem) return this.sendError(ws, problem.code, problem.message, frame.id);
+      }
+      // falls through: stored and forwarded to the runner like the others
+      case 'policy.add':
       case 'user.message':
       case 'session.steer':
       case 'session.interrupt':
@@ -324,17 +410,32 @@ export class SessionRoom extends DurableObject<RelayEnv> {
         const { seq, duplicate, json, conflict } = this.append(frame.kind, personEventId(att.deviceId, frame.id), actor, frame.body, undefined);
         if (conflict) return this.sendError(ws, 'invalid_frame', conflict, frame.id);
         this.send(ws, 'ack', { id: frame.id, seq });
-        if (!duplicate) this.broadcast(frame.kind, json);
+        if (duplicate) return;
+        if (frame.kind === 'policy.add' || frame.kind === 'policy.remove') this.audit(actor, frame.kind, { seq, ...frame.body });
+        this.broadcast(frame.kind, json);
         return;
       }
       case 'approval.decide': {
-        const result = this.decide(frame.body.approvalId, frame.body.decision, actor, 'app');
+        const result = this.decide(frame.body.approvalId, frame.body.decision, actor, 'app', frame.body.always ?? false);
         if (!result.ok) this.sendError(ws, result.code, result.message, frame.id);
         return;
       }
       case 'push.subscribe': {
         const problem = this.subscribe(att, frame.body);
         if (problem) this.sendError(ws, 'bad_request', problem, frame.id);
+        return;
+      }
+      case 'link.create': {
+        const { link, token } = await this.createLink(frame.body, actor);
+        this.send(ws, 'link.created', { link, token, ref: frame.id });
+        return;
+      }
+      case 'link.list':
+        this.send(ws, 'links', { links: this.listLinks() });
+        return;
+      case 'link.revoke': {
+        const result = this.revokeLink(frame.body.linkId, actor);
+        if (!result.ok) this.sendError(ws, result.code, result.message, frame.id);
         return;
       }
       case 'push.unsubscribe': {
@@ -465,12 +566,26 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     }
   }
 
+  // ------------------------------------------------------------ session rules
+
+  /** Removing a deny/ask rule loosens the policy: only the owner may ask for it. */
+  private ruleRemovalProblem(att: Extract<Attachment, { type: 'person' }>, ruleId: string): { code: ErrorCode; message: string } | null {
+    const row = this.sql.exec<{ body: string }>("SELECT body FROM events WHERE kind = 'policy.changed' ORDER BY seq DESC LIMIT 1").toArray()[0];
+    const rules = row ? (JSON.parse(row.body) as EventBody<'policy.changed'>).rules : [];
+    const rule = rules.find((r) => r.ruleId === ruleId);
+    if (!rule) return { code: 'not_found', message: `no session rule ${ruleId} is in force` };
+    if (rule.decision !== 'allow' && !hasCapability(att.role, 'govern')) {
+      return { code: 'forbidden', message: `only the session owner can remove a ${rule.decision} rule (it loosens the policy)` };
+    }
+    return null;
+  }
+
   // ------------------------------------------------------------ approvals
 
   private openApproval(body: EventBody<'approval.requested'>, seq: number) {
     const inserted = this.sql.exec(
-      `INSERT OR IGNORE INTO approvals (id, requested_seq, tool, preview, policy, reason, expires_at, default_decision)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO approvals (id, requested_seq, tool, preview, policy, reason, expires_at, default_decision, always, owner_only)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       body.approvalId,
       seq,
       body.tool,
@@ -479,6 +594,8 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       body.reason,
       body.expiresAt,
       body.defaultDecision,
+      body.always ? JSON.stringify(body.always) : null,
+      body.ownerOnly ? 1 : 0,
     ).rowsWritten;
     if (!inserted) return;
     this.scheduleAlarm();
@@ -495,15 +612,21 @@ export class SessionRoom extends DurableObject<RelayEnv> {
   }
 
   /** Record the first valid decision; every later one is refused with who decided. */
-  private decide(approvalId: string, decision: Decision, by: Actor, via: 'app' | 'notification' | 'expiry'): RoomResult<null> {
+  private decide(approvalId: string, decision: Decision, by: Actor, via: 'app' | 'notification' | 'expiry', always: boolean): RoomResult<null> {
     const a = this.sql.exec<ApprovalRow>('SELECT * FROM approvals WHERE id = ?', approvalId).toArray()[0];
     if (!a) return { ok: false, status: 404, code: 'unknown_approval', message: `no approval ${approvalId} in this session` };
     if (a.status !== 'pending') {
       const who = JSON.parse(a.decided_by ?? '{}') as Actor;
       return { ok: false, status: 409, code: 'already_decided', message: `already decided by ${describe(who)}: ${a.status}` };
     }
+    if (a.owner_only && via !== 'expiry' && by.role !== 'owner') {
+      return { ok: false, status: 403, code: 'forbidden', message: 'only the session owner can decide this approval' };
+    }
+    if (always && (decision !== 'approve' || !a.always)) {
+      return { ok: false, status: 409, code: 'bad_request', message: decision !== 'approve' ? '"always" applies to approvals only' : 'this approval offers no "always for this session"' };
+    }
     if (via !== 'expiry' && Date.now() >= a.expires_at) {
-      this.decide(approvalId, a.default_decision, POLICY_DEFAULT, 'expiry');
+      this.decide(approvalId, a.default_decision, POLICY_DEFAULT, 'expiry', false);
       return { ok: false, status: 409, code: 'already_decided', message: `the approval expired; the policy default applied: ${a.default_decision === 'approve' ? 'approved' : 'denied'}` };
     }
     const now = Date.now();
@@ -516,8 +639,9 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       now,
       approvalId,
     );
-    const { json } = this.append('approval.decided', decisionEventId(approvalId), by, { approvalId, decision, by, via }, now);
-    this.audit(by, 'approval.decided', { approvalId, decision, via });
+    const body = { approvalId, decision, by, via, ...(always ? { always: true } : {}) };
+    const { json } = this.append('approval.decided', decisionEventId(approvalId), by, body, now);
+    this.audit(by, 'approval.decided', { approvalId, decision, via, ...(always ? { always: JSON.parse(a.always!) as unknown } : {}) });
     this.sql.exec('DELETE FROM push_queue WHERE approval_id = ?', approvalId);
     this.broadcast('approval.decided', json);
     this.scheduleAlarm();
@@ -560,12 +684,13 @@ export class SessionRoom extends DurableObject<RelayEnv> {
 
   /** Push an ASK to every subscribed device whose link may approve. */
   private async pushApproval(approvalId: string, only?: string) {
+    const ownerOnly = this.sql.exec<{ owner_only: number }>('SELECT owner_only FROM approvals WHERE id = ?', approvalId).toArray()[0]?.owner_only === 1;
     const subs = this.sql
       .exec<{ endpoint: string; keys: string; device: string; role: Role; revoked_at: number | null; expires_at: number | null }>(
         `SELECT s.endpoint, s.keys, s.device, l.role, l.revoked_at, l.expires_at FROM push_subscriptions s JOIN links l ON l.id = s.link_id`,
       )
       .toArray()
-      .filter((s) => hasCapability(s.role, 'approve') && !this.linkProblem({ id: '', ...s }) && (!only || s.endpoint === only));
+      .filter((s) => hasCapability(s.role, ownerOnly ? 'govern' : 'approve') && !this.linkProblem({ id: '', ...s }) && (!only || s.endpoint === only));
     await Promise.all(subs.map((s) => this.pushTo(approvalId, s)));
   }
 
@@ -639,7 +764,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
   override async alarm(): Promise<void> {
     const now = Date.now();
     const expired = this.sql.exec<ApprovalRow>("SELECT * FROM approvals WHERE status = 'pending' AND expires_at <= ?", now).toArray();
-    for (const a of expired) this.decide(a.id, a.default_decision, POLICY_DEFAULT, 'expiry');
+    for (const a of expired) this.decide(a.id, a.default_decision, POLICY_DEFAULT, 'expiry', false);
     // Retries for approvals no longer pending, or devices no longer subscribed, are dropped.
     this.sql.exec(
       `DELETE FROM push_queue WHERE approval_id NOT IN (SELECT id FROM approvals WHERE status = 'pending')
@@ -649,6 +774,9 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     // Push the next retry time forward first, so a slow push service cannot make the alarm spin.
     for (const item of due) this.sql.exec('UPDATE push_queue SET next_at = ? WHERE endpoint = ? AND approval_id = ?', now + 60_000, item.endpoint, item.approval_id);
     for (const item of due) this.ctx.waitUntil(this.pushApproval(item.approval_id, item.endpoint));
+    for (const link of this.sql.exec<{ id: string }>('SELECT id FROM links WHERE expires_at <= ? AND revoked_at IS NULL', now).toArray()) {
+      this.closeLinkSockets(link.id, 'link_expired', EXPIRED_REASON);
+    }
     for (const ws of this.sockets('runner')) {
       const att = this.attachment(ws);
       const lastPing = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? att.connectedAt;
@@ -667,6 +795,8 @@ export class SessionRoom extends DurableObject<RelayEnv> {
         "SELECT MIN(q.next_at) AS t FROM push_queue q JOIN approvals a ON a.id = q.approval_id WHERE a.status = 'pending'",
       ).one().t,
       this.sockets('runner').length ? Date.now() + RUNNER_STALE_MS : null,
+      // the next link to expire while someone is connected with it
+      this.sql.exec<{ t: number | null }>('SELECT MIN(expires_at) AS t FROM links WHERE expires_at > ? AND revoked_at IS NULL', Date.now()).one().t,
     ].filter((t): t is number => typeof t === 'number');
     if (next.length) void this.ctx.storage.setAlarm(Math.min(...next));
     else void this.ctx.storage.deleteAlarm();
@@ -702,6 +832,22 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       else people.set(att.deviceId, { name: att.name, device: att.device, role: att.role });
     }
     return { runnerOnline, people: [...people.values()] };
+  }
+
+  private closeLinkSockets(linkId: string, code: 'link_revoked' | 'link_expired', message: string) {
+    for (const ws of this.sockets(`link:${linkId}`)) {
+      this.sendError(ws, code, message);
+      ws.close(CloseCode.linkRevoked, closeReason(message));
+      this.broadcastPresence(ws);
+    }
+  }
+
+  /** Owners' link lists follow every change. */
+  private broadcastLinks() {
+    const sharers = this.sockets('person').filter((ws) => hasCapability((this.attachment(ws) as Extract<Attachment, { type: 'person' }>).role, 'share'));
+    if (!sharers.length) return;
+    const frame = this.frame('links', { links: this.listLinks() });
+    for (const ws of sharers) ws.send(frame);
   }
 
   private broadcastPresence(excluding?: WebSocket) {
@@ -753,6 +899,18 @@ function pushEndpointProblem(endpoint: string): string | null {
   if (url.protocol === 'https:') return null;
   if (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) return null;
   return 'a push endpoint must be an https URL of a push service';
+}
+
+function linkInfo(row: LinkRow): LinkInfo {
+  return {
+    linkId: row.id,
+    role: row.role,
+    ...(row.label ? { label: row.label } : {}),
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    createdBy: row.created_by ? (JSON.parse(row.created_by) as LinkInfo['createdBy']) : { name: 'runner' },
+  };
 }
 
 function describe(actor: Actor): string {

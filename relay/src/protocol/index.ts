@@ -52,6 +52,8 @@ export const Capabilities = [
   'share',
   'revoke',
   'stop',
+  /** Loosen the session's policy: remove a deny/ask session rule (owner only). */
+  'govern',
 ] as const;
 export const Capability = v.picklist(Capabilities);
 export type Capability = v.InferOutput<typeof Capability>;
@@ -101,6 +103,34 @@ export type Decision = v.InferOutput<typeof Decision>;
 
 // ---------------------------------------------------------------- event bodies
 
+/**
+ * A rule people add to a running session. Added rules can only make the policy
+ * stricter (deny or ask); "approve always" on an ASK adds an allow rule for one
+ * tool and pattern. `tool` is a tool-name glob ('*' = any tool); `pattern` is a glob
+ * on the call's command (for shell tools), else its file path, else its preview.
+ */
+export const SessionRuleSpec = v.object({
+  tool: v.pipe(v.string(), v.minLength(1), v.maxLength(100)),
+  pattern: v.pipe(v.string(), v.minLength(1), v.maxLength(500)),
+  decision: v.picklist(['deny', 'ask']),
+  reason: v.optional(Text(500)),
+});
+export type SessionRuleSpec = v.InferOutput<typeof SessionRuleSpec>;
+const Author = v.object({ name: Text(80), device: v.optional(Text(120)) });
+export const SessionRule = v.object({
+  ruleId: Id,
+  tool: Text(100),
+  pattern: Text(500),
+  decision: v.picklist(['deny', 'ask', 'allow']),
+  reason: Text(500),
+  by: Author,
+  at: Ts,
+});
+export type SessionRule = v.InferOutput<typeof SessionRule>;
+/** What "approve always" would allow from then on in this session. */
+export const AlwaysOffer = v.object({ tool: Text(100), pattern: Text(500) });
+export type AlwaysOffer = v.InferOutput<typeof AlwaysOffer>;
+
 export const SessionState = v.picklist(['starting', 'running', 'idle', 'waiting', 'finished', 'failed', 'stopped']);
 export type SessionState = v.InferOutput<typeof SessionState>;
 
@@ -147,6 +177,10 @@ const EventBodies = {
     reason: Text(2000),
     expiresAt: Ts,
     defaultDecision: Decision,
+    /** Offered to approvers: approve this and every call matching it for the rest of the session. */
+    always: v.optional(AlwaysOffer),
+    /** Only the owner may decide (e.g. loosening the session's policy). */
+    ownerOnly: v.optional(v.boolean()),
   }),
   /** Written by the relay only: the first valid decision for an approval. */
   'approval.decided': v.object({
@@ -154,6 +188,8 @@ const EventBodies = {
     decision: Decision,
     by: Actor,
     via: v.picklist(['app', 'notification', 'expiry']),
+    /** Approved "always for this session": the runner adds an allow rule for the offer. */
+    always: v.optional(v.boolean()),
   }),
   /** One turn of the agent (a prompt and everything the agent did for it). */
   'turn.started': v.object({ turnId: Id, model: v.optional(Text(200)) }),
@@ -182,6 +218,25 @@ const EventBodies = {
   'session.interrupt': v.object({}),
   /** The owner or a driver picks the model for the next turn. */
   'session.model': v.object({ model: v.pipe(v.string(), v.minLength(1), v.maxLength(200)) }),
+  /** The owner or a driver adds a session rule (stricter only: deny or ask). */
+  'policy.add': v.object({ rule: SessionRuleSpec }),
+  /**
+   * Remove a session rule. An allow rule ("approve always") can be revoked by anyone who
+   * can approve; removing a deny/ask rule loosens the policy: owner only, and the runner
+   * asks the owner to confirm it.
+   */
+  'policy.remove': v.object({ ruleId: Id }),
+  /** From the runner: the policy set in force changed; `hash` covers files and session rules. */
+  'policy.changed': v.object({
+    name: Text(200),
+    hash: Text(128),
+    change: v.picklist(['added', 'removed']),
+    rule: SessionRule,
+    /** Who asked for the change. */
+    by: Author,
+    /** Every session rule now in force. */
+    rules: v.array(SessionRule),
+  }),
 } as const;
 
 export type EventKind = keyof typeof EventBodies;
@@ -201,13 +256,46 @@ export const RUNNER_EVENT_KINDS = [
   'turn.started',
   'turn.ended',
   'usage',
+  'policy.changed',
 ] as const satisfies readonly EventKind[];
 
 /** Events people write; with `approval.decided`, the only ones the runner receives. */
-export const PERSON_EVENT_KINDS = ['user.message', 'session.steer', 'session.interrupt', 'session.model'] as const satisfies readonly EventKind[];
+export const PERSON_EVENT_KINDS = [
+  'user.message',
+  'session.steer',
+  'session.interrupt',
+  'session.model',
+  'policy.add',
+  'policy.remove',
+] as const satisfies readonly EventKind[];
 export const TO_RUNNER_KINDS = [...PERSON_EVENT_KINDS, 'approval.decided'] as const satisfies readonly EventKind[];
 
 // ---------------------------------------------------------------- control bodies
+
+/** Roles a share link can carry: every role but owner (the owner link is made with the session). */
+export const ShareRole = v.picklist(['viewer', 'commenter', 'approver', 'driver']);
+export type ShareRole = v.InferOutput<typeof ShareRole>;
+/** Shortest and longest optional link lifetime. */
+export const LINK_MIN_TTL_MS = 1000;
+export const LINK_MAX_TTL_MS = 30 * 24 * 3600_000;
+export const LinkRequest = v.object({
+  role: ShareRole,
+  /** Optional expiry, from now. */
+  expiresInMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(LINK_MIN_TTL_MS), v.maxValue(LINK_MAX_TTL_MS))),
+  label: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(80))),
+});
+export type LinkRequest = v.InferOutput<typeof LinkRequest>;
+/** A link as the owner sees it (never its token: only a hash is stored). */
+export const LinkInfo = v.object({
+  linkId: Id,
+  role: Role,
+  label: v.optional(Text(80)),
+  createdAt: Ts,
+  expiresAt: v.nullable(Ts),
+  revokedAt: v.nullable(Ts),
+  createdBy: v.object({ name: Text(80), device: v.optional(Text(120)) }),
+});
+export type LinkInfo = v.InferOutput<typeof LinkInfo>;
 
 export const PushSubscriptionBody = v.object({
   endpoint: v.pipe(v.string(), v.url(), v.maxLength(2000)),
@@ -219,9 +307,16 @@ export type PushSubscriptionBody = v.InferOutput<typeof PushSubscriptionBody>;
 const ClientControlBodies = {
   /** Resume: replay everything after lastSeq, then stream live. */
   hello: v.object({ lastSeq: Seq }),
-  'approval.decide': v.object({ approvalId: Id, decision: Decision }),
+  /** `always`: approve this call and every one matching the approval's `always` offer, for the rest of the session. */
+  'approval.decide': v.object({ approvalId: Id, decision: Decision, always: v.optional(v.boolean()) }),
   'push.subscribe': PushSubscriptionBody,
   'push.unsubscribe': v.object({ endpoint: Text(2000) }),
+  /** Owner: make a share link; the answer (`link.created`, with the token) goes to this socket only. */
+  'link.create': LinkRequest,
+  /** Owner: revoke a link; every socket that used it is closed at once. */
+  'link.revoke': v.object({ linkId: Id }),
+  /** Owner: list the session's links (answered with `links`). */
+  'link.list': v.object({}),
 } as const;
 
 export const ErrorCodes = [
@@ -272,6 +367,10 @@ const ServerControlBodies = {
   ack: v.object({ id: StoredId, seq: Seq }),
   error: v.object({ code: ErrorCode, message: Text(2000), ref: v.optional(Text(128)) }),
   presence: PresenceBody,
+  /** To owners: every link of the session, after any change and on `link.list`. */
+  links: v.object({ links: v.array(LinkInfo) }),
+  /** To the owner who asked: the new link and its token (shown once; the relay keeps only a hash). */
+  'link.created': v.object({ link: LinkInfo, token: v.string(), ref: Text(128) }),
 } as const;
 
 // ---------------------------------------------------------------- envelopes
@@ -315,6 +414,11 @@ export const ClientFrame = v.variant('kind', [
   inbound('session.steer', EventBodies['session.steer']),
   inbound('session.interrupt', EventBodies['session.interrupt']),
   inbound('session.model', EventBodies['session.model']),
+  inbound('policy.add', EventBodies['policy.add']),
+  inbound('policy.remove', EventBodies['policy.remove']),
+  inbound('link.create', ClientControlBodies['link.create']),
+  inbound('link.revoke', ClientControlBodies['link.revoke']),
+  inbound('link.list', ClientControlBodies['link.list']),
 ]);
 export type ClientFrame = v.InferOutput<typeof ClientFrame>;
 export type ClientFrameKind = ClientFrame['kind'];
@@ -329,6 +433,12 @@ export const FRAME_CAPABILITY: Record<ClientFrameKind, Capability> = {
   'session.steer': 'steer',
   'session.interrupt': 'interrupt',
   'session.model': 'steer',
+  'policy.add': 'steer',
+  // removing a deny/ask rule also needs 'govern' (checked by the session's object)
+  'policy.remove': 'approve',
+  'link.create': 'share',
+  'link.revoke': 'revoke',
+  'link.list': 'share',
 };
 
 type ControlBodies = typeof ServerControlBodies;
@@ -354,6 +464,15 @@ export const CreateSessionResponse = v.object({
   ownerUrl: v.string(),
 });
 export type CreateSessionResponse = v.InferOutput<typeof CreateSessionResponse>;
+
+/**
+ * POST /api/sessions/:id/links (Authorization: Bearer <runner key>): `tandem share` makes a
+ * link from the terminal; GET lists them; DELETE /api/sessions/:id/links/:linkId revokes one.
+ */
+export const LinkResponse = v.object({ link: LinkInfo, url: v.string() });
+export type LinkResponse = v.InferOutput<typeof LinkResponse>;
+export const LinksResponse = v.object({ links: v.array(LinkInfo) });
+export type LinksResponse = v.InferOutput<typeof LinksResponse>;
 
 /** POST /api/sessions/:id/tickets: trade a link token for a short-lived connect ticket. */
 export const TicketRequest = v.object({
