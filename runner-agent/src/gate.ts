@@ -23,6 +23,17 @@ export interface GateResult {
   decision: Verdict;
   policy: string;
   approvalId?: string;
+  /** The input to run instead of the harness's: a policy rewrote it (redaction). */
+  input?: Record<string, unknown>;
+}
+
+/** What an ASK is about when it is not a tool call (a person's message, a model request). */
+export interface ApprovalSubject {
+  /** Stable for the same subject, so a re-run after a restart finds the same approval. */
+  key: string;
+  tool: string;
+  preview: string;
+  callId?: string;
 }
 
 /** Where approvals live between restarts. */
@@ -141,21 +152,36 @@ export class ApprovalGate {
       { callId: call.callId, decision: d.decision, policy: clip(d.policy, 200), reason: clip(d.reason, 2000) },
       eventId('pd', call.callId),
     );
-    if (d.decision === 'allow') return { allowed: true, reason: d.reason, decision: 'allow', policy: d.policy };
+    const input = d.rewritten?.input ? { input: d.rewritten.input } : {};
+    if (d.decision === 'allow') return { allowed: true, reason: d.reason, decision: 'allow', policy: d.policy, ...input };
     if (d.decision === 'deny') {
       return this.denied(call, `denied by policy ${d.policy}: ${d.reason}`, { decision: 'deny', policy: d.policy });
     }
+    const asked = await this.approve({ key: call.callId, tool: call.tool, preview: call.preview, callId: call.callId, input: call.input }, d, signal);
+    const base = { decision: 'ask' as const, policy: d.policy, approvalId: asked.approvalId };
+    if (asked.approved) return { allowed: true, reason: asked.reason, ...base, ...input };
+    return this.denied(call, asked.reason, base);
+  }
 
-    const approvalId = approvalIdFor(this.opts.sessionId, call.callId, call);
+  /**
+   * An ASK: announce the approval (or find the one already announced or decided for this
+   * subject) and wait for people. Approved applies the ASKing policies' state (commit).
+   */
+  async approve(
+    subject: ApprovalSubject & { input?: unknown },
+    d: EngineDecision,
+    signal?: AbortSignal,
+  ): Promise<{ approved: boolean; reason: string; approvalId: string }> {
+    const approvalId = approvalIdFor(this.opts.sessionId, subject.key, subject.input === undefined ? undefined : { tool: subject.tool, input: subject.input });
     let decided = this.opts.store.getDecided(approvalId);
     let pending = this.opts.store.getPending(approvalId);
     if (!decided) {
       if (!pending) {
         pending = {
           approvalId,
-          callId: call.callId,
-          tool: clip(call.tool, 100),
-          preview: clip(call.preview, 4000),
+          ...(subject.callId ? { callId: subject.callId } : {}),
+          tool: clip(subject.tool, 100),
+          preview: clip(subject.preview, 4000),
           policy: clip(d.policy, 200),
           reason: clip(d.reason, 2000),
           expiresAt: this.now() + (d.askTimeoutMs ?? this.opts.engine.defaultAskTimeoutMs),
@@ -163,14 +189,13 @@ export class ApprovalGate {
         };
         this.opts.store.setPending(pending);
       }
-      emit('approval.requested', pending, approvalId);
+      this.opts.emit('approval.requested', pending, approvalId);
       decided = await this.wait(pending, signal);
     }
-    const base = { decision: 'ask' as const, policy: d.policy, approvalId };
     if (decided.decision === 'approve') {
       d.commit?.(); // state the ASKing policies proposed applies only now
       const reason = decided.via === 'expiry' ? 'approved by the policy default when the approval expired' : `approved by ${who(decided.by)}`;
-      return { allowed: true, reason, ...base };
+      return { approved: true, reason, approvalId };
     }
     let reason: string;
     if (decided.via === 'local-expiry') {
@@ -180,7 +205,7 @@ export class ApprovalGate {
     } else {
       reason = `denied by ${who(decided.by)}`;
     }
-    return this.denied(call, reason, base);
+    return { approved: false, reason, approvalId };
   }
 
   /** The relay forwarded a decision (live or in the replay). */

@@ -18,11 +18,12 @@ import { loadAgentFile } from './agent/spec.ts';
 import { createSession } from './api.ts';
 import { ApprovalGate, stateApprovalStore, type RunnerEventKind } from './gate.ts';
 import { HARNESSES, harnessNames } from './harness/index.ts';
-import type { Harness, HarnessEvent } from './harness/types.ts';
+import type { Harness, HarnessContext, HarnessEvent } from './harness/types.ts';
 import { eventId } from './ids.ts';
 import type { Logger } from './log.ts';
 import { Outbox } from './outbox.ts';
 import type { Printer } from './output.ts';
+import { PhaseChecks } from './phases.ts';
 import type { PolicyEngine } from './policy/engine.ts';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from './policy/load.ts';
 import { FatalLinkError, RelayLink } from './relay-link.ts';
@@ -249,11 +250,19 @@ async function run(opts: RunOptions, store: StateStore, engine: PolicyEngine, re
   // ------------------------------------------------------------ relay link
   let harness: Harness | undefined;
   const early: Event[] = [];
+  // messages pass the request policies one at a time, in order (an ASK holds the ones after it)
+  let requests = Promise.resolve();
   const deliver = (event: Event, h: Harness): void => {
     const from = { name: event.actor.name, device: event.actor.device, eventId: event.id, seq: event.seq };
-    if (event.kind === 'user.message') h.send(event.body.text, from);
-    else if (event.kind === 'session.steer') h.steer(event.body.text, from);
-    else if (event.kind === 'session.interrupt') h.interrupt(from);
+    if (event.kind === 'user.message' || event.kind === 'session.steer') {
+      const { kind, body } = event;
+      requests = requests.then(async () => {
+        const text = await checks.message(body.text, kind === 'user.message' ? 'message' : 'steer', from);
+        if (text === undefined) return;
+        if (kind === 'user.message') h.send(text, from);
+        else h.steer(text, from);
+      }).catch((err: unknown) => log.error(`delivering a message failed: ${(err as Error)?.message ?? String(err)}`));
+    } else if (event.kind === 'session.interrupt') h.interrupt(from);
     else if (event.kind === 'session.model' && !h.setModel?.(event.body.model, from)) {
       emit('agent.error', { message: `the ${h.name} harness cannot switch models; staying on the current one` });
     }
@@ -295,7 +304,7 @@ async function run(opts: RunOptions, store: StateStore, engine: PolicyEngine, re
     void shutdown(null, 1);
   });
 
-  const h = def.create({
+  const hctx: HarnessContext = {
     sessionId: state.sessionId,
     workDir: path.join(store.dir, 'harness'),
     emit: onHarnessEvent,
@@ -309,7 +318,8 @@ async function run(opts: RunOptions, store: StateStore, engine: PolicyEngine, re
     paceMs: opts.paceMs,
     log,
     ...(sandbox ? { sandbox } : {}),
-  });
+  };
+  const h = def.create(hctx);
 
   const gate = new ApprovalGate({
     engine,
@@ -320,6 +330,8 @@ async function run(opts: RunOptions, store: StateStore, engine: PolicyEngine, re
     isRelayConnected: () => link.connected,
     log,
   });
+  const checks = new PhaseChecks({ engine, gate, sessionId: state.sessionId, cwd: () => h.cwd, emit, log });
+  hctx.policy = checks; // harnesses read it when they run, after this
 
   if (!resumed) {
     emit(
@@ -361,6 +373,7 @@ async function run(opts: RunOptions, store: StateStore, engine: PolicyEngine, re
     if (stopping) return stopping;
     stopping = (async () => {
       await Promise.race([h.stop(), new Promise((r) => setTimeout(r, 3000).unref())]);
+      await checks.close();
       if (reason !== null && !finished) emit('session.status', { state: 'stopped', detail: `the runner stopped (${reason})` });
       await link.flush(opts.flushTimeoutMs ?? 2000);
       if (outbox.size) log.warn(`${outbox.size} event(s) not yet acknowledged stay in the outbox; --resume ${state.sessionId} sends them`);
@@ -375,6 +388,12 @@ async function run(opts: RunOptions, store: StateStore, engine: PolicyEngine, re
 
   if (!stopping) {
     try {
+      // the prompt passes the request policies before the harness takes it in start()
+      if (hctx.prompt !== undefined) {
+        const prompt = await checks.message(hctx.prompt, 'prompt');
+        if (prompt === undefined) delete hctx.prompt;
+        else hctx.prompt = prompt;
+      }
       await h.start();
       harness = h;
       if (state.prompt && !state.promptConsumed) store.update((s) => void (s.promptConsumed = true));

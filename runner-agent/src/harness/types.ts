@@ -28,6 +28,8 @@ export type HarnessEvent = { [K in HarnessEventKind]: { kind: K; body: EventBody
 export interface GateResult {
   allowed: boolean;
   reason: string;
+  /** A policy rewrote the input (redaction): run this instead of what the agent asked for. */
+  input?: Record<string, unknown>;
 }
 
 /**
@@ -38,6 +40,39 @@ export interface GateResult {
  * signal aborts (interrupt, stop) before a decision.
  */
 export type Gate = (call: ToolCall, signal?: AbortSignal) => Promise<GateResult>;
+
+/** A tool's outcome after the tool_result policies: what the agent and people get to see. */
+export interface CheckedResult {
+  status: 'ok' | 'error' | 'denied';
+  output: string;
+}
+
+/** A model request or reply after the llm_request / response policies. */
+export type CheckedText = { allowed: true; text: string } | { allowed: false; reason: string };
+
+/** The API dialect of a model endpoint (how the model gateway answers a DENY). */
+export type ModelApi = 'anthropic' | 'openai-chat' | 'openai-responses';
+
+/**
+ * The policy phases besides tool_call (ctx.gate), as the runner enforces them.
+ * Absent in harness tests that do not exercise them.
+ */
+export interface PolicyChecks {
+  /** tool_result: the output the agent and people may see (DENY: a refusal; redaction: rewritten). */
+  toolResult(call: ToolCall, result: { status: 'ok' | 'error'; output: string }): Promise<CheckedResult>;
+  /** llm_request: the text about to go to the model (redaction: rewritten; DENY: do not call it). An ASK waits for people. */
+  modelRequest(req: { text: string; model: string }, signal?: AbortSignal): Promise<CheckedText>;
+  /** Replies pass the response policies: a harness must not stream a reply before its check. */
+  readonly screensReplies: boolean;
+  /** response: the model's reply text before people see it. */
+  response(text: string): Promise<CheckedText>;
+  /**
+   * A loopback model gateway for a harness whose model calls go straight to the provider:
+   * point the harness's base URL at the returned URL; every request passes llm_request and
+   * is forwarded to `upstream` (the response streams back unchanged).
+   */
+  modelGateway(upstream: string, api: ModelApi): Promise<string>;
+}
 
 /** Who sent a message / interrupt (from the relay's authenticated actor). */
 export interface Sender {
@@ -82,6 +117,8 @@ export interface HarnessContext {
   workDir: string;
   emit(event: HarnessEvent): void;
   gate: Gate;
+  /** The other policy phases (tool_result, llm_request, response). */
+  policy?: PolicyChecks;
   /** What the harness last saved with saveProgress (undefined for a new session). */
   progress: unknown;
   /** Persist progress durably (so --resume continues where the harness was). */

@@ -18,6 +18,7 @@ import { ANTHROPIC_DEFAULT_BASE_URL, anthropicMessages } from './providers/anthr
 import { ProviderError, type Message, type ModelCall, type ToolUse } from './providers/common.ts';
 import { OPENAI_DEFAULT_BASE_URL, openaiChat } from './providers/openai-chat.ts';
 import { ShellInterrupted, TOOLS, previewOf, runTool } from './tools.ts';
+import { requestText, withRequestText } from '../../gateway/text.ts';
 
 export const CUSTOM_TITLE = 'Custom agent';
 /** Model calls per turn before the loop gives up (a model stuck calling tools). */
@@ -237,23 +238,29 @@ export class CustomHarness implements Harness {
         this.emit({ kind: 'agent.delta', body: { messageId, text } });
       }
     };
+    const policy = this.ctx.policy;
     try {
+      const outgoing = await this.checkRequest({ system: systemPrompt(this.cwd, this.ctx.agent.instructions), messages: this.p.messages }, model, signal);
       const res = await provider.call({
         baseUrl: provider.baseUrl,
         ...(provider.apiKey ? { apiKey: provider.apiKey } : {}),
         model,
-        system: systemPrompt(this.cwd, this.ctx.agent.instructions),
-        messages: this.p.messages,
+        ...outgoing,
         tools: TOOLS,
         signal,
         onText: (delta) => {
+          if (policy?.screensReplies) return; // shown once the response policies saw the whole reply
           streamed = true;
           pending += delta;
           timer ??= setTimeout(flush, DELTA_FLUSH_MS);
         },
       });
       flush();
-      if (res.text) this.emit({ kind: 'agent.message', body: { messageId, text: res.text.slice(0, 64 * 1024) } });
+      if (res.text) {
+        const shown = policy ? await policy.response(res.text) : { allowed: true as const, text: res.text };
+        const text = shown.allowed ? shown.text : `(the reply was withheld: ${shown.reason})`;
+        this.emit({ kind: 'agent.message', body: { messageId, text: text.slice(0, 64 * 1024) } });
+      }
       return res;
     } catch (err) {
       flush();
@@ -262,6 +269,19 @@ export class CustomHarness implements Harness {
     } finally {
       if (timer) clearTimeout(timer);
     }
+  }
+
+  /** llm_request: DENY fails the turn with the reason; a rewrite (redaction) is what the model gets. */
+  private async checkRequest(outgoing: { system: string; messages: readonly Message[] }, model: string, signal: AbortSignal) {
+    const policy = this.ctx.policy;
+    if (!policy) return outgoing;
+    const text = requestText(outgoing);
+    const checked = await policy.modelRequest({ text, model }, signal);
+    if (!checked.allowed) throw new ProviderError(`the model call was not made: ${checked.reason}`);
+    if (checked.text === text) return outgoing;
+    const rewritten = withRequestText(outgoing, checked.text);
+    if (!rewritten) throw new ProviderError('the model call was not made: a policy rewrote the request in a way that cannot be applied to it (denied to fail closed)');
+    return rewritten;
   }
 
   private async runToolCall(turnId: string, step: number, use: ToolUse, signal: AbortSignal) {
@@ -279,9 +299,10 @@ export class CustomHarness implements Harness {
       this.emit({ kind: 'tool.result', body: { callId, status: 'error', output } });
       return answer(output, true);
     }
+    const call = { callId, tool: use.name, input, preview: previewOf(use.name, input).slice(0, 4000) };
     let gate;
     try {
-      gate = await this.ctx.gate({ callId, tool: use.name, input, preview: previewOf(use.name, input).slice(0, 4000) }, signal);
+      gate = await this.ctx.gate(call, signal);
     } catch (err) {
       this.emit({ kind: 'tool.result', body: { callId, status: 'error', output: 'not run: the turn was interrupted before a decision' } });
       throw err;
@@ -290,9 +311,13 @@ export class CustomHarness implements Harness {
     if (!gate.allowed) return answer(`Denied by policy: ${gate.reason}`, true);
     const started = Date.now();
     try {
-      const r = await runTool(use.name, use.input, { cwd: this.cwd, env: this.env, signal, ...(this.ctx.sandbox ? { sandbox: this.ctx.sandbox } : {}) });
-      this.emit({ kind: 'tool.result', body: { callId, status: r.status, output: r.output, ...(r.truncated ? { truncated: true } : {}), durationMs: Date.now() - started } });
-      return answer(r.output, r.status === 'error');
+      // a policy may have rewritten the input (redaction): the tool runs what the gate allowed
+      const r = await runTool(use.name, gate.input ?? use.input, { cwd: this.cwd, env: this.env, signal, ...(this.ctx.sandbox ? { sandbox: this.ctx.sandbox } : {}) });
+      const durationMs = Date.now() - started;
+      // tool_result policies: the model and people see the checked output (redacted or withheld)
+      const seen = this.ctx.policy ? await this.ctx.policy.toolResult(call, { status: r.status, output: r.output }) : r;
+      this.emit({ kind: 'tool.result', body: { callId, status: seen.status, output: seen.output, ...(r.truncated ? { truncated: true } : {}), durationMs } });
+      return answer(seen.output, seen.status !== 'ok');
     } catch (err) {
       const partial = err instanceof ShellInterrupted ? err.output : '';
       const output = `${partial}\n[interrupted]`.trim().slice(-4000);
