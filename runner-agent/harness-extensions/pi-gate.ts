@@ -13,12 +13,22 @@
  * answer, the turn aborted, or an error in this hook (Pi blocks a tool whose
  * `tool_call` handler throws).
  *
+ * A policy may rewrite the call's input (redaction): the allow then carries `input`,
+ * which replaces the event's input in place (Pi runs the mutated input).
+ *
+ * Every tool result is checked too (`tool_result` hook, dialog "tandem-result" with the
+ * output as text): the runner answers the output the model may see (redacted, or a
+ * refusal with `denied`); no or an unreadable answer withholds the output.
+ *
  * The `/tandem-gate` command exists only so the runner can check (`get_commands`)
  * that this extension is loaded before it sends any prompt.
  */
 
 /** Must match GATE_TITLE in runner-agent/src/harness/pi.ts. */
 const GATE_TITLE = 'tandem-gate';
+const RESULT_TITLE = 'tandem-result';
+/** How long a tool result waits for the runner's policy check. */
+const RESULT_TIMEOUT_MS = 10 * 60 * 1000;
 /** Longer than the longest ASK (7 days) plus the runner's expiry grace; setTimeout caps at 2^31-1 ms. */
 const DEFAULT_TIMEOUT_MS = 8 * 24 * 60 * 60 * 1000;
 
@@ -26,6 +36,12 @@ interface ToolCallEvent {
   toolName: string;
   toolCallId: string;
   input: Record<string, unknown>;
+}
+interface ToolResultEvent {
+  toolCallId: string;
+  toolName: string;
+  content: { type: string; text?: string }[];
+  isError: boolean;
 }
 interface GateContext {
   signal?: AbortSignal;
@@ -38,6 +54,7 @@ interface PiApi {
   setModel(model: unknown): Promise<boolean>;
   registerProvider(name: string, config: Record<string, unknown>): void;
   on(event: 'tool_call', handler: (event: ToolCallEvent, ctx: GateContext) => Promise<{ block: true; reason: string } | undefined>): void;
+  on(event: 'tool_result', handler: (event: ToolResultEvent, ctx: GateContext) => Promise<{ content: { type: 'text'; text: string }[]; isError?: boolean } | undefined>): void;
   registerCommand(name: string, options: { description: string; handler: (args: string, ctx: CommandContext) => Promise<void> }): void;
 }
 
@@ -105,8 +122,40 @@ export default function tandemGate(pi: PiApi): void {
     } catch {
       return { block: true, reason: 'Blocked: the Tandem policy gate sent an unreadable answer; the tool was not run.' };
     }
-    if (decision && typeof decision === 'object' && (decision as { allow?: unknown }).allow === true) return undefined;
+    if (decision && typeof decision === 'object' && (decision as { allow?: unknown }).allow === true) {
+      const input = (decision as { input?: unknown }).input;
+      if (input && typeof input === 'object' && !Array.isArray(input)) {
+        // Pi's documented way to change a call's arguments: mutate event.input in place
+        for (const key of Object.keys(event.input)) delete event.input[key];
+        Object.assign(event.input, input);
+      }
+      return undefined;
+    }
     const reason = (decision as { reason?: unknown } | null)?.reason;
     return { block: true, reason: typeof reason === 'string' && reason ? reason : 'Blocked by the Tandem policy gate.' };
+  });
+
+  pi.on('tool_result', async (event, ctx) => {
+    const output = event.content.map((c) => (c.type === 'text' ? (c.text ?? '') : '')).join('');
+    const withheld = (why: string) => ({ content: [{ type: 'text' as const, text: `The tool output was withheld: ${why}.` }], isError: true });
+    let answer: string | undefined;
+    try {
+      answer = await ctx.ui.input(RESULT_TITLE, JSON.stringify({ toolCallId: event.toolCallId, toolName: event.toolName, output, isError: event.isError }), {
+        timeout: RESULT_TIMEOUT_MS,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
+    } catch (err) {
+      return withheld(`the Tandem policy check failed (${(err as Error)?.message ?? String(err)})`);
+    }
+    if (answer === undefined) return withheld('the Tandem runner did not answer');
+    let checked: { output?: unknown; denied?: unknown };
+    try {
+      checked = JSON.parse(answer) as typeof checked;
+    } catch {
+      return withheld('the Tandem policy check sent an unreadable answer');
+    }
+    if (typeof checked.output !== 'string') return withheld('the Tandem policy check sent no output');
+    if (checked.output === output && checked.denied !== true) return undefined; // unchanged: keep pi's own content (images included)
+    return { content: [{ type: 'text', text: checked.output }], isError: checked.denied === true || event.isError };
   });
 }

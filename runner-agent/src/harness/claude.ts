@@ -18,7 +18,9 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { newId } from '@tandem/relay/protocol';
+import { SEPARATOR, requestText, withRequestText } from '../gateway/text.ts';
 import { costOf } from '../usage/prices.ts';
+import { ANTHROPIC_DEFAULT_BASE_URL } from './custom/providers/anthropic.ts';
 import { findPackage } from './locate.ts';
 import type { Harness, HarnessContext, HarnessDefinition, HarnessEvent, Sender, ToolCall } from './types.ts';
 import { truncateOutput } from './util.ts';
@@ -60,7 +62,9 @@ interface SdkModule {
 }
 
 interface HookOutput {
-  hookSpecificOutput?: { hookEventName: 'PreToolUse'; permissionDecision: 'allow' | 'deny'; permissionDecisionReason?: string };
+  hookSpecificOutput?:
+    | { hookEventName: 'PreToolUse'; permissionDecision: 'allow' | 'deny'; permissionDecisionReason?: string; updatedInput?: Json }
+    | { hookEventName: 'PostToolUse'; updatedToolOutput: unknown };
 }
 
 // ---------------------------------------------------------------- helpers
@@ -242,6 +246,10 @@ export class ClaudeHarness implements Harness {
   private stderrTail = '';
   /** The variable that should hold the API key when none was found (for a clear error). */
   private missingKeyEnv: string | undefined;
+  /** The runner's model gateway (llm_request policies) that ANTHROPIC_BASE_URL points to. */
+  private gatewayUrl: string | undefined;
+  /** Calls whose output the tool_result policies withheld (reported as denied). */
+  private readonly withheld = new Map<string, string>();
   /** Per query: did Claude Code report system/init? */
   private initialized = false;
   /** Gate waits in progress, by callId: aborted by interrupt/stop. */
@@ -278,6 +286,9 @@ export class ClaudeHarness implements Harness {
     const pkg = findPackage(CLAUDE_SDK_PACKAGE);
     if (!pkg) throw new Error(`the Claude Agent SDK is not installed (npm install ${CLAUDE_SDK_PACKAGE})`);
     this.sdk = (await import(pathToFileURL(pkg.resolve()).href)) as SdkModule;
+    if (this.ctx.policy) {
+      this.gatewayUrl = await this.ctx.policy.modelGateway(this.ctx.agent.provider?.baseUrl ?? ANTHROPIC_DEFAULT_BASE_URL, 'anthropic');
+    }
     this.startQuery();
     if (this.ctx.prompt) this.queue.push(this.ctx.prompt);
     if (this.queue.length) void this.pump();
@@ -333,7 +344,7 @@ export class ClaudeHarness implements Harness {
   private options(): Json {
     const { agent } = this.ctx;
     const env: Record<string, string> = { ...sanitizeEnv(), ...agent.env };
-    const baseUrl = agent.provider?.baseUrl;
+    const baseUrl = this.gatewayUrl ?? agent.provider?.baseUrl;
     if (baseUrl) env.ANTHROPIC_BASE_URL = baseUrl;
     const keyEnv = agent.provider?.apiKeyEnv ?? 'ANTHROPIC_API_KEY';
     const key = agent.env?.[keyEnv] ?? process.env[keyEnv];
@@ -370,6 +381,7 @@ export class ClaudeHarness implements Harness {
             onFailure: 'block',
           },
         ],
+        PostToolUse: [{ hooks: [(input: Json) => this.postToolUse(input)], timeout: HOOK_TIMEOUT_S }],
       },
       // Reached only when Claude Code itself would ask after the hook (the gate already decided those).
       canUseTool: (tool: string, toolInput: Json, opts: { signal: AbortSignal; toolUseID?: string }) => this.canUseTool(tool, toolInput, opts),
@@ -653,12 +665,14 @@ export class ClaudeHarness implements Harness {
       const started = this.running.get(callId);
       this.running.delete(callId);
       this.settled.add(callId);
-      const { output, truncated } = truncateOutput(contentText(block.content));
+      const withheld = this.withheld.get(callId);
+      this.withheld.delete(callId);
+      const { output, truncated } = truncateOutput(withheld ?? contentText(block.content));
       this.emit({
         kind: 'tool.result',
         body: {
           callId,
-          status: block.is_error === true ? 'error' : 'ok',
+          status: withheld !== undefined ? 'denied' : block.is_error === true ? 'error' : 'ok',
           output,
           ...(truncated ? { truncated } : {}),
           ...(started !== undefined ? { durationMs: Date.now() - started } : {}),
@@ -743,18 +757,54 @@ export class ClaudeHarness implements Harness {
     const tool = str(input.tool_name) ?? 'tool';
     const toolInput = isRecord(input.tool_input) ? input.tool_input : { value: input.tool_input };
     const r = await this.gateCall(safeId(raw), tool, toolInput, signal);
-    return { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: r.allowed ? 'allow' : 'deny', ...(r.allowed ? {} : { permissionDecisionReason: r.reason }) } };
+    return {
+      hookSpecificOutput: {
+        hookEventName: 'PreToolUse',
+        permissionDecision: r.allowed ? 'allow' : 'deny',
+        ...(r.allowed ? {} : { permissionDecisionReason: r.reason }),
+        // a policy rewrote the input (redaction): Claude Code runs the rewritten one
+        ...(r.input ? { updatedInput: r.input } : {}),
+      },
+    };
+  }
+
+  /**
+   * tool_result policies, before the model sees a result: a rewrite (redaction) or a DENY
+   * replaces the tool's output (updatedToolOutput, which Claude Code applies to built-in
+   * tools too), keeping the output's shape: its strings are rewritten one by one.
+   */
+  private async postToolUse(input: Json): Promise<HookOutput> {
+    const policy = this.ctx.policy;
+    const raw = str(input.tool_use_id);
+    if (!policy || input.hook_event_name !== 'PostToolUse' || !raw) return {};
+    const callId = safeId(raw);
+    const tool = str(input.tool_name) ?? 'tool';
+    const toolInput = isRecord(input.tool_input) ? input.tool_input : { value: input.tool_input };
+    const response = input.tool_response;
+    const text = typeof response === 'string' ? response : requestText(response);
+    const call: ToolCall = { callId, tool: policyToolName(tool), input: toolInput, preview: previewOf(tool, toolInput) };
+    const seen = await policy.toolResult(call, { status: 'ok', output: text });
+    if (seen.status !== 'denied' && seen.output === text) return {};
+    let replaced: string;
+    if (seen.status === 'denied') {
+      this.withheld.set(callId, seen.output);
+      const count = text ? text.split(SEPARATOR).length : 0;
+      replaced = [seen.output, ...Array<string>(Math.max(0, count - 1)).fill('')].join(SEPARATOR);
+    } else replaced = seen.output;
+    // a rewrite that no longer maps onto the output's strings replaces the output with its text
+    const updated = typeof response === 'string' ? replaced : (withRequestText(response, replaced) ?? seen.output);
+    return { hookSpecificOutput: { hookEventName: 'PostToolUse', updatedToolOutput: updated } };
   }
 
   private async canUseTool(tool: string, toolInput: Json, opts: { signal: AbortSignal; toolUseID?: string }): Promise<Json> {
     const callId = safeId(opts.toolUseID ?? newId('call_'));
     if (this.running.has(callId)) return { behavior: 'allow', updatedInput: toolInput };
     const r = await this.gateCall(callId, tool, toolInput, opts.signal);
-    return r.allowed ? { behavior: 'allow', updatedInput: toolInput } : { behavior: 'deny', message: r.reason };
+    return r.allowed ? { behavior: 'allow', updatedInput: r.input ?? toolInput } : { behavior: 'deny', message: r.reason };
   }
 
   /** Emit tool.call, await the gate (an interrupt or the SDK's signal aborts the wait). */
-  private async gateCall(callId: string, tool: string, input: Json, sdkSignal: AbortSignal): Promise<{ allowed: boolean; reason: string }> {
+  private async gateCall(callId: string, tool: string, input: Json, sdkSignal: AbortSignal): Promise<{ allowed: boolean; reason: string; input?: Json }> {
     this.flushDelta();
     const call: ToolCall = { callId, tool: policyToolName(tool), input, preview: previewOf(tool, input) };
     if (!this.announced.has(callId)) {
@@ -773,7 +823,7 @@ export class ClaudeHarness implements Harness {
         return { allowed: false, reason: r.reason || 'denied by policy' };
       }
       this.running.set(callId, Date.now());
-      return { allowed: true, reason: r.reason };
+      return { allowed: true, reason: r.reason, ...(r.input ? { input: r.input } : {}) };
     } catch (err) {
       // aborted (interrupt, stop, Claude Code gone) or the gate failed: never run it
       const aborted = ac.signal.aborted;

@@ -57,6 +57,9 @@ class RpcError extends Error {
   }
 }
 
+/** Why a call a policy rewrote (redaction) is declined: fail closed. */
+export const REWRITE_DECLINED = 'a policy rewrote this call and Codex cannot run a rewritten command';
+
 /** Why a gate wait was cancelled. */
 class Cancel {
   readonly kind: 'interrupt' | 'stop' | 'exit';
@@ -150,6 +153,8 @@ export class CodexHarness implements Harness {
   private readonly approvals = new Map<string, PendingApproval>();
   /** Calls whose result is already reported (denied by the gate, cancelled). */
   private readonly reported = new Set<string>();
+  /** The runner's model gateway (llm_request policies) that the provider's base_url points to. */
+  private gatewayUrl: string | undefined;
   /** Calls whose tool.call was emitted (and whose result is still to come). */
   private readonly announced = new Set<string>();
   /** Items seen at item/started (file changes carry their diffs there). */
@@ -283,7 +288,7 @@ export class CodexHarness implements Harness {
         '',
         '[model_providers.tandem]',
         'name = "tandem"',
-        `base_url = ${tomlString(provider.baseUrl)}`,
+        `base_url = ${tomlString(this.gatewayUrl ?? provider.baseUrl)}`,
         'wire_api = "responses"',
         `env_key = ${tomlString(provider.apiKeyEnv ?? 'OPENAI_API_KEY')}`,
       );
@@ -320,6 +325,11 @@ export class CodexHarness implements Harness {
   private async spawnAndInitialize(): Promise<void> {
     const bin = findExecutable('codex');
     if (!bin) throw new Error(`codex is not installed (${INSTALL})`);
+    const provider = this.ctx.agent.provider;
+    if (provider?.baseUrl && this.ctx.policy) {
+      // llm_request policies: Codex's provider points at the runner's model gateway
+      this.gatewayUrl ??= await this.ctx.policy.modelGateway(provider.baseUrl, 'openai-responses');
+    }
     this.writeConfig();
     this.stderrTail = [];
     this.usageTotals.clear();
@@ -799,6 +809,11 @@ export class CodexHarness implements Harness {
     this.approvals.set(call.callId, { callId: call.callId, abort });
     try {
       const gate = await this.ctx.gate(call, abort.signal);
+      if (gate.allowed && gate.input) {
+        // an approval can only accept or decline Codex's own command: never run the unredacted one
+        this.emit({ kind: 'tool.result', body: { callId: call.callId, status: 'denied', output: REWRITE_DECLINED } });
+        return { decision: 'decline', reason: REWRITE_DECLINED };
+      }
       return gate.allowed ? { decision: 'accept' } : { decision: 'decline', reason: gate.reason };
     } catch (err) {
       const cancel = err instanceof Cancel ? err : undefined;

@@ -23,13 +23,14 @@ import path from 'node:path';
 import { newId } from '@tandem/relay/protocol';
 import { costOf } from '../usage/prices.ts';
 import { findExecutable, findPackage } from './locate.ts';
-import type { Harness, HarnessContext, HarnessDefinition, HarnessEvent, Sender, ToolCall } from './types.ts';
+import type { CheckedResult, Harness, HarnessContext, HarnessDefinition, HarnessEvent, Sender, ToolCall } from './types.ts';
 import { truncateOutput } from './util.ts';
 
 export const PI_PACKAGE = '@mariozechner/pi-coding-agent';
 export const PI_INSTALL = 'npm install -g @mariozechner/pi-coding-agent';
-/** Must match GATE_TITLE in harness-extensions/pi-gate.ts. */
+/** Must match GATE_TITLE and RESULT_TITLE in harness-extensions/pi-gate.ts. */
 export const GATE_TITLE = 'tandem-gate';
+export const RESULT_TITLE = 'tandem-result';
 export const GATE_EXTENSION = path.resolve(import.meta.dirname, '../../harness-extensions/pi-gate.ts');
 const PROVIDER = 'tandem';
 const STDERR_TAIL_CHARS = 4000;
@@ -79,6 +80,8 @@ interface CallState {
   gated: boolean;
   /** A tool.result for it was emitted (by us, or by the runner for a DENY). */
   reported: boolean;
+  /** The output after the tool_result policies (what the model got): reported instead of pi's. */
+  checked?: CheckedResult;
 }
 
 interface Turn {
@@ -128,6 +131,8 @@ export class PiHarness implements Harness {
   private stderrTail = '';
   private model: string | undefined;
   private agentDir: string | undefined;
+  /** The runner's model gateway (llm_request policies) that the provider's baseUrl points to. */
+  private gatewayUrl: string | undefined;
   private turn: Turn | undefined;
   /** A prompt was written and its turn has not ended. */
   private busy = false;
@@ -243,7 +248,7 @@ export class PiHarness implements Harness {
     const config = {
       providers: {
         [PROVIDER]: {
-          baseUrl: provider.baseUrl,
+          baseUrl: this.gatewayUrl ?? provider.baseUrl,
           api: PI_API[provider.api ?? 'openai-chat'] ?? 'openai-completions',
           // pi reads the named environment variable (the key itself is never written here)
           apiKey: keyEnv ?? 'tandem-no-key',
@@ -277,6 +282,10 @@ export class PiHarness implements Harness {
     if (!located) throw new Error(`pi is not installed (${PI_INSTALL})`);
     const provider = this.ctx.agent.provider;
     if (provider?.baseUrl && !this.model) throw new Error('the pi harness needs a model (agent.model) to use with provider.baseUrl');
+    if (provider?.baseUrl && this.ctx.policy) {
+      // llm_request policies: pi's provider points at the runner's model gateway
+      this.gatewayUrl ??= await this.ctx.policy.modelGateway(provider.baseUrl, provider.api ?? 'openai-chat');
+    }
     this.writeConfig();
     const args = [...located.args, '--mode', 'rpc', '--no-session', '--offline', '--no-extensions', '-e', GATE_EXTENSION];
     if (this.agentDir) args.push('--provider', PROVIDER);
@@ -615,12 +624,13 @@ export class PiHarness implements Harness {
     const id = String(msg.id);
     const method = String(msg.method);
     if (!['select', 'confirm', 'input', 'editor'].includes(method)) return; // fire-and-forget (notify, setStatus, ...)
+    if (method === 'input' && msg.title === RESULT_TITLE) return this.onResultCheck(id, String(msg.placeholder));
     if (method !== 'input' || msg.title !== GATE_TITLE) {
       this.write({ type: 'extension_ui_response', id, cancelled: true });
       return;
     }
-    const answer = (allow: boolean, reason?: string) =>
-      this.write({ type: 'extension_ui_response', id, value: JSON.stringify(allow ? { allow: true } : { allow: false, reason }) });
+    const answer = (allow: boolean, reason?: string, input?: Record<string, unknown>) =>
+      this.write({ type: 'extension_ui_response', id, value: JSON.stringify(allow ? { allow: true, ...(input ? { input } : {}) } : { allow: false, reason }) });
     let req: { toolCallId?: unknown; toolName?: unknown; input?: unknown };
     try {
       req = JSON.parse(String(msg.placeholder)) as typeof req;
@@ -640,7 +650,7 @@ export class PiHarness implements Harness {
       (r) => {
         if (r.allowed) {
           c.started = Date.now();
-          answer(true);
+          answer(true, undefined, r.input); // a rewritten input (redaction) is what pi runs
         } else {
           c.reported = true; // the runner emitted tool.result denied
           answer(false, `Blocked by policy: ${r.reason}`);
@@ -656,6 +666,31 @@ export class PiHarness implements Harness {
     );
   }
 
+  /**
+   * tool_result policies, asked by the extension's tool_result hook before the model sees
+   * the output: answered with the output to give the model (rewritten, or a refusal).
+   */
+  private onResultCheck(id: string, placeholder: string): void {
+    const answer = (value: { output: string; denied?: boolean }) => this.write({ type: 'extension_ui_response', id, value: JSON.stringify(value) });
+    let req: { toolCallId?: unknown; output?: unknown; isError?: unknown };
+    try {
+      req = JSON.parse(placeholder) as typeof req;
+    } catch {
+      return answer({ output: 'The tool output was withheld: the Tandem gate could not read it.', denied: true });
+    }
+    const c = typeof req.toolCallId === 'string' ? this.turn?.calls.get(req.toolCallId) : undefined;
+    const output = typeof req.output === 'string' ? req.output : '';
+    const policy = this.ctx.policy;
+    if (!c || !policy) return answer({ output });
+    policy.toolResult(c.call, { status: req.isError === true ? 'error' : 'ok', output }).then(
+      (seen) => {
+        c.checked = seen;
+        answer({ output: seen.output, ...(seen.status === 'denied' ? { denied: true } : {}) });
+      },
+      (err: unknown) => answer({ output: `The tool output was withheld: the policy check failed (${(err as Error)?.message ?? String(err)}).`, denied: true }),
+    );
+  }
+
   private onToolEnd(toolCallId: string, result: PiToolResult, isError: boolean): void {
     const c = this.turn?.calls.get(toolCallId);
     if (!c) return;
@@ -665,7 +700,7 @@ export class PiHarness implements Harness {
       // pi finished a call our gate never saw: blocked by pi itself (e.g. bad arguments), or ungated
       this.ctx.log.warn(`pi ended tool call ${toolCallId} without asking the gate`);
     }
-    const raw = textOf(result.content);
+    const raw = c.checked?.output ?? textOf(result.content);
     const { output, truncated } = truncateOutput(raw);
     const piTruncated = !!result.details?.truncation;
     this.emit({
@@ -673,7 +708,7 @@ export class PiHarness implements Harness {
       body: {
         callId: c.call.callId,
         // gated but never allowed: the extension blocked it (fail closed), it did not run
-        status: c.gated && c.started < 0 ? 'denied' : isError ? 'error' : 'ok',
+        status: (c.gated && c.started < 0) || c.checked?.status === 'denied' ? 'denied' : isError ? 'error' : 'ok',
         output,
         ...(truncated || piTruncated ? { truncated: true } : {}),
         ...(c.started >= 0 ? { durationMs: Date.now() - c.started } : {}),
