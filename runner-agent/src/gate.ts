@@ -1,7 +1,8 @@
-import type { EventBody, RUNNER_EVENT_KINDS, RunnerFrame } from '@tandem/relay/protocol';
+import type { AlwaysOffer, EventBody, RUNNER_EVENT_KINDS, RunnerFrame } from '@tandem/relay/protocol';
 import { approvalIdFor, eventId } from './ids.ts';
 import { silentLogger, type Logger } from './log.ts';
 import type { EngineDecision, PolicyEngine } from './policy/engine.ts';
+import { alwaysOffer, type SessionRules } from './policy/session.ts';
 import type { ToolCall, Verdict } from './policy/types.ts';
 import type { DecidedApproval, PendingApproval, StateStore } from './state.ts';
 
@@ -86,6 +87,10 @@ export interface GateOptions {
   expiryGraceMs?: number;
   now?: () => number;
   log?: Logger;
+  /** Session rules: their "approve always" rules answer matching ASKs. */
+  sessionRules?: SessionRules;
+  /** An approval was granted "always for this session": add the allow rule. */
+  onAlways?: (offer: AlwaysOffer, by: EventBody<'approval.decided'>['by']) => void;
 }
 
 interface Waiter {
@@ -147,6 +152,12 @@ export class ApprovalGate {
       const reason = `the policy engine failed (${(err as Error).message}); denied to fail closed`;
       d = { decision: 'deny', policy: this.opts.engine.name, policies: [], reason, trace: [] };
     }
+    // an ASK someone already approved "always for this session" (a DENY is never overridden)
+    const always = d.decision === 'ask' ? this.opts.sessionRules?.alwaysFor(call) : undefined;
+    if (always) {
+      d.commit?.();
+      d = { ...d, decision: 'allow', policy: 'session rules', reason: `${always.reason} (${always.tool} ${always.pattern}); it answers: ${d.reason}` };
+    }
     emit(
       'policy.decision',
       { callId: call.callId, decision: d.decision, policy: clip(d.policy, 200), reason: clip(d.reason, 2000) },
@@ -157,7 +168,12 @@ export class ApprovalGate {
     if (d.decision === 'deny') {
       return this.denied(call, `denied by policy ${d.policy}: ${d.reason}`, { decision: 'deny', policy: d.policy });
     }
-    const asked = await this.approve({ key: call.callId, tool: call.tool, preview: call.preview, callId: call.callId, input: call.input }, d, signal);
+    const offer = this.opts.onAlways ? alwaysOffer(call) : undefined;
+    const asked = await this.approve(
+      { key: call.callId, tool: call.tool, preview: call.preview, callId: call.callId, input: call.input, ...(offer ? { always: offer } : {}) },
+      d,
+      signal,
+    );
     const base = { decision: 'ask' as const, policy: d.policy, approvalId: asked.approvalId };
     if (asked.approved) return { allowed: true, reason: asked.reason, ...base, ...input };
     return this.denied(call, asked.reason, base);
@@ -168,7 +184,7 @@ export class ApprovalGate {
    * subject) and wait for people. Approved applies the ASKing policies' state (commit).
    */
   async approve(
-    subject: ApprovalSubject & { input?: unknown },
+    subject: ApprovalSubject & { input?: unknown; always?: AlwaysOffer; ownerOnly?: boolean },
     d: EngineDecision,
     signal?: AbortSignal,
   ): Promise<{ approved: boolean; reason: string; approvalId: string }> {
@@ -186,6 +202,8 @@ export class ApprovalGate {
           reason: clip(d.reason, 2000),
           expiresAt: this.now() + (d.askTimeoutMs ?? this.opts.engine.defaultAskTimeoutMs),
           defaultDecision: d.defaultDecision ?? 'deny',
+          ...(subject.always ? { always: subject.always } : {}),
+          ...(subject.ownerOnly ? { ownerOnly: true } : {}),
         };
         this.opts.store.setPending(pending);
       }
@@ -219,6 +237,8 @@ export class ApprovalGate {
       return;
     }
     const decided: DecidedApproval = { decision: body.decision, by: body.by, via: body.via, at: this.now() };
+    const offer = store.getPending(body.approvalId)?.always;
+    if (body.always && body.decision === 'approve' && offer) this.opts.onAlways?.(offer, body.by);
     store.setDecided(body.approvalId, decided);
     store.deletePending(body.approvalId);
     this.settle(body.approvalId, decided);

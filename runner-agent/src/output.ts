@@ -130,6 +130,10 @@ export function humanPrinter(write: Write, options: { qr?: boolean } = {}): Prin
         case 'policy.decision':
           if (frame.body.decision === 'deny') return line(`✗ DENY ${frame.body.policy}: ${frame.body.reason}`);
           return;
+        case 'policy.changed': {
+          const r = frame.body.rule;
+          return line(`§ session rule ${frame.body.change} by ${frame.body.by.name}: ${r.decision} ${r.tool} "${r.pattern}" (policy set ${frame.body.hash.slice(0, 12)})`);
+        }
         case 'approval.requested': {
           const at = new Date(frame.body.expiresAt).toLocaleTimeString();
           return line(`? ASK ${frame.body.policy}: ${frame.body.reason} Waiting for approval… (until ${at}, then ${frame.body.defaultDecision})`);
@@ -144,7 +148,7 @@ export function humanPrinter(write: Write, options: { qr?: boolean } = {}): Prin
           const { decision, by, via } = event.body;
           const mark = decision === 'approve' ? '✓ approved' : '✗ denied';
           if (via === 'expiry') return line(`${mark} (nobody answered in time: the policy default)`);
-          return line(`${mark} by ${person(by)}${via === 'notification' ? ' from a notification' : ''}`);
+          return line(`${mark}${event.body.always ? ' always for this session' : ''} by ${person(by)}${via === 'notification' ? ' from a notification' : ''}`);
         }
         case 'user.message':
           return line(`✉ ${person(event.actor)}: ${indent(event.body.text)}`);

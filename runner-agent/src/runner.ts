@@ -23,9 +23,11 @@ import { eventId } from './ids.ts';
 import type { Logger } from './log.ts';
 import { Outbox } from './outbox.ts';
 import type { Printer } from './output.ts';
+import { LiveRules } from './live-rules.ts';
 import { PhaseChecks } from './phases.ts';
 import type { PolicyEngine } from './policy/engine.ts';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from './policy/load.ts';
+import { SessionRules } from './policy/session.ts';
 import { FatalLinkError, RelayLink } from './relay-link.ts';
 import { SandboxUnavailableError, resolveSandbox, type Sandbox, type SandboxSpec } from './sandbox/resolve.ts';
 import { StateStore, type SessionFile } from './state.ts';
@@ -191,9 +193,12 @@ export async function startRun(opts: RunOptions): Promise<RunHandle> {
   return run(opts, store, policy.engine, !!opts.resume, sandbox);
 }
 
-async function run(opts: RunOptions, store: StateStore, engine: PolicyEngine, resumed: boolean, sandbox: Sandbox | undefined): Promise<RunHandle> {
+async function run(opts: RunOptions, store: StateStore, fileEngine: PolicyEngine, resumed: boolean, sandbox: Sandbox | undefined): Promise<RunHandle> {
   const { log, printer } = opts;
   const state = store.state;
+  // rules people add live run before the agent's own policies: they can only make it stricter
+  const sessionRules = new SessionRules(state.sessionRules ?? []);
+  const engine = fileEngine.withFirst(sessionRules);
   const def = HARNESSES[state.harness]!;
   const outbox = Outbox.open(store.dir);
   if (outbox.loadReport.tornTail) log.warn('the outbox journal ended in a torn write (a crash mid-write); the partial line was ignored');
@@ -279,6 +284,7 @@ async function run(opts: RunOptions, store: StateStore, engine: PolicyEngine, re
     onEvent: (event) => {
       printer.incoming(event);
       if (event.kind === 'approval.decided') gate.decided(event.body);
+      else if (liveRules.onEvent(event)) return;
       else if (harness) deliver(event, harness);
       else early.push(event);
     },
@@ -328,6 +334,16 @@ async function run(opts: RunOptions, store: StateStore, engine: PolicyEngine, re
     store: stateApprovalStore(store),
     emit,
     isRelayConnected: () => link.connected,
+    log,
+    sessionRules,
+    onAlways: (offer, by) => liveRules.always(offer, by),
+  });
+  const liveRules = new LiveRules({
+    rules: sessionRules,
+    engine,
+    gate: () => gate,
+    emit,
+    save: (rules) => store.update((s) => void (s.sessionRules = rules)),
     log,
   });
   const checks = new PhaseChecks({ engine, gate, sessionId: state.sessionId, cwd: () => h.cwd, emit, log });

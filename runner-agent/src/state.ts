@@ -46,6 +46,8 @@ export interface SessionFile {
     pending: Record<string, PendingApproval>;
     decided: Record<string, DecidedApproval>;
   };
+  /** Rules people added to this session from the app (deny/ask, and "approve always" allows). */
+  sessionRules?: EventBody<'policy.changed'>['rules'];
   /** The harness's own progress (opaque to the runner). */
   harnessProgress?: unknown;
   /** The harness finished its task. */

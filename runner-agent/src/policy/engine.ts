@@ -100,7 +100,6 @@ export function canonicalJson(value: unknown): string {
 export class PolicyEngine {
   readonly name: string;
   readonly policies: readonly Policy[];
-  readonly hash: string;
   readonly defaultAskTimeoutMs: number;
   readonly policyTimeoutMs: number;
 
@@ -109,9 +108,18 @@ export class PolicyEngine {
     this.policies = policies;
     this.defaultAskTimeoutMs = options.defaultAskTimeoutMs ?? DEFAULT_ASK_TIMEOUT_MS;
     this.policyTimeoutMs = options.policyTimeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS;
-    this.hash = createHash('sha256')
-      .update(canonicalJson(policies.map((p) => p.canonical())))
+  }
+
+  /** The hash of the policy set in force; it changes when a stateful set does (session rules). */
+  get hash(): string {
+    return createHash('sha256')
+      .update(canonicalJson(this.policies.map((p) => p.canonical())))
       .digest('hex');
+  }
+
+  /** The same engine with `policy` consulted before all the others. */
+  withFirst(policy: Policy): PolicyEngine {
+    return new PolicyEngine([policy, ...this.policies], { name: this.name, defaultAskTimeoutMs: this.defaultAskTimeoutMs, policyTimeoutMs: this.policyTimeoutMs });
   }
 
   async evaluate(ctx: PolicyContext): Promise<EngineDecision> {
