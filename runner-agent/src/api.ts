@@ -1,5 +1,13 @@
 import * as v from 'valibot';
-import { CreateSessionResponse, ErrorResponse, type CreateSessionRequest } from '@tandem/relay/protocol';
+import {
+  CreateSessionResponse,
+  ErrorResponse,
+  LinkInfo,
+  LinkResponse,
+  LinksResponse,
+  type CreateSessionRequest,
+  type LinkRequest,
+} from '@tandem/relay/protocol';
 
 export class RelayApiError extends Error {
   override name = 'RelayApiError';
@@ -10,15 +18,24 @@ export class RelayApiError extends Error {
   }
 }
 
-/** POST /api/sessions with the runner token. The token is never included in an error message. */
-export async function createSession(relayUrl: string, runnerToken: string, request: CreateSessionRequest, timeoutMs = 15_000): Promise<CreateSessionResponse> {
-  const url = new URL('/api/sessions', relayUrl).toString();
+/**
+ * One JSON request to the relay; a refusal becomes a RelayApiError that says what the relay
+ * said. Credentials never appear in an error message.
+ */
+async function relayRequest<S extends v.GenericSchema>(
+  relayUrl: string,
+  what: string,
+  init: { method: string; path: string; credential: string; body?: unknown; hint?: string },
+  schema: S,
+  timeoutMs = 15_000,
+): Promise<v.InferOutput<S>> {
+  const url = new URL(init.path, relayUrl).toString();
   let res: Response;
   try {
     res = await fetch(url, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${runnerToken}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify(request),
+      method: init.method,
+      headers: { Authorization: `Bearer ${init.credential}`, ...(init.body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
@@ -35,10 +52,36 @@ export async function createSession(relayUrl: string, runnerToken: string, reque
   if (!res.ok) {
     const parsed = v.safeParse(ErrorResponse, body);
     const detail = parsed.success ? `${parsed.output.error.code}: ${parsed.output.error.message}` : text.slice(0, 200) || res.statusText;
-    const hint = res.status === 401 || res.status === 403 ? ' (check TANDEM_RUNNER_TOKEN)' : '';
-    throw new RelayApiError(`the relay refused to create a session: HTTP ${res.status} ${detail}${hint}`, res.status);
+    const hint = (res.status === 401 || res.status === 403) && init.hint ? ` (${init.hint})` : '';
+    throw new RelayApiError(`the relay refused to ${what}: HTTP ${res.status} ${detail}${hint}`, res.status);
   }
-  const parsed = v.safeParse(CreateSessionResponse, body);
-  if (!parsed.success) throw new RelayApiError(`the relay sent an unexpected answer to POST /api/sessions: ${v.summarize(parsed.issues)}`);
+  const parsed = v.safeParse(schema, body);
+  if (!parsed.success) throw new RelayApiError(`the relay sent an unexpected answer to ${init.method} ${init.path}: ${v.summarize(parsed.issues)}`);
   return parsed.output;
 }
+
+/** POST /api/sessions with the runner token. */
+export function createSession(relayUrl: string, runnerToken: string, request: CreateSessionRequest, timeoutMs = 15_000): Promise<CreateSessionResponse> {
+  return relayRequest(
+    relayUrl,
+    'create a session',
+    { method: 'POST', path: '/api/sessions', credential: runnerToken, body: request, hint: 'check TANDEM_RUNNER_TOKEN' },
+    CreateSessionResponse,
+    timeoutMs,
+  );
+}
+
+/** `tandem share`: the session's links, with its runner key. */
+export const links = {
+  create: (relayUrl: string, sessionId: string, runnerKey: string, request: LinkRequest) =>
+    relayRequest(relayUrl, 'make a link', { method: 'POST', path: `/api/sessions/${sessionId}/links`, credential: runnerKey, body: request }, LinkResponse),
+  list: (relayUrl: string, sessionId: string, runnerKey: string) =>
+    relayRequest(relayUrl, 'list the links', { method: 'GET', path: `/api/sessions/${sessionId}/links`, credential: runnerKey }, LinksResponse),
+  revoke: (relayUrl: string, sessionId: string, runnerKey: string, linkId: string) =>
+    relayRequest(
+      relayUrl,
+      'revoke the link',
+      { method: 'DELETE', path: `/api/sessions/${sessionId}/links/${encodeURIComponent(linkId)}`, credential: runnerKey },
+      v.object({ link: LinkInfo }),
+    ),
+};

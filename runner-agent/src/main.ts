@@ -10,19 +10,22 @@ import { stderrLogger } from './log.ts';
 import { humanPrinter, jsonPrinter } from './output.ts';
 import { PolicyFileError } from './policy/load.ts';
 import { UsageError, startRun, type RunHandle } from './runner.ts';
+import { shareMain } from './share.ts';
 import { tandemHome } from './state.ts';
 
 export const DEFAULT_RELAY_URL = 'http://127.0.0.1:8787';
 
 export const USAGE = `Usage: tandem run [AGENT.yaml] [PROMPT...] [options]
        tandem run --harness NAME [PROMPT...] [options]
+       tandem share [SESSION] [--role ROLE] [--expires DURATION] [--list] [--revoke LINK_ID]
        tandem doctor
 
 Run an agent harness on this machine, gate its tool calls with a policy, and
 stream the session to a Tandem relay that people follow from their phones.
 AGENT.yaml declares the agent (harness, model, provider, instructions, cwd,
 policies, sandbox, env); the remaining words are the agent's first task.
-\`tandem doctor\` lists every harness and what to install for the missing ones.
+\`tandem share\` makes a link for someone else (viewer, commenter, approver, driver;
+\`tandem share --help\`). \`tandem doctor\` lists every harness and what to install.
 
 Options:
   --harness NAME     agent harness: ${harnessNames().join(', ')} (default: the agent file's, else demo)
@@ -78,6 +81,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIO): 
   let handle: RunHandle;
   let json = false;
   try {
+    if (argv[0] === 'share') return await shareMain(argv.slice(1), tandemHome(env), io);
     let parsed;
     try {
       parsed = parseArgs({
