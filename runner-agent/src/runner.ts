@@ -28,6 +28,7 @@ import { PhaseChecks } from './phases.ts';
 import type { PolicyEngine } from './policy/engine.ts';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from './policy/load.ts';
 import { SessionRules } from './policy/session.ts';
+import { withTamperGuard } from './policy/tamper-guard.ts';
 import { FatalLinkError, RelayLink } from './relay-link.ts';
 import { SandboxUnavailableError, resolveSandbox, type Sandbox, type SandboxSpec } from './sandbox/resolve.ts';
 import { StateStore, type SessionFile } from './state.ts';
@@ -126,11 +127,15 @@ export async function startRun(opts: RunOptions): Promise<RunHandle> {
       );
     }
   }
-  const policy = resolvePolicy(opts, store?.state);
+  const agentFile = opts.agentFile ?? store?.state.agentFile;
+  const declared = resolvePolicy(opts, store?.state);
+  // the tamper guard runs before every policy: the agent may not write its own agent
+  // file, policy file or Tandem's state, whatever the YAML allows
+  const governance = [agentFile, declared.file ?? DEFAULT_POLICY_FILE].filter((f): f is string => !!f).map((f) => path.resolve(f));
+  const policy = { ...declared, engine: withTamperGuard(declared.engine, { files: governance, home: opts.home }) };
 
   // the sandbox is set up (bwrap found and probed) before a session exists: a required
   // sandbox that cannot start stops here with the fix, and nothing runs unsandboxed
-  const agentFile = opts.agentFile ?? store?.state.agentFile;
   const sandboxSpec = ((opts.agent ?? store?.state.agent) as { sandbox?: SandboxSpec } | undefined)?.sandbox;
   let sandbox: Sandbox | undefined;
   try {

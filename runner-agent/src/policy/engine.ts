@@ -105,7 +105,8 @@ export class PolicyEngine {
 
   constructor(policies: readonly Policy[], options: EngineOptions = {}) {
     this.name = options.name ?? 'policies';
-    this.policies = policies;
+    // built-ins marked `first` run before everything, wherever they were put (withFirst keeps them first)
+    this.policies = [...policies.filter((p) => p.first), ...policies.filter((p) => !p.first)];
     this.defaultAskTimeoutMs = options.defaultAskTimeoutMs ?? DEFAULT_ASK_TIMEOUT_MS;
     this.policyTimeoutMs = options.policyTimeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS;
   }

@@ -216,8 +216,20 @@ function baseName(word: string): string {
 
 /** Normalize one simple command; may return several commands (the wrapper and what it runs). */
 export function normalizeSimpleCommand(input: readonly string[], depth: number): string[] {
+  return normalizeWords(input, depth).map((words) => words.join(' '));
+}
+
+/**
+ * Every normalized simple command in `command` as its words (wrappers dropped, `sh -c`,
+ * `eval`, `$( )` descended), for policies that need the arguments (write targets) rather than a line.
+ */
+export function commandWords(command: string): string[][] {
+  return parseCommands(command, 0).flatMap((words) => normalizeWords(words, 0)).filter((w) => w.length);
+}
+
+function normalizeWords(input: readonly string[], depth: number): string[][] {
   let words = [...input];
-  const extra: string[] = [];
+  const extra: string[][] = [];
   for (let guard = 0; guard < 32 && words.length; guard++) {
     const first = words[0]!;
     if (KEYWORDS.has(first) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(first)) {
@@ -240,7 +252,7 @@ export function normalizeSimpleCommand(input: readonly string[], depth: number):
         if (!w.startsWith('-')) break;
         if (baseName(first) === 'env' && (w === '-S' || w === '--split-string') && words[j + 1] !== undefined && depth < MAX_DEPTH) {
           // env -S "cmd args": the value is itself a command line
-          for (const inner of parseCommands(words.slice(j + 1).join(' '), depth + 1)) extra.push(...normalizeSimpleCommand(inner, depth + 1));
+          for (const inner of parseCommands(words.slice(j + 1).join(' '), depth + 1)) extra.push(...normalizeWords(inner, depth + 1));
         }
         j += wrapper.valueOptions.includes(w) ? 2 : 1;
       }
@@ -258,11 +270,11 @@ export function normalizeSimpleCommand(input: readonly string[], depth: number):
     const ci = words.findIndex((w, k) => k > 0 && /^-[a-zA-Z]*c[a-zA-Z]*$/.test(w));
     const script = ci === -1 ? undefined : words[ci + 1];
     if (script !== undefined) {
-      for (const inner of parseCommands(script, depth + 1)) extra.push(...normalizeSimpleCommand(inner, depth + 1));
+      for (const inner of parseCommands(script, depth + 1)) extra.push(...normalizeWords(inner, depth + 1));
     }
   }
   if (program === 'eval' && depth < MAX_DEPTH) {
-    for (const inner of parseCommands(words.slice(1).join(' '), depth + 1)) extra.push(...normalizeSimpleCommand(inner, depth + 1));
+    for (const inner of parseCommands(words.slice(1).join(' '), depth + 1)) extra.push(...normalizeWords(inner, depth + 1));
   }
   if (program === 'git') {
     let j = 1;
@@ -272,5 +284,5 @@ export function normalizeSimpleCommand(input: readonly string[], depth: number):
     }
     words = ['git', ...words.slice(j)];
   }
-  return [words.join(' '), ...extra];
+  return [words, ...extra];
 }

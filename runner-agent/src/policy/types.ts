@@ -82,6 +82,8 @@ export interface Policy {
   readonly name: string;
   readonly phases: readonly Phase[];
   evaluate(ctx: PolicyContext): PolicyResult | null | Promise<PolicyResult | null>;
+  /** A built-in the runner adds that runs before every declared and session policy (the tamper guard); no YAML can set it. */
+  readonly first?: boolean;
   /** How long evaluate() may take before the engine DENIES (default: the engine's policyTimeoutMs, 1 s). */
   readonly timeoutMs?: number;
   /** Stateful policies: a session event (usage, ...) happened. Errors are logged by the caller, never fatal. */
