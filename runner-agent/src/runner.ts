@@ -133,6 +133,7 @@ export async function startRun(opts: RunOptions): Promise<RunHandle> {
   // file, policy file or Tandem's state, whatever the YAML allows
   const governance = [agentFile, declared.file ?? DEFAULT_POLICY_FILE].filter((f): f is string => !!f).map((f) => path.resolve(f));
   const policy = { ...declared, engine: withTamperGuard(declared.engine, { files: governance, home: opts.home }) };
+  policy.engine.persistIn(opts.home); // the day's spend survives restarts and is shared by this machine's sessions
 
   // the sandbox is set up (bwrap found and probed) before a session exists: a required
   // sandbox that cannot start stops here with the fix, and nothing runs unsandboxed

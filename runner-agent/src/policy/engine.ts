@@ -132,6 +132,11 @@ export class PolicyEngine {
     }
   }
 
+  /** Keep the state that outlives a run (the day's spend) under the runner's home. */
+  persistIn(home: string): void {
+    for (const p of this.policies) p.persistIn?.(home);
+  }
+
   /** Tell stateful policies about a session event (usage, ...). A policy that throws is skipped. */
   observe(event: PolicyEvent): void {
     for (const p of this.policies) {

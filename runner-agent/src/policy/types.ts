@@ -86,6 +86,8 @@ export interface Policy {
   readonly first?: boolean;
   /** How long evaluate() may take before the engine DENIES (default: the engine's policyTimeoutMs, 1 s). */
   readonly timeoutMs?: number;
+  /** State that outlives a run (the day's spend): the runner gives its home directory before the session starts. */
+  persistIn?(home: string): void;
   /** Stateful policies: a session event (usage, ...) happened. Errors are logged by the caller, never fatal. */
   observe?(event: PolicyEvent): void;
   /** A JSON-able description that changes whenever the policy's behaviour does (for the policy hash). */

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -177,14 +177,58 @@ describe('cost_budget', () => {
     expect((await e.evaluate(llm))).toMatchObject({ decision: 'deny', reason: expect.stringContaining('session budget of $10.00 is spent') });
   });
 
-  it('a daily budget resets the next day (UTC) and does not touch tool calls', async () => {
-    let now = Date.parse('2026-11-21T23:00:00Z');
+  it('a daily budget resets the next day (local date) and does not touch tool calls', async () => {
+    let now = new Date(2026, 10, 21, 23, 0).getTime();
     const p = make('cost_budget', { daily_usd: 1 }, { now: () => now });
     p.observe!(usage('x', 0, 0, 0, 0, 1));
     expect((await engineOf(p).evaluate(llm)).decision).toBe('deny');
     expect((await engineOf(p).evaluate(sh('ls'))).decision).toBe('allow');
     now += 2 * 3600_000;
     expect((await engineOf(p).evaluate(llm)).decision).toBe('allow');
+  });
+
+  describe('the day\'s spend under the runner\'s home', () => {
+    const run = (home: string, now: () => number) => {
+      // a runner start: the policy is loaded afresh, then given the home
+      const e = engineOf(make('cost_budget', { daily_usd: 10, soft: [0.5] }, { now }));
+      e.persistIn(home);
+      return { e, p: e.policies[0] as Policy & { spent: { session: number; today: number } } };
+    };
+
+    it('a second run the same day starts with the first run\'s spend; its session spend starts at zero', async () => {
+      const home = mkdtempSync(path.join(os.tmpdir(), 'tandem-spend-'));
+      const morning = new Date(2026, 10, 21, 9, 0).getTime();
+      const first = run(home, () => morning);
+      first.e.observe(usage('x', 0, 0, 0, 0, 4));
+      expect(first.p.spent).toEqual({ session: 4, today: 4 });
+      expect((await first.e.evaluate(llm)).decision).toBe('allow');
+
+      const second = run(home, () => morning + 8 * 3600_000); // restarted in the evening
+      expect(second.p.spent).toEqual({ session: 0, today: 4 });
+      second.e.observe(usage('x', 0, 0, 0, 0, 2));
+      expect(await second.e.evaluate(llm)).toMatchObject({ decision: 'ask', reason: expect.stringContaining('$6.00 of the daily budget') });
+      // both sessions of the day count: the first one sees the second's spend too
+      expect(first.p.spent.today).toBe(6);
+      expect(JSON.parse(readFileSync(path.join(home, 'spend', '2026-11-21.json'), 'utf8'))).toMatchObject({ day: '2026-11-21', usd: 6 });
+    });
+
+    it('a new day starts at zero', async () => {
+      const home = mkdtempSync(path.join(os.tmpdir(), 'tandem-spend-'));
+      const first = run(home, () => new Date(2026, 10, 21, 22, 0).getTime());
+      first.e.observe(usage('x', 0, 0, 0, 0, 10));
+      expect((await first.e.evaluate(llm)).decision).toBe('deny');
+      const tomorrow = run(home, () => new Date(2026, 10, 22, 0, 30).getTime());
+      expect(tomorrow.p.spent.today).toBe(0);
+      expect((await tomorrow.e.evaluate(llm)).decision).toBe('allow');
+    });
+
+    it('an unreadable spend record denies model calls instead of restarting the day at zero', async () => {
+      const home = mkdtempSync(path.join(os.tmpdir(), 'tandem-spend-'));
+      mkdirSync(path.join(home, 'spend'));
+      writeFileSync(path.join(home, 'spend', '2026-11-21.json'), 'not json');
+      const { e } = run(home, () => new Date(2026, 10, 21, 12, 0).getTime());
+      expect(await e.evaluate(llm)).toMatchObject({ decision: 'deny', reason: expect.stringContaining('failed') });
+    });
   });
 });
 

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { costOf, PRICES, type Price } from '../../usage/prices.ts';
+import { DaySpend, localDay } from '../../usage/day-spend.ts';
 import type { PolicyEvent } from '../types.ts';
 import { ask, basePolicy, defineBuiltin, NonNeg } from './common.ts';
 
@@ -32,13 +33,15 @@ const Params = v.pipe(
 );
 
 /**
- * cost_budget: session and per-day (UTC) budgets over the usage events the runner
- * reports (engine.observe). Cache reads/writes are priced from usage/prices.ts; an
+ * cost_budget: session and per-day (local date) budgets over the usage events the
+ * runner reports (engine.observe). Cache reads/writes are priced from usage/prices.ts; an
  * unpriced model is charged at the most expensive prices in the table.
  * On llm_request: past a soft threshold (a fraction of a budget) it ASKs once per
  * threshold (the "asked" mark is committed only if the ASK is approved, so a denied
  * ASK asks again); at or past the hard limit it DENIES every further model call.
- * The day's spend is kept in memory (this runner process).
+ * The day's spend lives under the runner's home once the runner gives one (persistIn):
+ * it survives a restart and is shared by the sessions run on this machine that day.
+ * Without one (tests, a bare engine) it is kept in memory.
  */
 export const costBudget = defineBuiltin({
   summary: 'session and per-day USD budgets: soft thresholds ASK once, the hard limit DENYs model calls',
@@ -46,24 +49,30 @@ export const costBudget = defineBuiltin({
   create(p: v.InferOutput<typeof Params>, opts) {
     const now = opts.now ?? Date.now;
     let session = 0;
+    let ledger: DaySpend | undefined;
     const days = new Map<string, number>();
     const asked = new Set<string>();
-    const day = () => new Date(now()).toISOString().slice(0, 10);
+    const day = () => localDay(now());
+    const spentOn = (d: string) => (ledger ? ledger.read(d) : (days.get(d) ?? 0));
     const soft = [...(p.soft ?? [0.8])].sort((a, b) => b - a);
     return {
       ...basePolicy('cost_budget', p, opts, ['llm_request']),
       get spent() {
-        return { session, today: days.get(day()) ?? 0 };
+        return { session, today: spentOn(day()) };
+      },
+      persistIn(home: string) {
+        ledger = new DaySpend(home);
       },
       observe(e: PolicyEvent) {
         if (e.kind !== 'usage') return;
         const usd = usageCost(e);
         session += usd;
-        const d = e.at ? new Date(e.at).toISOString().slice(0, 10) : day();
-        days.set(d, (days.get(d) ?? 0) + usd);
+        const d = localDay(e.at ?? now());
+        if (ledger) ledger.add(d, usd);
+        else days.set(d, (days.get(d) ?? 0) + usd);
       },
       evaluate() {
-        const today = days.get(day()) ?? 0;
+        const today = p.daily_usd !== undefined ? spentOn(day()) : 0;
         const budgets = [
           ...(p.session_usd !== undefined ? [{ key: 'session', label: 'session', spent: session, limit: p.session_usd }] : []),
           ...(p.daily_usd !== undefined ? [{ key: `day:${day()}`, label: 'daily', spent: today, limit: p.daily_usd }] : []),
