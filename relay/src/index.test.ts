@@ -110,9 +110,9 @@ describe('bad frames are refused with a clear error and change nothing', () => {
     expect(err.body.code).toBe(code);
     expect(err.body.message).toContain(message);
     // The socket stays usable and the log is untouched.
-    phone.send('user.message', { text: 'still here' });
-    await phone.next('user.message');
-    expect((await log(s.sessionId, s.ownerToken)).map((e) => e.kind)).toEqual(['user.message']);
+    phone.send('session.steer', { text: 'still here' });
+    await phone.next('session.steer');
+    expect((await log(s.sessionId, s.ownerToken)).map((e) => e.kind)).toEqual(['session.steer']);
   });
 
   test.each([
@@ -150,9 +150,9 @@ describe('bad frames are refused with a clear error and change nothing', () => {
     ana.send('user.message', { text: 'ship it' }, 'msg-1');
     await ana.next('ack');
     // Eve squats the same frame id, the runner's next result id and the relay's decision id.
-    eve.send('user.message', { text: 'rm -rf' }, 'msg-1');
-    eve.send('user.message', { text: 'squat' }, 'tr-call-1');
-    eve.send('user.message', { text: 'squat' }, 'relay:decided:ap-9');
+    eve.send('session.steer', { text: 'rm -rf' }, 'msg-1');
+    eve.send('session.steer', { text: 'squat' }, 'tr-call-1');
+    eve.send('session.steer', { text: 'squat' }, 'relay:decided:ap-9');
     await expect.poll(() => eve.frames.filter((f) => f.kind === 'ack').length).toBe(3);
     runner.send('tool.result', { callId: 'call-1', status: 'ok', output: 'done' }, 'tr-call-1');
     runner.send('approval.requested', { approvalId: 'ap-9', tool: 'shell', preview: 'git push', policy: 'p', reason: 'r', expiresAt: Date.now() + 60_000, defaultDecision: 'deny' }, 'ap-9');
@@ -161,7 +161,7 @@ describe('bad frames are refused with a clear error and change nothing', () => {
     expect((await runner.next('approval.decided')).body).toMatchObject({ approvalId: 'ap-9', decision: 'approve' });
 
     const all = await log(s.sessionId, s.ownerToken);
-    expect(all.filter((e) => e.kind === 'user.message').map((e) => e.kind === 'user.message' && e.body.text)).toEqual(['ship it', 'rm -rf', 'squat', 'squat']);
+    expect(all.filter((e) => e.kind === 'user.message' || e.kind === 'session.steer').map((e) => (e.kind === 'user.message' || e.kind === 'session.steer') && e.body.text)).toEqual(['ship it', 'rm -rf', 'squat', 'squat']);
     expect(all.find((e) => e.kind === 'tool.result')).toMatchObject({ id: 'tr-call-1', body: { output: 'done' } });
     expect(all.filter((e) => e.kind === 'approval.decided')).toHaveLength(1);
   });

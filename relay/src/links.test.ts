@@ -2,7 +2,7 @@
 // revocation and expiry closing sockets, `tandem share`'s HTTP routes, approve-always and
 // owner-only approvals.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ClientFrame, ROLE_CAPABILITIES, Roles, hasCapability, type ClientFrameKind, type Role } from './protocol/index.ts';
+import { ClientFrame, FRAME_CAPABILITY, ROLE_CAPABILITIES, Roles, hasCapability, type ClientFrameKind, type Role } from './protocol/index.ts';
 import { startRelay, type Relay } from '../../test/support/relay.ts';
 import { Peer, createSession, ownerToken, ticket } from '../../test/support/peer.ts';
 
@@ -45,6 +45,16 @@ const SAMPLE: Record<ClientFrameKind, unknown> = {
   'link.create': { role: 'viewer' },
   'link.revoke': { linkId: 'l-none' },
   'link.list': {},
+  'presence.update': { visible: true, typing: false },
+  'queue.edit': { queueId: 'u:x:none', text: 'x' },
+  'queue.withdraw': { queueId: 'u:x:none' },
+  'queue.move': { queueId: 'u:x:none', before: null },
+  'wheel.take': {},
+  'wheel.release': {},
+  'wheel.request': {},
+  'push.mute': { muted: true },
+  comment: { target: { seq: 1 }, text: 'hi' },
+  'comment.resolve': { commentId: 'u:x:none', resolved: true },
 };
 
 describe('roles', () => {
@@ -66,7 +76,7 @@ describe('roles', () => {
         if (kind === 'hello') continue;
         const before = (await owner.hello(0)).length;
         const id = peer.send(kind, SAMPLE[kind]);
-        const forbidden = kind === 'link.create' || kind === 'link.list' ? !hasCapability(role, 'share') : !hasCapability(role, capabilityOf(kind));
+        const forbidden = !hasCapability(role, FRAME_CAPABILITY[kind]);
         if (forbidden) {
           const err = await peer.next('error', (f) => f.body.ref === id);
           expect(err.body.code, `${role} ${kind}`).toBe('forbidden');
@@ -119,20 +129,6 @@ describe('roles', () => {
     ]);
   });
 });
-
-function capabilityOf(kind: ClientFrameKind) {
-  const map: Partial<Record<ClientFrameKind, Parameters<typeof hasCapability>[1]>> = {
-    'approval.decide': 'approve',
-    'user.message': 'send',
-    'session.steer': 'steer',
-    'session.interrupt': 'interrupt',
-    'session.model': 'steer',
-    'policy.add': 'steer',
-    'policy.remove': 'approve',
-    'link.revoke': 'revoke',
-  };
-  return map[kind] ?? 'watch';
-}
 
 describe('share links', () => {
   test('the owner makes, lists and revokes links; revoking closes the socket that used it at once, with the reason', async () => {

@@ -2,7 +2,7 @@
 // single-use decision tokens, subscription clean-up and retries.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import * as v from 'valibot';
-import { PushPayload } from './protocol/index.ts';
+import { ApprovalPushPayload } from './protocol/index.ts';
 import { startRelay, type Relay } from '../../test/support/relay.ts';
 import { Peer, createSession, ticket } from '../../test/support/peer.ts';
 import { PushService, verifyVapid } from '../../test/support/push-service.ts';
@@ -62,7 +62,7 @@ test('an ASK is pushed encrypted (RFC 8291) with VAPID, and the notification tok
   expect(claims.aud).toBe(service.origin);
   expect(claims.sub).toBe(relay.secrets.VAPID_SUBJECT);
 
-  const payload = v.parse(PushPayload, JSON.parse(device.decrypt(push.body)));
+  const payload = v.parse(ApprovalPushPayload, JSON.parse(device.decrypt(push.body)));
   expect(payload).toMatchObject({ type: 'approval', sessionId: s.sessionId, approvalId: 'ap-push', url: `/s/${s.sessionId}?approval=ap-push` });
   expect(payload.title).toContain('Fix the build');
   expect(payload.body).toContain('git push origin main');

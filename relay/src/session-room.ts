@@ -39,6 +39,8 @@ import {
   type LinkInfo,
   type LinkRequest,
   type PresenceBody,
+  type QueueBody,
+  type DeviceKind,
   type PushPayload,
   type PushSubscriptionBody,
   type Role,
@@ -46,10 +48,25 @@ import {
   type TicketResponse,
 } from './protocol/index.ts';
 import { pushTopic, sendPush } from './push.ts';
+import { MessageQueue } from './queue.ts';
 
 type Attachment =
   | { type: 'runner'; connectedAt: number; ready: boolean }
-  | { type: 'person'; connectedAt: number; ready: boolean; linkId: string; role: Role; name: string; device: string; deviceId: string };
+  | {
+      type: 'person';
+      connectedAt: number;
+      ready: boolean;
+      linkId: string;
+      role: Role;
+      name: string;
+      device: string;
+      deviceId: string;
+      /** Reported by the device: it shows this session in the foreground (unknown until it says). */
+      visible?: boolean;
+      typing?: boolean;
+      deviceKind?: DeviceKind;
+    };
+type PersonAttachment = Extract<Attachment, { type: 'person' }>;
 
 export type RoomResult<T> = { ok: true; value: T } | { ok: false; status: 401 | 403 | 404 | 409 | 410; code: ErrorCode; message: string };
 
@@ -92,6 +109,7 @@ CREATE TABLE IF NOT EXISTS push_outcomes (
   id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, endpoint TEXT NOT NULL, device TEXT NOT NULL,
   approval_id TEXT NOT NULL, status INTEGER NOT NULL, delivered INTEGER NOT NULL, detail TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS used_tickets (jti TEXT PRIMARY KEY, exp INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS device_prefs (device_id TEXT PRIMARY KEY, muted INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS audit (
   id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);
 `;
@@ -133,6 +151,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
   /** Stored events not yet sent: coalesced into one frame per socket under load. */
   private unsent: { kind: EventKind; json: string }[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly queue: MessageQueue;
 
   constructor(ctx: DurableObjectState, env: RelayEnv) {
     super(ctx, env);
@@ -146,6 +165,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       }
     }
     this.lastSeq = (this.sql.exec('SELECT MAX(seq) AS seq FROM events').one().seq as number | null) ?? 0;
+    this.queue = new MessageQueue(this.sql, { get: (k) => this.meta(k), set: (k, value) => this.setMeta(k, value) });
     // Pings are answered without waking the object from hibernation.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
   }
@@ -348,6 +368,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       /* already closed */
     }
     this.broadcastPresence(ws);
+    if (this.attachment(ws)?.type === 'runner') this.broadcastQueue();
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
@@ -373,7 +394,25 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       if (!duplicate) this.openApproval(body, seq);
       else this.resendDecision(ws, body.approvalId);
     }
-    if (!duplicate) this.broadcast(frame.kind, json);
+    if (duplicate) return;
+    this.broadcast(frame.kind, json);
+    if (frame.kind === 'session.status') this.onAgentState((frame.body as EventBody<'session.status'>).state, frame.body as EventBody<'session.status'>);
+  }
+
+  /** The agent's state decides when the next queued message goes; an ended task is a notice. */
+  private onAgentState(state: EventBody<'session.status'>['state'], body: EventBody<'session.status'>) {
+    const busy = state === 'starting' || state === 'running' || state === 'waiting';
+    if (busy !== this.queue.agentBusy) {
+      this.queue.agentBusy = busy;
+      if (busy) this.broadcastQueue();
+    }
+    if (!busy) this.pump();
+    if (state === 'finished' || state === 'failed') {
+      const title = this.meta('title') ?? 'Session';
+      this.ctx.waitUntil(
+        this.pushNotice(state, { title: `${title}: ${state}`, body: clip(body.detail ?? (state === 'finished' ? 'The agent finished its task.' : 'The agent failed.'), 1000) }),
+      );
+    }
   }
 
   private async onPersonFrame(ws: WebSocket, att: Extract<Attachment, { type: 'person' }>, message: string | ArrayBuffer) {
@@ -396,16 +435,17 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     switch (frame.kind) {
       case 'hello':
         return this.catchUp(ws, att, frame.body.lastSeq);
-      case 'policy.remove': {
-        const problem = this.ruleRemovalProblem(att, frame.body.ruleId);
-        if (problem) return this.sendError(ws, problem.code, problem.message, frame.id);
-      }
-      // falls through: stored and forwarded to the runner like the others
-      case 'policy.add':
       case 'user.message':
+        return this.enqueue(ws, att, frame.id, frame.body.text);
+      case 'policy.add':
+      case 'policy.remove':
       case 'session.steer':
       case 'session.interrupt':
       case 'session.model': {
+        const holder = frame.kind === 'session.steer' ? this.queue.heldAgainst(actor) : null;
+        if (holder) return this.sendError(ws, 'forbidden', `${holder.name} holds the wheel: ask for it to steer`, frame.id);
+        const problem = frame.kind === 'policy.remove' ? this.ruleRemovalProblem(att, frame.body.ruleId) : null;
+        if (problem) return this.sendError(ws, problem.code, problem.message, frame.id);
         // Stored under the device's own namespace: nobody can take an id the runner or another person uses.
         const { seq, duplicate, json, conflict } = this.append(frame.kind, personEventId(att.deviceId, frame.id), actor, frame.body, undefined);
         if (conflict) return this.sendError(ws, 'invalid_frame', conflict, frame.id);
@@ -425,6 +465,53 @@ export class SessionRoom extends DurableObject<RelayEnv> {
         if (problem) this.sendError(ws, 'bad_request', problem, frame.id);
         return;
       }
+      case 'comment':
+      case 'comment.resolve': {
+        const problem = this.commentProblem(frame.kind === 'comment' ? frame.body : null, frame.kind === 'comment.resolve' ? frame.body.commentId : frame.body.parentId);
+        if (problem) return this.sendError(ws, 'not_found', problem, frame.id);
+        const { seq, duplicate, json, conflict } = this.append(frame.kind, personEventId(att.deviceId, frame.id), actor, frame.body, undefined);
+        if (conflict) return this.sendError(ws, 'invalid_frame', conflict, frame.id);
+        this.send(ws, 'ack', { id: frame.id, seq });
+        if (duplicate) return;
+        this.broadcast(frame.kind, json);
+        if (frame.kind === 'comment' && frame.body.mentions?.length) this.ctx.waitUntil(this.pushMentions(att, frame.body.mentions, frame.body.text, seq));
+        return;
+      }
+      case 'presence.update': {
+        const next: PersonAttachment = { ...att, visible: frame.body.visible, typing: frame.body.typing, ...(frame.body.deviceKind ? { deviceKind: frame.body.deviceKind } : {}) };
+        const changed = next.visible !== att.visible || next.typing !== att.typing || next.deviceKind !== att.deviceKind;
+        this.attach(ws, next);
+        if (changed) this.broadcastPresence();
+        return;
+      }
+      case 'queue.edit':
+      case 'queue.withdraw':
+      case 'queue.move':
+      case 'wheel.take':
+      case 'wheel.release':
+      case 'wheel.request': {
+        const lead = hasCapability(att.role, 'lead');
+        const q = this.queue;
+        const result =
+          frame.kind === 'queue.edit'
+            ? q.edit(frame.body.queueId, frame.body.text, actor)
+            : frame.kind === 'queue.withdraw'
+              ? q.withdraw(frame.body.queueId, actor, lead)
+              : frame.kind === 'queue.move'
+                ? q.move(frame.body.queueId, frame.body.before)
+                : frame.kind === 'wheel.take'
+                  ? q.take(actor, lead)
+                  : frame.kind === 'wheel.release'
+                    ? q.release(actor, lead)
+                    : q.request(actor);
+        if (!result.ok) return this.sendError(ws, result.code, result.message, frame.id);
+        if (frame.kind.startsWith('wheel.')) this.audit(actor, frame.kind, {});
+        this.pump();
+        return;
+      }
+      case 'push.mute':
+        this.sql.exec('INSERT OR REPLACE INTO device_prefs (device_id, muted) VALUES (?, ?)', att.deviceId, frame.body.muted ? 1 : 0);
+        return;
       case 'link.create': {
         const { link, token } = await this.createLink(frame.body, actor);
         this.send(ws, 'link.created', { link, token, ref: frame.id });
@@ -542,6 +629,67 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     this.flush();
     this.attach(ws, { ...att, ready: true });
     this.replay(ws, lastSeq, att.type === 'runner');
+    if (att.type === 'runner') this.pump();
+    else this.send(ws, 'queue', this.queueState());
+  }
+
+  // ------------------------------------------------------------ the shared queue
+
+  /** A person's message joins the queue; it goes to the agent at once if the agent is idle and it is next. */
+  private enqueue(ws: WebSocket, att: PersonAttachment, frameId: string, text: string) {
+    const id = personEventId(att.deviceId, frameId);
+    const stored = this.sql.exec<{ seq: number; kind: string }>('SELECT seq, kind FROM events WHERE id = ?', id).toArray()[0];
+    if (stored) {
+      // a re-sent frame that already reached the agent
+      if (stored.kind !== 'user.message') return this.sendError(ws, 'invalid_frame', `frame id is already used by a ${stored.kind} event`, frameId);
+      return this.send(ws, 'ack', { id: frameId, seq: stored.seq });
+    }
+    const added = this.queue.add(id, text, this.personActor(att));
+    if (!added.ok) return this.sendError(ws, added.code, added.message, frameId);
+    this.pump();
+    const sent = this.sql.exec<{ seq: number }>('SELECT seq FROM events WHERE id = ?', id).toArray()[0];
+    this.send(ws, 'ack', sent ? { id: frameId, seq: sent.seq } : { id: frameId, seq: this.lastSeq, queued: true });
+  }
+
+  /** Hand the agent the next message if it is idle and its runner is here; tell everyone the queue. */
+  private pump() {
+    const runnerHere = this.sockets('runner').some((ws) => this.attachment(ws).ready);
+    if (runnerHere && !this.queue.agentBusy) {
+      const next = this.queue.takeNext();
+      if (next) {
+        const { json } = this.append('user.message', next.id, next.actor, { text: next.text }, undefined);
+        this.broadcast('user.message', json);
+        this.queue.agentBusy = true; // until the runner reports the agent idle again
+      }
+    }
+    this.broadcastQueue();
+  }
+
+  private queueState(): QueueBody {
+    const runnerHere = this.sockets('runner').some((ws) => this.attachment(ws).ready);
+    return this.queue.state(!runnerHere ? 'offline' : this.queue.agentBusy ? 'busy' : 'idle');
+  }
+
+  private broadcastQueue() {
+    const frame = this.frame('queue', this.queueState());
+    for (const ws of this.sockets('person')) if (this.attachment(ws).ready) ws.send(frame);
+  }
+
+  // ------------------------------------------------------------ comments
+
+  /** What is wrong with a comment's target or thread, if anything. */
+  private commentProblem(comment: EventBody<'comment'> | null, threadId: string | undefined): string | null {
+    if (comment) {
+      const target = this.sql.exec<{ kind: string }>('SELECT kind FROM events WHERE seq = ?', comment.target.seq).toArray()[0];
+      if (!target) return `there is no event ${comment.target.seq} in this session to comment on`;
+      if (target.kind === 'comment' || target.kind === 'comment.resolve') return 'reply to a comment with parentId, not as a target';
+    }
+    if (threadId !== undefined) {
+      const root = this.sql.exec<{ body: string }>("SELECT body FROM events WHERE id = ? AND kind = 'comment'", threadId).toArray()[0];
+      if (!root) return `there is no comment ${threadId} in this session`;
+      if ((JSON.parse(root.body) as EventBody<'comment'>).parentId) return 'threads have one level: reply to the first comment of the thread';
+    }
+    return null;
   }
 
   /** Replay everything after `after` in pages; the runner only gets what people did. */
@@ -685,12 +833,15 @@ export class SessionRoom extends DurableObject<RelayEnv> {
   /** Push an ASK to every subscribed device whose link may approve. */
   private async pushApproval(approvalId: string, only?: string) {
     const ownerOnly = this.sql.exec<{ owner_only: number }>('SELECT owner_only FROM approvals WHERE id = ?', approvalId).toArray()[0]?.owner_only === 1;
+    // a device showing the session has the approval card in front of it already
+    const foreground = only ? new Set<string>() : this.foregroundDevices();
     const subs = this.sql
-      .exec<{ endpoint: string; keys: string; device: string; role: Role; revoked_at: number | null; expires_at: number | null }>(
-        `SELECT s.endpoint, s.keys, s.device, l.role, l.revoked_at, l.expires_at FROM push_subscriptions s JOIN links l ON l.id = s.link_id`,
+      .exec<{ endpoint: string; keys: string; device: string; device_id: string; role: Role; revoked_at: number | null; expires_at: number | null }>(
+        `SELECT s.endpoint, s.keys, s.device, s.device_id, l.role, l.revoked_at, l.expires_at FROM push_subscriptions s JOIN links l ON l.id = s.link_id`,
       )
       .toArray()
-      .filter((s) => hasCapability(s.role, ownerOnly ? 'govern' : 'approve') && !this.linkProblem({ id: '', ...s }) && (!only || s.endpoint === only));
+      .filter((s) => hasCapability(s.role, ownerOnly ? 'govern' : 'approve') && !this.linkProblem({ id: '', ...s }) && (!only || s.endpoint === only))
+      .filter((s) => !foreground.has(s.device_id));
     await Promise.all(subs.map((s) => this.pushTo(approvalId, s)));
   }
 
@@ -713,23 +864,8 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       expiresAt: a.expires_at,
       decisionToken: token,
     };
-    const outcome = await sendPush({ endpoint: sub.endpoint, keys: JSON.parse(sub.keys) }, JSON.stringify(payload), {
-      vapid: { subject: this.env.VAPID_SUBJECT, publicKey: this.env.VAPID_PUBLIC_KEY, privateKey: this.env.VAPID_PRIVATE_KEY },
-      ttlSeconds: Math.max(0, (a.expires_at - Date.now()) / 1000),
-      topic: await pushTopic(approvalId),
-    });
-    this.sql.exec(
-      'INSERT INTO push_outcomes (ts, endpoint, device, approval_id, status, delivered, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      Date.now(),
-      sub.endpoint,
-      sub.device,
-      approvalId,
-      outcome.status,
-      outcome.delivered ? 1 : 0,
-      outcome.detail,
-    );
+    const outcome = await this.deliver(sub, payload, Math.max(0, (a.expires_at - Date.now()) / 1000), approvalId);
     if (outcome.gone) {
-      this.sql.exec('DELETE FROM push_subscriptions WHERE endpoint = ?', sub.endpoint);
       this.sql.exec('DELETE FROM push_queue WHERE endpoint = ?', sub.endpoint);
     } else if (outcome.retry && this.isPending(approvalId) && this.isSubscribed(sub.endpoint)) {
       const prev = this.sql.exec<{ attempts: number }>('SELECT attempts FROM push_queue WHERE endpoint = ? AND approval_id = ?', sub.endpoint, approvalId).toArray()[0];
@@ -749,6 +885,80 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     } else {
       this.sql.exec('DELETE FROM push_queue WHERE endpoint = ? AND approval_id = ?', sub.endpoint, approvalId);
     }
+  }
+
+  /** Send one push and record how it went (the owner sees it per device); a gone subscription is removed. */
+  private async deliver(sub: { endpoint: string; keys: string; device: string }, payload: PushPayload, ttlSeconds: number, ref: string) {
+    const outcome = await sendPush({ endpoint: sub.endpoint, keys: JSON.parse(sub.keys) }, JSON.stringify(payload), {
+      vapid: { subject: this.env.VAPID_SUBJECT, publicKey: this.env.VAPID_PUBLIC_KEY, privateKey: this.env.VAPID_PRIVATE_KEY },
+      ttlSeconds,
+      topic: await pushTopic(ref),
+    });
+    this.sql.exec(
+      'INSERT INTO push_outcomes (ts, endpoint, device, approval_id, status, delivered, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      Date.now(),
+      sub.endpoint,
+      sub.device,
+      ref,
+      outcome.status,
+      outcome.delivered ? 1 : 0,
+      outcome.detail,
+    );
+    if (outcome.gone) this.sql.exec('DELETE FROM push_subscriptions WHERE endpoint = ?', sub.endpoint);
+    return outcome;
+  }
+
+  /** Devices showing this session right now: they see everything live, so no push. */
+  private foregroundDevices(): Set<string> {
+    const out = new Set<string>();
+    for (const ws of this.sockets('person')) {
+      const att = this.attachment(ws) as PersonAttachment;
+      if (att.visible === true) out.add(att.deviceId);
+    }
+    return out;
+  }
+
+  /**
+   * A notice (the task finished or failed, or a mention) to subscribed devices whose link is
+   * alive, except muted ones and ones showing the session. Notices are not retried: a missed
+   * one is seen on the next visit.
+   */
+  private async pushNotice(notice: 'finished' | 'failed' | 'mention', text: { title: string; body: string }, onlyNames?: Set<string>, exceptDevice?: string) {
+    const sessionId = this.meta('sessionId')!;
+    const foreground = this.foregroundDevices();
+    const subs = this.sql
+      .exec<{ endpoint: string; keys: string; device: string; device_id: string; name: string; revoked_at: number | null; expires_at: number | null }>(
+        `SELECT s.endpoint, s.keys, s.device, s.device_id, s.name, l.revoked_at, l.expires_at FROM push_subscriptions s
+         JOIN links l ON l.id = s.link_id LEFT JOIN device_prefs p ON p.device_id = s.device_id WHERE COALESCE(p.muted, 0) = 0`,
+      )
+      .toArray()
+      .filter(
+        (s) =>
+          !this.linkProblem({ id: '', ...s }) &&
+          !foreground.has(s.device_id) &&
+          s.device_id !== exceptDevice &&
+          (!onlyNames || onlyNames.has(s.name.trim().toLowerCase())),
+      );
+    const payload: PushPayload = {
+      type: 'notice',
+      notice,
+      sessionId,
+      title: clip(text.title, 200),
+      body: clip(text.body, 1000),
+      url: `/s/${encodeURIComponent(sessionId)}`,
+      tag: `${notice}:${sessionId}`,
+    };
+    await Promise.all(subs.map((s) => this.deliver(s, payload, 24 * 3600, `notice:${notice}`)));
+  }
+
+  private pushMentions(author: PersonAttachment, names: string[], text: string, seq: number) {
+    const title = this.meta('title') ?? 'Session';
+    return this.pushNotice(
+      'mention',
+      { title: `${author.name} mentioned you in ${title}`, body: `${text.slice(0, 900)} (event ${seq})` },
+      new Set(names.map((n) => n.trim().toLowerCase())),
+      author.deviceId,
+    );
   }
 
   private isPending(approvalId: string): boolean {
@@ -829,7 +1039,21 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       if (ws === excluding) continue;
       const att = this.attachment(ws);
       if (att.type === 'runner') runnerOnline = true;
-      else people.set(att.deviceId, { name: att.name, device: att.device, role: att.role });
+      else {
+        // one entry per device: it is here if any of its sockets is, and idle only if all are
+        const seen = people.get(att.deviceId);
+        const idle = att.visible !== true && (seen?.idle ?? true);
+        const typing = (att.typing ?? false) || (seen?.typing ?? false);
+        people.set(att.deviceId, {
+          name: att.name,
+          device: att.device,
+          deviceId: att.deviceId,
+          ...(att.deviceKind ? { deviceKind: att.deviceKind } : {}),
+          role: att.role,
+          idle,
+          typing,
+        });
+      }
     }
     return { runnerOnline, people: [...people.values()] };
   }

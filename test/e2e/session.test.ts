@@ -83,15 +83,15 @@ describe('a demo session from runner to phone and back', () => {
     await page.locator('[data-testid="tool-call"][data-status="denied"]').filter({ hasText: 'git push' }).waitFor();
   });
 
-  test('a message from the phone reaches the agent, which answers and adapts its plan', async () => {
+  test('a steer from the phone reaches the running agent, which answers and adapts its plan', async () => {
     run = TandemRun.start(relay, ['--once'], { env: { TANDEM_DEMO_PACE_MS: '400' } });
     const { ownerUrl } = await run.session();
     const page = await openSession(ownerUrl, 'Cy');
     await page.getByTestId('tool-call').first().waitFor();
     await page.getByTestId('message-input').fill("don't push, I'll review first");
-    await page.getByTestId('send').click();
-    await page.locator('[data-testid="event"][data-kind="user.message"]').filter({ hasText: "don't push" }).waitFor();
-    await run.waitFor((l) => l.kind === 'user.message');
+    await page.getByTestId('steer').click();
+    await page.locator('[data-testid="event"][data-kind="session.steer"]').filter({ hasText: "don't push" }).waitFor();
+    await run.waitFor((l) => l.kind === 'session.steer');
     expect(await run.exited).toBe(0);
     expect(run.lines.some(isPushCall)).toBe(false);
     expect(run.lines.some((l) => l.kind === 'approval.requested')).toBe(false);

@@ -6,7 +6,7 @@
 import * as v from 'valibot';
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute, type PrecacheEntry } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
-import { DecisionResponse, ErrorResponse, PushPayload, type Decision } from '@tandem/relay/protocol';
+import { DecisionResponse, ErrorResponse, PushPayload, type ApprovalPushPayload, type Decision } from '@tandem/relay/protocol';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (PrecacheEntry | string)[] };
 
@@ -60,6 +60,11 @@ async function onPush(data: PushMessageData | null): Promise<void> {
     return;
   }
   const p = parsed.output;
+  if (p.type === 'notice') {
+    // finished, failed, a mention: one notification per session and kind, no buttons
+    await show(p.title, { body: p.body, tag: p.tag, data: p });
+    return;
+  }
   await show(p.title, {
     body: p.body,
     tag: p.approvalId,
@@ -82,7 +87,7 @@ self.addEventListener('notificationclick', (event) => {
 
 async function onClick(data: unknown, action: string): Promise<void> {
   const payload = v.safeParse(PushPayload, data);
-  if (payload.success && (action === 'approve' || action === 'deny')) {
+  if (payload.success && payload.output.type === 'approval' && (action === 'approve' || action === 'deny')) {
     await decide(payload.output, action);
     return;
   }
@@ -90,7 +95,7 @@ async function onClick(data: unknown, action: string): Promise<void> {
   await focusOrOpen(url);
 }
 
-async function decide(p: PushPayload, decision: Decision): Promise<void> {
+async function decide(p: ApprovalPushPayload, decision: Decision): Promise<void> {
   const url = `/api/sessions/${encodeURIComponent(p.sessionId)}/approvals/${encodeURIComponent(p.approvalId)}/decision`;
   let message: string;
   try {

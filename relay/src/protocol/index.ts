@@ -54,6 +54,8 @@ export const Capabilities = [
   'stop',
   /** Loosen the session's policy: remove a deny/ask session rule (owner only). */
   'govern',
+  /** Reorder the shared message queue and take the wheel from whoever holds it (owner only). */
+  'lead',
 ] as const;
 export const Capability = v.picklist(Capabilities);
 export type Capability = v.InferOutput<typeof Capability>;
@@ -226,6 +228,22 @@ const EventBodies = {
    * asks the owner to confirm it.
    */
   'policy.remove': v.object({ ruleId: Id }),
+  /**
+   * A comment on an event (a message, a tool call, ...), optionally on a line range of its
+   * output, input or diff; `parentId` makes it a reply in that comment's thread. Its id is
+   * its stored event id. `mentions` are display names to notify.
+   */
+  comment: v.object({
+    target: v.object({
+      seq: v.pipe(Seq, v.minValue(1)),
+      range: v.optional(v.object({ of: v.picklist(['output', 'input', 'diff', 'text']), from: Count, to: Count })),
+    }),
+    parentId: v.optional(StoredId),
+    text: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(8 * 1024)),
+    mentions: v.optional(v.pipe(v.array(Text(80)), v.maxLength(20))),
+  }),
+  /** Resolve or reopen a comment thread (its root comment's id). */
+  'comment.resolve': v.object({ commentId: StoredId, resolved: v.boolean() }),
   /** From the runner: the policy set in force changed; `hash` covers files and session rules. */
   'policy.changed': v.object({
     name: Text(200),
@@ -268,6 +286,8 @@ export const PERSON_EVENT_KINDS = [
   'policy.add',
   'policy.remove',
 ] as const satisfies readonly EventKind[];
+/** Events people write that stay among people (the runner never gets them). */
+export const COMMENT_EVENT_KINDS = ['comment', 'comment.resolve'] as const satisfies readonly EventKind[];
 export const TO_RUNNER_KINDS = [...PERSON_EVENT_KINDS, 'approval.decided'] as const satisfies readonly EventKind[];
 
 // ---------------------------------------------------------------- control bodies
@@ -297,6 +317,30 @@ export const LinkInfo = v.object({
 });
 export type LinkInfo = v.InferOutput<typeof LinkInfo>;
 
+export const DeviceKind = v.picklist(['phone', 'tablet', 'desktop']);
+export type DeviceKind = v.InferOutput<typeof DeviceKind>;
+
+const Person = v.object({ name: Text(80), device: v.optional(Text(120)), deviceId: Text(80) });
+/** A message people queued for the agent: the runner takes the next when the agent is idle. */
+export const QueueItem = v.object({
+  queueId: StoredId,
+  text: Text(16 * 1024),
+  by: Person,
+  at: Ts,
+  edited: v.optional(v.boolean()),
+  /** Why it is not sent yet beyond its place in line (e.g. someone else holds the wheel). */
+  held: v.optional(Text(200)),
+});
+export type QueueItem = v.InferOutput<typeof QueueItem>;
+export const QueueBody = v.object({
+  items: v.array(QueueItem),
+  /** Who holds the wheel (only their messages go to the agent meanwhile), and who asked for it. */
+  wheel: v.object({ holder: v.nullable(Person), requests: v.array(Person) }),
+  /** What the relay knows of the agent: idle takes the next message at once. */
+  agent: v.picklist(['idle', 'busy', 'offline']),
+});
+export type QueueBody = v.InferOutput<typeof QueueBody>;
+
 export const PushSubscriptionBody = v.object({
   endpoint: v.pipe(v.string(), v.url(), v.maxLength(2000)),
   expirationTime: v.optional(v.nullable(v.number())),
@@ -317,6 +361,27 @@ const ClientControlBodies = {
   'link.revoke': v.object({ linkId: Id }),
   /** Owner: list the session's links (answered with `links`). */
   'link.list': v.object({}),
+  /**
+   * What others see of this device: whether it shows this session in the foreground
+   * (hidden = idle; a device showing it gets no push for it), whether its person is typing,
+   * and what kind of device it is.
+   */
+  'presence.update': v.object({
+    visible: v.boolean(),
+    typing: v.boolean(),
+    deviceKind: v.optional(DeviceKind),
+  }),
+  /** Edit or withdraw your own queued message (the owner may withdraw any). */
+  'queue.edit': v.object({ queueId: StoredId, text: v.pipe(v.string(), v.minLength(1), v.maxLength(16 * 1024)) }),
+  'queue.withdraw': v.object({ queueId: StoredId }),
+  /** Owner: move a queued message before another (null: to the end). */
+  'queue.move': v.object({ queueId: StoredId, before: v.nullable(StoredId) }),
+  /** Take the wheel (exclusive sending), hand it back, or ask whoever holds it. */
+  'wheel.take': v.object({}),
+  'wheel.release': v.object({}),
+  'wheel.request': v.object({}),
+  /** Mute this session's notices (finished, failed, mentions) on this device; approvals still come. */
+  'push.mute': v.object({ muted: v.boolean() }),
 } as const;
 
 export const ErrorCodes = [
@@ -344,7 +409,18 @@ export type ErrorCode = v.InferOutput<typeof ErrorCode>;
 
 export const PresenceBody = v.object({
   runnerOnline: v.boolean(),
-  people: v.array(v.object({ name: Text(80), device: Text(120), role: Role })),
+  people: v.array(
+    v.object({
+      name: Text(80),
+      device: Text(120),
+      deviceId: Text(80),
+      deviceKind: v.optional(DeviceKind),
+      role: Role,
+      /** The tab is hidden (or the device never said it shows the session). */
+      idle: v.boolean(),
+      typing: v.boolean(),
+    }),
+  ),
 });
 export type PresenceBody = v.InferOutput<typeof PresenceBody>;
 
@@ -363,12 +439,17 @@ const ServerControlBodies = {
    * handle exactly like the same events sent as separate frames, in order.
    */
   batch: v.object({ events: v.array(v.unknown()) }),
-  /** To the runner: the event with this id is durably stored as seq. */
-  ack: v.object({ id: StoredId, seq: Seq }),
+  /**
+   * The frame with this id is durably stored: as event `seq`, or (a person's message while
+   * the agent is busy) in the shared queue.
+   */
+  ack: v.object({ id: StoredId, seq: Seq, queued: v.optional(v.boolean()) }),
   error: v.object({ code: ErrorCode, message: Text(2000), ref: v.optional(Text(128)) }),
   presence: PresenceBody,
   /** To owners: every link of the session, after any change and on `link.list`. */
   links: v.object({ links: v.array(LinkInfo) }),
+  /** To everyone after any change and after hello: the shared message queue and the wheel. */
+  queue: QueueBody,
   /** To the owner who asked: the new link and its token (shown once; the relay keeps only a hash). */
   'link.created': v.object({ link: LinkInfo, token: v.string(), ref: Text(128) }),
 } as const;
@@ -419,6 +500,16 @@ export const ClientFrame = v.variant('kind', [
   inbound('link.create', ClientControlBodies['link.create']),
   inbound('link.revoke', ClientControlBodies['link.revoke']),
   inbound('link.list', ClientControlBodies['link.list']),
+  inbound('presence.update', ClientControlBodies['presence.update']),
+  inbound('queue.edit', ClientControlBodies['queue.edit']),
+  inbound('queue.withdraw', ClientControlBodies['queue.withdraw']),
+  inbound('queue.move', ClientControlBodies['queue.move']),
+  inbound('wheel.take', ClientControlBodies['wheel.take']),
+  inbound('wheel.release', ClientControlBodies['wheel.release']),
+  inbound('wheel.request', ClientControlBodies['wheel.request']),
+  inbound('push.mute', ClientControlBodies['push.mute']),
+  inbound('comment', EventBodies.comment),
+  inbound('comment.resolve', EventBodies['comment.resolve']),
 ]);
 export type ClientFrame = v.InferOutput<typeof ClientFrame>;
 export type ClientFrameKind = ClientFrame['kind'];
@@ -439,6 +530,16 @@ export const FRAME_CAPABILITY: Record<ClientFrameKind, Capability> = {
   'link.create': 'share',
   'link.revoke': 'revoke',
   'link.list': 'share',
+  'presence.update': 'watch',
+  'queue.edit': 'send',
+  'queue.withdraw': 'send',
+  'queue.move': 'lead',
+  'wheel.take': 'send',
+  'wheel.release': 'send',
+  'wheel.request': 'send',
+  'push.mute': 'watch',
+  comment: 'comment',
+  'comment.resolve': 'comment',
 };
 
 type ControlBodies = typeof ServerControlBodies;
@@ -511,7 +612,7 @@ export const ErrorResponse = v.object({ error: v.object({ code: ErrorCode, messa
 export type ErrorResponse = v.InferOutput<typeof ErrorResponse>;
 
 /** What a push message carries to the service worker (encrypted, RFC 8291). */
-export const PushPayload = v.object({
+export const ApprovalPushPayload = v.object({
   type: v.literal('approval'),
   sessionId: Id,
   approvalId: Id,
@@ -522,6 +623,19 @@ export const PushPayload = v.object({
   /** Single-use, bound to (session, approval, device): lets the notification's buttons decide. */
   decisionToken: v.string(),
 });
+export type ApprovalPushPayload = v.InferOutput<typeof ApprovalPushPayload>;
+/** A notice: the session finished or failed, or someone mentioned you in a comment. */
+export const NoticePushPayload = v.object({
+  type: v.literal('notice'),
+  notice: v.picklist(['finished', 'failed', 'mention']),
+  sessionId: Id,
+  title: Text(200),
+  body: Text(1000),
+  url: Text(2000),
+  /** Replaces an earlier notification with the same tag. */
+  tag: Text(200),
+});
+export const PushPayload = v.variant('type', [ApprovalPushPayload, NoticePushPayload]);
 export type PushPayload = v.InferOutput<typeof PushPayload>;
 
 // ---------------------------------------------------------------- helpers
