@@ -141,7 +141,7 @@ export async function startRun(opts: RunOptions): Promise<RunHandle> {
   let sandbox: Sandbox | undefined;
   try {
     const resolved = await resolveSandbox({ harness: def.name, spec: sandboxSpec, builtInDemo: def.name === 'demo' && !agentFile });
-    sandbox = resolved.sandbox;
+    sandbox = resolved.sandbox?.protecting(governance); // a shell command cannot rewrite them either
     log.warn(resolved.notice);
   } catch (err) {
     if (err instanceof SandboxUnavailableError) throw new UsageError(err.message);

@@ -28,7 +28,7 @@ import {
   ruleFieldsAt,
   type PolicyIssue,
 } from '../policy/load.ts';
-import { unsandboxableReason } from '../sandbox/resolve.ts';
+import { sandboxProblem } from '../sandbox/resolve.ts';
 
 /** Every harness name an agent YAML may use (whether this runner can drive it is checked at run time). */
 export const HARNESS_NAMES = ['demo', 'claude', 'codex', 'pi', 'custom'] as const;
@@ -195,9 +195,9 @@ export function parseAgentYaml(text: string, file: string, options: { cwd?: stri
         ...(writePaths ? { writePaths: writePaths.map((p) => path.resolve(dir, p)) } : {}),
         ...(network !== undefined ? { network } : {}),
       };
-      // a harness that runs its own commands cannot take Tandem's sandbox: say so at load
-      const cannot = unsandboxableReason(a.harness);
-      if (cannot) src.issueAt([{ key: 'sandbox', isKey: true }], `a sandbox is declared but ${cannot}`);
+      // a harness run whole in the sandbox needs the network for its model: say so at load
+      const problem = sandboxProblem(a.harness, sandbox);
+      if (problem) src.issueAt([{ key: 'sandbox' }, { key: 'network', isKey: true }], problem);
     }
   }
   if (a.instructions !== undefined && a.instructions_file !== undefined) {

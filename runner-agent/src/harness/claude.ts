@@ -14,7 +14,8 @@
  * If the Claude Code process dies, the turn ends `failed` with its stderr tail and
  * the next message starts a fresh query that resumes the SDK session.
  */
-import { mkdirSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { newId } from '@tandem/relay/protocol';
@@ -22,11 +23,21 @@ import { SEPARATOR, requestText, withRequestText } from '../gateway/text.ts';
 import { costOf } from '../usage/prices.ts';
 import { ANTHROPIC_DEFAULT_BASE_URL } from './custom/providers/anthropic.ts';
 import { findPackage } from './locate.ts';
+import { harnessLaunch } from './sandboxed.ts';
 import type { Harness, HarnessContext, HarnessDefinition, HarnessEvent, Sender, ToolCall } from './types.ts';
 import { truncateOutput } from './util.ts';
 
 export const CLAUDE_SDK_PACKAGE = '@anthropic-ai/claude-agent-sdk';
 const STDERR_TAIL_CHARS = 8000;
+
+/** What the Agent SDK hands a custom spawnClaudeCodeProcess (its SpawnOptions). */
+interface ClaudeSpawn {
+  command: string;
+  args: string[];
+  cwd?: string;
+  env: Record<string, string | undefined>;
+  signal?: AbortSignal;
+}
 const DELTA_FLUSH_MS = 100;
 /**
  * A turn that hears nothing from Claude Code for this long while it waits for the model
@@ -385,7 +396,19 @@ export class ClaudeHarness implements Harness {
       },
       // Reached only when Claude Code itself would ask after the hook (the gate already decided those).
       canUseTool: (tool: string, toolInput: Json, opts: { signal: AbortSignal; toolUseID?: string }) => this.canUseTool(tool, toolInput, opts),
+      ...(this.ctx.sandbox ? { spawnClaudeCodeProcess: (o: ClaudeSpawn) => this.spawnSandboxed(o) } : {}),
     };
+  }
+
+  /** Claude Code inside the run's sandbox: it and every command it runs get only the write paths. */
+  private spawnSandboxed(o: ClaudeSpawn): ChildProcess {
+    const installed = [o.command, ...o.args.filter((a) => path.isAbsolute(a) && existsSync(a))];
+    const run = harnessLaunch(this.ctx, o.command, o.args, installed);
+    const proc = spawn(run.command, run.args, { cwd: o.cwd, env: o.env, stdio: ['pipe', 'pipe', 'pipe'], ...(o.signal ? { signal: o.signal } : {}) });
+    // a custom spawn gets no stderr callback from the SDK: keep the tail ourselves
+    proc.stderr!.setEncoding('utf8');
+    proc.stderr!.on('data', (data: string) => (this.stderrTail = (this.stderrTail + data).slice(-STDERR_TAIL_CHARS)));
+    return proc;
   }
 
   private startQuery(): void {

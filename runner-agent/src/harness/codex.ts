@@ -25,6 +25,7 @@ import { newId } from '@tandem/relay/protocol';
 import { onLines } from '../jsonl.ts';
 import { costOf } from '../usage/prices.ts';
 import { findExecutable, findPackage } from './locate.ts';
+import { harnessLaunch } from './sandboxed.ts';
 import type { Harness, HarnessContext, HarnessDefinition, HarnessEvent, Sender, ToolCall } from './types.ts';
 import { truncateOutput } from './util.ts';
 
@@ -337,7 +338,9 @@ export class CodexHarness implements Harness {
     env.CODEX_HOME = this.codexHome();
     // the codex launcher is a node script: run it with the node running tandem
     env.PATH = `${path.dirname(process.execPath)}${path.delimiter}${env.PATH ?? ''}`;
-    const proc = spawn(bin, ['app-server'], { cwd: this.ctx.cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    // in the run's sandbox (when it has one) codex and every command it runs get only the write paths
+    const run = harnessLaunch(this.ctx, bin, ['app-server'], [bin]);
+    const proc = spawn(run.command, run.args, { cwd: this.ctx.cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     this.proc = proc;
     onLines(proc.stdout!, (line) => {
       let msg: RpcMessage;
@@ -375,7 +378,9 @@ export class CodexHarness implements Harness {
     const threadParams = {
       cwd: this.ctx.cwd,
       approvalPolicy: 'untrusted',
-      sandbox: 'workspace-write',
+      // inside Tandem's bubblewrap, Codex's own sandbox (bwrap again, via codex-linux-sandbox)
+      // would nest: Tandem's sandbox is the boundary then, so Codex runs its commands as is
+      sandbox: this.ctx.sandbox ? 'danger-full-access' : 'workspace-write',
       ...(this.model ? { model: this.model } : {}),
       ...(this.ctx.agent.instructions ? { developerInstructions: this.ctx.agent.instructions } : {}),
     };

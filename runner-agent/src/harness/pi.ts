@@ -23,6 +23,7 @@ import path from 'node:path';
 import { newId } from '@tandem/relay/protocol';
 import { costOf } from '../usage/prices.ts';
 import { findExecutable, findPackage } from './locate.ts';
+import { harnessLaunch } from './sandboxed.ts';
 import type { CheckedResult, Harness, HarnessContext, HarnessDefinition, HarnessEvent, Sender, ToolCall } from './types.ts';
 import { truncateOutput } from './util.ts';
 
@@ -294,7 +295,9 @@ export class PiHarness implements Harness {
     const env = sanitizeEnv({ PI_OFFLINE: '1', ...this.ctx.agent.env, ...(this.agentDir ? { PI_CODING_AGENT_DIR: this.agentDir } : {}) });
     if (provider?.apiKeyEnv && process.env[provider.apiKeyEnv] !== undefined) env[provider.apiKeyEnv] = process.env[provider.apiKeyEnv];
     this.ctx.log.info(`starting ${located.detail} in ${this.cwd}`);
-    const proc = spawn(located.command, args, { cwd: this.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // in the run's sandbox (when it has one) pi and every command it runs get only the write paths
+    const run = harnessLaunch(this.ctx, located.command, args, [located.args[0] ?? located.command, GATE_EXTENSION]);
+    const proc = spawn(run.command, run.args, { cwd: this.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc = proc;
     this.stderrTail = '';
     proc.stderr.setEncoding('utf8');

@@ -13,7 +13,7 @@
  * (SandboxUnavailableError, with the fix): never a silent unsandboxed run.
  */
 import { execFile } from 'node:child_process';
-import { accessSync, constants, existsSync, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, mkdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -22,6 +22,17 @@ export interface SandboxConfig {
   writePaths?: string[];
   /** Network access for the commands (default off). */
   network: boolean;
+  /** Files bound read-only even inside a write path (the agent's own agent and policy files). */
+  protect?: string[];
+}
+
+/** A harness process run whole inside the sandbox (claude, codex, pi): what it needs besides the project. */
+export interface HarnessMounts {
+  /** Where the harness is installed (read-only). */
+  installs: string[];
+  /** The harness's own state (its config dir, sessions, ...): read-write; its HOME is `home`, created here. */
+  workDir: string;
+  home: string;
 }
 
 export const SANDBOX_FIX = 'install bubblewrap (`apt-get install bubblewrap`), or declare `sandbox: none` in the agent file to run commands without a sandbox';
@@ -94,15 +105,28 @@ export class Sandbox {
   /** Declared write paths (absolute), or undefined: the harness's project dir. */
   readonly writePaths: string[] | undefined;
 
+  /** Files bound read-only over the write paths. */
+  readonly protect: string[];
+
   constructor(bwrap: string, config: SandboxConfig) {
     this.bwrap = bwrap;
     this.network = config.network;
     this.writePaths = config.writePaths?.map((p) => path.resolve(p));
+    this.protect = (config.protect ?? []).map((p) => path.resolve(p));
+  }
+
+  private config(): SandboxConfig {
+    return { ...(this.writePaths ? { writePaths: this.writePaths } : {}), network: this.network, protect: this.protect };
   }
 
   /** This sandbox with `paths` as the write paths when none were declared. */
   withDefaultWritePaths(paths: string[]): Sandbox {
-    return this.writePaths ? this : new Sandbox(this.bwrap, { writePaths: paths, network: this.network });
+    return this.writePaths ? this : new Sandbox(this.bwrap, { ...this.config(), writePaths: paths });
+  }
+
+  /** This sandbox with `files` read-only even where a write path covers them (the tamper guard's files). */
+  protecting(files: string[]): Sandbox {
+    return new Sandbox(this.bwrap, { ...this.config(), protect: [...this.protect, ...files] });
   }
 
   /** One line for people: what the commands may do. */
@@ -116,8 +140,8 @@ export class Sandbox {
     return (this.writePaths ?? []).some((dir) => within(target, realTarget(dir)));
   }
 
-  /** bwrap's arguments (before `--` and the command) for a command run in `cwd`. */
-  args(cwd: string, home: string = os.homedir()): string[] {
+  /** bwrap's arguments (before `--` and the command) for a command run in `cwd`; `harness` when the whole harness process runs inside. */
+  args(cwd: string, home: string = os.homedir(), harness?: HarnessMounts): string[] {
     const a = namespaceArgs(this.network);
     for (const dir of RO_DIRS) if (existsSync(dir)) a.push('--ro-bind', dir, dir);
     for (const dir of MAYBE_LINKS) {
@@ -140,14 +164,33 @@ export class Sandbox {
     const nodePrefix = path.dirname(path.dirname(realpathSync(process.execPath)));
     if (nodePrefix !== '/' && !['/usr', '/opt'].some((d) => within(nodePrefix, d))) a.push('--ro-bind', nodePrefix, nodePrefix);
     a.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--setenv', 'TMPDIR', '/tmp');
-    if (home && home !== '/') a.push('--tmpfs', home, '--setenv', 'HOME', home);
+    // no home directory: an empty tmpfs (a harness gets its own HOME under its work dir, mounted below)
+    if (home && home !== '/') a.push('--tmpfs', home);
     const realCwd = realTarget(cwd);
-    if (existsSync(realCwd)) a.push('--ro-bind', realCwd, realCwd);
-    // parents before children, so a nested write path is not covered by its parent's mount
-    const writable = (this.writePaths ?? [cwd]).map(realTarget).filter((p) => existsSync(p)).sort((x, y) => x.length - y.length);
-    for (const p of writable) a.push('--bind', p, p);
+    // parents before children, so a nested mount is not covered by its parent's; at equal depth the later (writable) wins
+    const mounts: { path: string; rw: boolean }[] = [];
+    if (existsSync(realCwd)) mounts.push({ path: realCwd, rw: false });
+    for (const dir of harness?.installs ?? []) mounts.push({ path: realTarget(dir), rw: false });
+    for (const p of this.writePaths ?? [cwd]) mounts.push({ path: realTarget(p), rw: true });
+    if (harness) {
+      mkdirSync(harness.home, { recursive: true });
+      mounts.push({ path: realTarget(harness.workDir), rw: true });
+    }
+    for (const m of mounts.filter((x) => existsSync(x.path)).sort((x, y) => x.path.length - y.path.length)) {
+      a.push(m.rw ? '--bind' : '--ro-bind', m.path, m.path);
+    }
+    // the agent's own agent and policy files stay read-only even inside a write path
+    for (const f of this.protect.map(realTarget)) {
+      if (existsSync(f) && mounts.some((m) => m.rw && within(f, m.path))) a.push('--ro-bind', f, f);
+    }
+    a.push('--setenv', 'HOME', harness ? harness.home : home);
     a.push('--chdir', realCwd);
     return a;
+  }
+
+  /** The command and arguments that run a harness process (claude, codex, pi) whole inside the sandbox. */
+  wrapProcess(command: string, args: string[], cwd: string, harness: HarnessMounts): { command: string; args: string[] } {
+    return { command: this.bwrap, args: [...this.args(cwd, os.homedir(), harness), '--', command, ...args] };
   }
 
   /** A `sh -c` command line that runs `command` inside the sandbox (bwrap replaces the outer shell). */
@@ -175,4 +218,13 @@ export async function openSandbox(config: SandboxConfig, options: { PATH?: strin
     );
   }
   return new Sandbox(bwrap, config);
+}
+
+/** What to bind read-only so an installed harness runs: the node_modules it was found in (the package and its dependencies), else its directory. */
+export function installRoot(file: string): string {
+  const real = realTarget(file);
+  for (let dir = path.dirname(real); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (path.basename(dir) === 'node_modules') return dir;
+  }
+  return path.dirname(real);
 }

@@ -1,9 +1,10 @@
 /**
  * Which sandbox a run gets. Tandem runs the shell commands of the `demo` and
- * `custom` harnesses itself, so it can put each one in bubblewrap. Claude Code,
- * Codex and Pi run their own commands: Tandem cannot sandbox those this way, so an
- * agent file asking for a sandbox with them is rejected (use `sandbox: none`, and
- * rely on that harness's own sandbox).
+ * `custom` harnesses itself and puts each one in bubblewrap. Claude Code, Codex and
+ * Pi run their own commands, so Tandem runs the whole harness process in bubblewrap
+ * instead: everything it starts inherits the sandbox. Such a harness needs the
+ * network to reach its model, so `network: false` cannot be honoured for it: an
+ * agent file asking for that is rejected at load, and the network is on by default.
  */
 import { openSandbox, Sandbox, SandboxUnavailableError, findBwrap } from './bwrap.ts';
 
@@ -12,19 +13,16 @@ import type { SandboxSpec } from '../agent/spec.ts';
 export { Sandbox, SandboxUnavailableError };
 export type { SandboxSpec };
 
-/** Harnesses whose commands Tandem runs (and sandboxes) itself. */
-export const SANDBOXED_HARNESSES: readonly string[] = ['demo', 'custom'];
+/** Harnesses run whole inside the sandbox (their process and every command it starts). */
+export const PROCESS_SANDBOXED_HARNESSES: readonly string[] = ['claude', 'codex', 'pi'];
 
-const OWN_SANDBOX: Record<string, string> = {
-  claude: "Claude Code's own sandbox",
-  codex: "Codex's own sandbox (it runs with sandbox: workspace-write)",
-  pi: "Pi's own controls",
-};
-
-/** Why `harness` cannot take a Tandem sandbox, or undefined when it can. */
-export function unsandboxableReason(harness: string): string | undefined {
-  if (SANDBOXED_HARNESSES.includes(harness)) return undefined;
-  return `the ${harness} harness runs its commands itself, so Tandem cannot put them in its bubblewrap sandbox: declare \`sandbox: none\` (and rely on ${OWN_SANDBOX[harness] ?? "the harness's own sandbox"})`;
+/** Why a declared sandbox cannot be honoured for `harness`, or undefined when it can. */
+export function sandboxProblem(harness: string, spec: SandboxSpec | undefined): string | undefined {
+  if (spec === undefined || spec === 'none') return undefined;
+  if (PROCESS_SANDBOXED_HARNESSES.includes(harness) && spec.network === false) {
+    return `network: false cannot be honoured for the ${harness} harness: it runs inside the sandbox as a whole and needs the network to reach its model. Drop network: false (the network is on for it), or declare \`sandbox: none\``;
+  }
+  return undefined;
 }
 
 export interface ResolvedSandbox {
@@ -37,12 +35,11 @@ export interface ResolvedSandbox {
 /**
  * Decide and set up the sandbox before the harness starts. Throws
  * SandboxUnavailableError (session must not start) when a sandbox is required and
- * bubblewrap is missing or cannot start, or when the harness cannot be sandboxed
- * but a sandbox was declared.
+ * bubblewrap is missing or cannot start, or when the declared one cannot be honoured.
  *
  * `builtInDemo`: the demo harness without an agent file (`npm start`, `tandem run
  * --harness demo`): with bwrap missing it runs with a printed `sandbox: none` notice,
- * so a fresh machine needs no apt. Agent files never get that fallback.
+ * so a fresh machine needs no apt. Agent files and the other harnesses never get that fallback.
  */
 export async function resolveSandbox(opts: {
   harness: string;
@@ -52,15 +49,14 @@ export async function resolveSandbox(opts: {
 }): Promise<ResolvedSandbox> {
   const { harness, spec } = opts;
   if (spec === 'none') return { notice: 'sandbox: none (declared in the agent file): commands run without a sandbox' };
-  const reason = unsandboxableReason(harness);
-  if (reason) {
-    if (spec !== undefined) throw new SandboxUnavailableError(`a sandbox is declared but ${reason}`);
-    return { notice: `sandbox: none: ${reason}` };
-  }
-  const config = { ...(spec?.writePaths ? { writePaths: spec.writePaths } : {}), network: spec?.network ?? false };
+  const problem = sandboxProblem(harness, spec);
+  if (problem) throw new SandboxUnavailableError(`the declared sandbox cannot be set up: ${problem}. Nothing was run.`);
+  const whole = PROCESS_SANDBOXED_HARNESSES.includes(harness);
+  const config = { ...(spec?.writePaths ? { writePaths: spec.writePaths } : {}), network: spec?.network ?? whole };
   if (opts.builtInDemo && spec === undefined && !findBwrap(opts.PATH)) {
     return { notice: 'sandbox: none (bwrap not installed; `apt-get install bubblewrap` sandboxes the demo\'s commands)' };
   }
   const sandbox = await openSandbox(config, opts.PATH !== undefined ? { PATH: opts.PATH } : {});
-  return { sandbox, notice: `sandbox: ${sandbox.describe()}` };
+  const scope = whole ? `the whole ${harness} process and every command it runs (network on: it needs its model)` : 'commands';
+  return { sandbox, notice: `sandbox: ${scope}: ${sandbox.describe()}` };
 }

@@ -203,16 +203,27 @@ describe('bubblewrap sandbox (real bwrap)', () => {
     rmSync(fake, { recursive: true, force: true });
   });
 
-  it('a harness that runs its own commands with a sandbox declared is rejected at load; sandbox: none is accepted', () => {
+  it('claude, codex and pi: network: false is rejected at load with the reason; write paths and sandbox: none are accepted', () => {
     const file = path.join(root, 'agent.yaml');
     for (const harness of ['claude', 'codex', 'pi']) {
       const yaml = `harness: ${harness}\nsandbox:\n  write_paths: [.]\n  network: false\n`;
       expect(() => parseAgentYaml(yaml, file)).toThrow(AgentFileError);
       expect(() => parseAgentYaml(yaml, file)).toThrow(
-        new RegExp(`agent.yaml:2:1: a sandbox is declared but the ${harness} harness runs its commands itself, so Tandem cannot put them in its bubblewrap sandbox: declare \`sandbox: none\``),
+        new RegExp(`agent.yaml:4:3: sandbox: network: false cannot be honoured for the ${harness} harness: it runs inside the sandbox as a whole and needs the network to reach its model`),
       );
+      expect(parseAgentYaml(`harness: ${harness}\nsandbox:\n  write_paths: [., ../cache]\n`, file).spec.sandbox).toEqual({ writePaths: [root, path.resolve(root, '../cache')] });
       expect(parseAgentYaml(`harness: ${harness}\nsandbox: none\n`, file).spec.sandbox).toBe('none');
     }
-    expect(parseAgentYaml('harness: custom\nsandbox:\n  network: true\n', file).spec.sandbox).toEqual({ network: true });
+    expect(parseAgentYaml('harness: custom\nsandbox:\n  network: false\n', file).spec.sandbox).toEqual({ network: false });
+  });
+
+  it('claude, codex and pi are sandboxed by default, network on (they need their model), and say so', async () => {
+    for (const harness of ['claude', 'codex', 'pi']) {
+      const r = await resolveSandbox({ harness, spec: undefined, builtInDemo: false });
+      expect(r.sandbox?.network).toBe(true);
+      expect(r.notice).toContain(`sandbox: the whole ${harness} process and every command it runs (network on`);
+      await expect(resolveSandbox({ harness, spec: { network: false }, builtInDemo: false })).rejects.toThrow(/network: false cannot be honoured/);
+    }
+    expect((await resolveSandbox({ harness: 'custom', spec: undefined, builtInDemo: false })).sandbox?.network).toBe(false);
   });
 });
