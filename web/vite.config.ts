@@ -42,6 +42,8 @@ export default defineConfig({
   build: {
     target: 'es2022',
     sourcemap: false,
+    // every browser the app supports preloads modules itself: no polyfill in the first load
+    modulePreload: { polyfill: false },
   },
   server: {
     proxy: {

@@ -239,6 +239,55 @@ describe('Connection', () => {
     expect(t.sockets).toHaveLength(1);
   });
 
+  it('tells an expired link from a revoked one by the error frame the relay sends before closing 4004', async () => {
+    const t = setup();
+    t.conn.start();
+    await tick();
+    t.last().open();
+    t.last().receive(welcome(0));
+    t.last().receive(server('error', { code: 'link_expired', message: 'this link has expired; ask the owner for a new one' }));
+    t.last().drop(CloseCode.linkRevoked, '');
+    expect(t.conn.status.fatal).toEqual({ source: 'socket', code: 'link_expired', message: 'this link has expired; ask the owner for a new one' });
+    expect(t.errors).toEqual(['link_expired']);
+  });
+
+  it('an error frame answering one of our frames does not decide what a later close means', async () => {
+    const t = setup();
+    t.conn.start();
+    await tick();
+    t.last().open();
+    t.last().receive(welcome(0));
+    t.last().receive(server('error', { code: 'link_expired', message: 'x', ref: 'c1' }));
+    t.last().drop(CloseCode.linkRevoked, '');
+    expect(t.conn.status.fatal).toMatchObject({ code: 'link_revoked', message: 'The owner revoked this link.' });
+  });
+
+  it('hands links and link.created frames to their handlers', async () => {
+    const links: unknown[] = [];
+    const created: unknown[] = [];
+    const conn = new Connection({
+      getTicket: async () => ({ ok: true, ticket: ticketBody }),
+      openSocket: () => {
+        const s = new FakeSocket('tk');
+        sockets.push(s);
+        return s;
+      },
+      handlers: { links: (l) => links.push(l), linkCreated: (l) => created.push(l) },
+    });
+    const sockets: FakeSocket[] = [];
+    conn.start();
+    await tick();
+    const ws = sockets[0]!;
+    ws.open();
+    ws.receive(welcome(0));
+    const link = { linkId: 'l1', role: 'viewer', createdAt: 1, expiresAt: null, revokedAt: null, createdBy: { name: 'Olga' } };
+    ws.receive(server('links', { links: [link] }));
+    ws.receive(server('link.created', { link, token: 'tok', ref: 'c9' }));
+    expect(links).toEqual([{ links: [link] }]);
+    expect(created).toEqual([{ link, token: 'tok', ref: 'c9' }]);
+    conn.stop();
+  });
+
   it('retries when the ticket request or the socket never answers', async () => {
     const t = setup({ tickets: [() => new Promise<TicketOutcome>(() => {})] });
     t.conn.start();

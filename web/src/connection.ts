@@ -61,13 +61,15 @@ export interface SocketLike {
 /** Frames a person sends after hello (hello itself is the connection's business). */
 export type OutFrame = Exclude<ClientFrame, { kind: 'hello' }>;
 /** Person events the relay stores and acknowledges: re-sent after a reconnect until acknowledged (the relay dedups by id). */
-const RESEND_UNACKED: ReadonlySet<string> = new Set(['user.message', 'session.steer', 'session.interrupt', 'session.model']);
+const RESEND_UNACKED: ReadonlySet<string> = new Set(['user.message', 'session.steer', 'session.interrupt', 'session.model', 'policy.add', 'policy.remove']);
 export type OutKind = OutFrame['kind'];
 export type OutBody<K extends OutKind> = Extract<OutFrame, { kind: K }>['body'];
 
 export type Welcome = ServerFrameOf<'welcome'>['body'];
 export type Presence = ServerFrameOf<'presence'>['body'];
 export type ErrorBody = ServerFrameOf<'error'>['body'];
+export type LinksBody = ServerFrameOf<'links'>['body'];
+export type LinkCreatedBody = ServerFrameOf<'link.created'>['body'];
 
 export interface ConnectionHandlers {
   status(s: ConnStatus): void;
@@ -77,6 +79,10 @@ export interface ConnectionHandlers {
   events(events: Event[]): void;
   presence(p: Presence): void;
   error(e: ErrorBody): void;
+  /** Owners: every link of the session (after any change, and on link.list). */
+  links(l: LinksBody): void;
+  /** Owners: the link this socket asked for, with its token (shown once). */
+  linkCreated(l: LinkCreatedBody): void;
   /** The relay knows less than we do (its log was reset): drop what we have. */
   reset(): void;
   /** Frames waiting to be sent changed. */
@@ -112,7 +118,7 @@ const MAX_SERVER_FRAME_BYTES = 32 * 1024 * 1024;
 const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([CloseCode.unsupportedVersion, CloseCode.linkRevoked, CloseCode.sessionEnded]);
 const FINAL_CLOSE_TEXT: Record<number, { code: string; message: string }> = {
   [CloseCode.unsupportedVersion]: { code: 'unsupported_version', message: 'This app speaks a protocol version the relay does not support. Reload to update.' },
-  [CloseCode.linkRevoked]: { code: 'link_revoked', message: 'This link was revoked.' },
+  [CloseCode.linkRevoked]: { code: 'link_revoked', message: 'The owner revoked this link.' },
   [CloseCode.sessionEnded]: { code: 'session_ended', message: 'This session has ended.' },
 };
 
@@ -142,6 +148,8 @@ export class Connection {
   #handshakeTimer: unknown = null;
   #pingTimer: unknown = null;
   #pongTimer: unknown = null;
+  /** Why the relay is about to close this socket (an error frame without ref just before a final close). */
+  #closing: ErrorBody | null = null;
 
   constructor(opts: ConnectionOptions) {
     this.#opts = opts;
@@ -283,6 +291,7 @@ export class Connection {
   /** Forgets the current socket and timers; callbacks from the old socket are ignored. */
   #teardown(): void {
     this.#gen++;
+    this.#closing = null;
     if (this.#unacked.length) {
       // Whatever the old socket may have lost goes back in the queue, ahead of newer frames.
       this.#outbox = [...this.#unacked, ...this.#outbox];
@@ -325,7 +334,9 @@ export class Connection {
   #closed(code: number, reason: string): void {
     if (FINAL_CLOSE_CODES.has(code)) {
       const known = FINAL_CLOSE_TEXT[code]!;
-      this.#fail({ source: 'socket', code: known.code, message: reason || known.message });
+      // 4004 covers revoked and expired links: the error frame sent just before says which
+      const said = code === CloseCode.linkRevoked && (this.#closing?.code === 'link_expired' || this.#closing?.code === 'link_revoked') ? this.#closing : null;
+      this.#fail({ source: 'socket', code: said?.code ?? known.code, message: reason || said?.message || known.message });
       return;
     }
     this.#retry(`socket closed ${code}${reason ? ` ${reason}` : ''}`);
@@ -409,7 +420,14 @@ export class Connection {
         this.#h.presence?.(frame.body);
         return;
       case 'error':
+        if (!frame.body.ref) this.#closing = frame.body;
         this.#h.error?.(frame.body);
+        return;
+      case 'links':
+        this.#h.links?.(frame.body);
+        return;
+      case 'link.created':
+        this.#h.linkCreated?.(frame.body);
         return;
       case 'ack':
         this.#unacked = this.#unacked.filter((f) => f.id !== frame.body.id);

@@ -1,11 +1,11 @@
 /** Words and numbers shown to people. Pure functions. */
-import type { Decision, SessionState } from '@tandem/relay/protocol';
+import type { Decision, SessionRule, SessionState } from '@tandem/relay/protocol';
 import type { ConnStatus } from './connection.ts';
-import { totalTokens, type DecisionItem, type ToolItem, type TurnStatus, type Usage } from './timeline.ts';
+import { totalTokens, type DecisionItem, type PolicyItem, type ToolItem, type TurnStatus, type Usage } from './timeline.ts';
 
-export function decisionText(d: Pick<DecisionItem, 'decision' | 'by' | 'via' | 'defaultDecision'>): string {
+export function decisionText(d: Pick<DecisionItem, 'decision' | 'by' | 'via' | 'defaultDecision' | 'always'>): string {
   if (d.via === 'expiry') return `Expired: ${d.decision === 'approve' ? 'approved' : 'denied'} by policy default`;
-  const verb = d.decision === 'approve' ? 'Approved' : 'Denied';
+  const verb = d.decision === 'approve' ? (d.always ? 'Approved always' : 'Approved') : 'Denied';
   const who = d.by.device ? `${d.by.name} (${d.by.device})` : d.by.name;
   return `${verb} by ${who}${d.via === 'notification' ? ' from a notification' : ''}`;
 }
@@ -139,4 +139,38 @@ export function turnStatusText(status: TurnStatus): string {
     case 'failed':
       return 'Turn failed';
   }
+}
+
+// ------------------------------------------------------------------ session rules
+
+/**
+ * Tool choices for a session rule. `tool` is a tool-name glob (or `re:` regex) the runner
+ * matches case-insensitively; shell and write tools differ per harness, so they are regexes
+ * over the runner's lists (runner-agent/src/policy/builtins/common.ts SHELL_TOOLS, WRITE_TOOLS).
+ */
+export const RULE_TOOLS = [
+  { value: 're:^(shell|bash|exec_command|local_shell|run_shell_command|terminal)$', label: 'shell', hint: 'a command glob, e.g. git push*' },
+  { value: 're:^(((multi|notebook)?edit|write|create|delete|move)(_file)?|apply_patch|str_replace\\w*|replace)$', label: 'write tools', hint: 'a path glob, e.g. src/**/*.sql' },
+  { value: '*', label: 'any tool', hint: 'a command, path or preview glob' },
+] as const;
+
+/** "shell", "write tools", "any tool", or the tool glob itself. */
+export function toolLabel(tool: string): string {
+  return RULE_TOOLS.find((t) => t.value === tool)?.label ?? tool;
+}
+
+/** `deny shell "git push*"`. */
+export function ruleText(rule: Pick<SessionRule, 'decision' | 'tool' | 'pattern'>): string {
+  return `${rule.decision} ${toolLabel(rule.tool)} "${rule.pattern}"`;
+}
+
+/** `Ana added a rule: deny shell "git push*"`. */
+export function policyChangeText(p: Pick<PolicyItem, 'change' | 'by' | 'rule'>): string {
+  if (p.change === 'added' && p.rule.decision === 'allow') return `${p.by.name} approved always: ${toolLabel(p.rule.tool)} "${p.rule.pattern}"`;
+  return `${p.by.name} ${p.change} a rule: ${ruleText(p.rule)}`;
+}
+
+/** The first 12 hex characters of a policy-set hash (any `sha256:` style prefix dropped). */
+export function shortHash(hash: string): string {
+  return hash.replace(/^[a-z0-9-]+:/i, '').slice(0, 12);
 }

@@ -3,13 +3,14 @@
  * Must be called inside a Solid owner (a component); it cleans up with it.
  */
 import { createMemo, createSignal, onCleanup } from 'solid-js';
-import type { Capability, Decision, Role } from '@tandem/relay/protocol';
+import type { Capability, Decision, Role, SessionRule, SessionRuleSpec, ShareRole } from '@tandem/relay/protocol';
 import { requestTicket, socketUrl } from './api.ts';
 import { deleteEvents, loadEvents, saveEvents } from './cache.ts';
 import { Connection, type ConnStatus, type OutFrame, type Presence, type SocketLike } from './connection.ts';
 import { onSubscribed, storedSubscription } from './push.ts';
 import { device, deviceId, followOf, name, patchFollow } from './state.ts';
-import { addEvents, emptyTimeline, pendingApprovals, type Timeline } from './timeline.ts';
+import { emptyShare, gotCreated, gotError, gotLinks, startCreate, type ShareState } from './links.ts';
+import { addEvents, emptyTimeline, pendingApprovals, type Approval, type Timeline } from './timeline.ts';
 import { toast } from './toasts.ts';
 
 export interface Access {
@@ -28,6 +29,8 @@ export function createSession(sessionId: string) {
   const [outbox, setOutbox] = createSignal<readonly OutFrame[]>([]);
   /** approvalId -> id of the approval.decide frame we sent for it. */
   const [deciding, setDeciding] = createSignal<ReadonlyMap<string, string>>(new Map());
+  /** Owners: the session's links and the one just made. */
+  const [share, setShare] = createSignal<ShareState>(emptyShare);
 
   /** A decision that got neither an answer nor an error within this time can be tried again. */
   const DECIDE_TIMEOUT_MS = 15_000;
@@ -90,6 +93,7 @@ export function createSession(sessionId: string) {
         setAccess({ role: w.role, capabilities: w.capabilities });
         if (w.title) setTitle(w.title);
         resubscribe();
+        if (w.capabilities.includes('share')) conn.send('link.list', {}, { replace: true });
       },
       events: (events) => {
         setTimeline((t) => addEvents(t, events));
@@ -105,7 +109,12 @@ export function createSession(sessionId: string) {
         saveSoon();
       },
       presence: setPresence,
+      links: (l) => setShare((st) => gotLinks(st, l.links)),
+      linkCreated: (c) => setShare((st) => gotCreated(st, c, { origin: location.origin, sessionId })),
       error: (e) => {
+        setShare((st) => gotError(st, e));
+        // the link's end is shown as a whole page (the socket closes right after)
+        if (!e.ref && (e.code === 'link_revoked' || e.code === 'link_expired')) return;
         toast(e.message);
         // the frame it refers to failed: a decision can be tried again (or is moot)
         const ref = e.ref;
@@ -192,12 +201,17 @@ export function createSession(sessionId: string) {
     interrupt(): void {
       if (can('interrupt')) conn.send('session.interrupt', {});
     },
-    decide(approvalId: string, decision: Decision): void {
+    /** Whether this person may decide this approval (an owner-only one needs the owner). */
+    canDecide(a: Pick<Approval, 'ownerOnly'>): boolean {
+      return can('approve') && (!a.ownerOnly || can('govern'));
+    },
+    /** `always`: approve this and every call matching the approval's offer, for the rest of the session. */
+    decide(approvalId: string, decision: Decision, always = false): void {
       if (!can('approve')) return;
       const previous = deciding().get(approvalId);
       // A decision still queued offline is replaced by the newer tap; one already sent stands.
       if (previous && !conn.cancel(previous)) return;
-      const id = conn.send('approval.decide', { approvalId, decision });
+      const id = conn.send('approval.decide', { approvalId, decision, ...(always && decision === 'approve' ? { always: true } : {}) });
       setDeciding((m) => new Map(m).set(approvalId, id));
       clearTimeout(decideTimers.get(approvalId));
       const settle = () => {
@@ -215,6 +229,40 @@ export function createSession(sessionId: string) {
         });
       };
       decideTimers.set(approvalId, setTimeout(settle, DECIDE_TIMEOUT_MS));
+    },
+    share,
+    /** Owners: make a share link; the answer (with the URL, shown once) lands in share().created. */
+    createLink(role: ShareRole, expiresInMs: number | null, label: string): boolean {
+      if (!can('share')) return false;
+      const clean = label.trim().slice(0, 80);
+      const id = conn.send('link.create', { role, ...(expiresInMs ? { expiresInMs } : {}), ...(clean ? { label: clean } : {}) });
+      setShare((st) => startCreate(st, id));
+      return true;
+    },
+    revokeLink(linkId: string): void {
+      if (can('revoke')) conn.send('link.revoke', { linkId });
+    },
+    refreshLinks(): void {
+      if (can('share')) conn.send('link.list', {}, { replace: true });
+    },
+    /** The policy set in force and the session rules. */
+    policy: () => timeline().policy,
+    rules: () => timeline().rules,
+    /** Add a deny/ask rule (capability steer); the runner's policy.changed is what makes it real. */
+    addRule(rule: SessionRuleSpec): boolean {
+      if (!can('steer')) return false;
+      const reason = rule.reason?.trim();
+      conn.send('policy.add', { rule: { tool: rule.tool, pattern: rule.pattern.trim(), decision: rule.decision, ...(reason ? { reason } : {}) } });
+      return true;
+    },
+    /** Allow rules: anyone who can approve; deny/ask rules loosen the policy: the owner only. */
+    canRemoveRule(rule: Pick<SessionRule, 'decision'>): boolean {
+      return rule.decision === 'allow' ? can('approve') : can('govern');
+    },
+    removeRule(rule: Pick<SessionRule, 'ruleId' | 'decision'>): boolean {
+      if (!(rule.decision === 'allow' ? can('approve') : can('govern'))) return false;
+      conn.send('policy.remove', { ruleId: rule.ruleId });
+      return true;
     },
     cancelQueued(id: string): void {
       conn.cancel(id);

@@ -401,3 +401,80 @@ describe('turns, usage, steer and model', () => {
   });
 });
 
+
+describe('policy in force and session rules', () => {
+  const dan: Actor = { type: 'person', name: 'Dan', device: 'Firefox', deviceId: 'dev2', role: 'driver' };
+  const H0 = 'a'.repeat(64);
+  const H1 = 'b'.repeat(64);
+  const denyPush = {
+    ruleId: 'r1',
+    tool: 'shell',
+    pattern: 'git push*',
+    decision: 'deny' as const,
+    reason: 'no pushes during the freeze',
+    by: { name: 'Dan', device: 'Firefox' },
+    at: 1_700_000_000_100,
+  };
+  const session: Event[] = [
+    ev(1, 'session.started', { title: 'T', harness: 'demo', policy: { name: 'default', hash: H0 } }),
+    ev(2, 'policy.add', { rule: { tool: 'shell', pattern: 'git push*', decision: 'deny', reason: 'no pushes during the freeze' } }, dan),
+    ev(3, 'policy.changed', { name: 'default', hash: H1, change: 'added', rule: denyPush, by: { name: 'Dan' }, rules: [denyPush] }),
+    ev(4, 'policy.remove', { ruleId: 'r1' }, ada),
+    ev(5, 'policy.changed', { name: 'default', hash: H0, change: 'removed', rule: denyPush, by: { name: 'Ada' }, rules: [] }),
+  ];
+
+  it('takes the policy from session.started, then from each policy.changed, with the rules in force', () => {
+    expect(fold(session.slice(0, 1)).policy).toEqual({ name: 'default', hash: H0 });
+    expect(fold(session.slice(0, 1)).rules).toEqual([]);
+    const added = fold(session.slice(0, 3));
+    expect(added.policy).toEqual({ name: 'default', hash: H1 });
+    expect(added.rules).toEqual([denyPush]);
+    const removed = fold(session);
+    expect(removed.policy).toEqual({ name: 'default', hash: H0 });
+    expect(removed.rules).toEqual([]);
+  });
+
+  it('shows each policy.changed as a line; the requests themselves are folded away', () => {
+    const t = fold(session);
+    const changes = t.items.filter((i) => i.type === 'policy');
+    expect(changes.map((i) => i.type === 'policy' && [i.seq, i.change, i.by.name])).toEqual([
+      [3, 'added', 'Dan'],
+      [5, 'removed', 'Ada'],
+    ]);
+    const rows = rowsOf(t);
+    expect(rows.map((r) => [r.kind, r.item?.type ?? null])).toEqual([
+      ['session.started', 'started'],
+      ['policy.add', null],
+      ['policy.changed', 'policy'],
+      ['policy.remove', null],
+      ['policy.changed', 'policy'],
+    ]);
+  });
+
+  it('does not depend on arrival order', () => {
+    const reversed = fold(...[...session].reverse().map((e) => [e]));
+    expect(reversed.policy).toEqual({ name: 'default', hash: H0 });
+    expect(reversed.rules).toEqual([]);
+    expect(reversed.items).toEqual(fold(session).items);
+  });
+
+  it('keeps an approve-always decision and an owner-only request', () => {
+    const t = fold([
+      ev(1, 'approval.requested', {
+        approvalId: 'ap9',
+        tool: 'policy',
+        preview: 'remove deny shell "git push*"',
+        policy: 'session rules',
+        reason: 'loosens the policy',
+        expiresAt: 1_700_000_600_000,
+        defaultDecision: 'deny',
+        ownerOnly: true,
+        always: { tool: 'shell', pattern: 'git push *' },
+      }),
+      ev(2, 'approval.decided', { approvalId: 'ap9', decision: 'approve', by: ada, via: 'app', always: true }),
+    ]);
+    expect(t.approvals.get('ap9')).toMatchObject({ ownerOnly: true, always: { pattern: 'git push *' }, decided: { always: true } });
+    const decided = t.items.find((i) => i.type === 'decision') as DecisionItem;
+    expect(decided.always).toBe(true);
+  });
+});

@@ -12,6 +12,9 @@
  *   stderr tail, usage) at turn.ended, or at its latest usage while it still runs. Usage with
  *   a turnId folds into its turn; usage without one is its own row. `totals` sums all usage.
  * - `model` is the current model: the latest turn.started.model or session.model.
+ * - `policy` is the policy set in force (name and hash): session.started's, then the latest
+ *   policy.changed's; `rules` the session rules in force (the latest policy.changed's list).
+ *   Each policy.changed is a line everyone sees.
  *
  * Items are immutable: a changed item is a new object, an unchanged one keeps its identity
  * (the UI's keyed list re-renders only what changed).
@@ -19,7 +22,7 @@
  * `rowsOf` lays the items out one row per event, in seq order: each item is shown at its
  * anchor event (`item.seq`); the other events it absorbed are rows without an item.
  */
-import type { Actor, Decision, Event, EventBody, EventKind, SessionState } from '@tandem/relay/protocol';
+import type { Actor, Decision, Event, EventBody, EventKind, SessionRule, SessionState } from '@tandem/relay/protocol';
 
 export type ToolStatus = 'running' | 'ok' | 'error' | 'denied';
 
@@ -63,6 +66,14 @@ export type ToolItem = Base<'tool', 'tool.call'> & {
 };
 export type SteerItem = Base<'steer', 'session.steer'> & { readonly actor: Actor; readonly text: string };
 export type ModelItem = Base<'model', 'session.model'> & { readonly actor: Actor; readonly model: string };
+/** The policy set changed: a session rule was added or removed. */
+export type PolicyItem = Base<'policy', 'policy.changed'> & EventBody<'policy.changed'>;
+
+/** The policy set in force: its name and the hash of its files and session rules. */
+export interface PolicyInForce {
+  readonly name: string;
+  readonly hash: string;
+}
 
 export type TurnStatus = 'running' | EventBody<'turn.ended'>['status'];
 
@@ -145,6 +156,7 @@ export type Item =
   | SteerItem
   | InterruptItem
   | ModelItem
+  | PolicyItem
   | ToolItem
   | ApprovalItem
   | DecisionItem
@@ -172,6 +184,10 @@ export interface Timeline {
   readonly totals: Usage;
   /** The current model: the latest turn.started.model or session.model (null when none said). */
   readonly model: string | null;
+  /** The policy set in force (null when the runner did not say). */
+  readonly policy: PolicyInForce | null;
+  /** The session rules in force, oldest first. */
+  readonly rules: readonly SessionRule[];
   /** Internal: item key -> index in items. */
   readonly index: ReadonlyMap<string, number>;
   /** Internal: decisions seen before their request. */
@@ -188,6 +204,8 @@ export const emptyTimeline: Timeline = Object.freeze({
   state: null,
   totals: noUsage,
   model: null,
+  policy: null,
+  rules: [],
   index: new Map(),
   orphanDecisions: new Map(),
 });
@@ -261,6 +279,8 @@ class Builder {
   state: SessionState | null;
   totals: Usage;
   model: string | null;
+  policy: PolicyInForce | null;
+  rules: readonly SessionRule[];
 
   constructor(t: Timeline) {
     this.items = [...t.items];
@@ -271,6 +291,8 @@ class Builder {
     this.state = t.state;
     this.totals = t.totals;
     this.model = t.model;
+    this.policy = t.policy;
+    this.rules = t.rules;
   }
 
   finish(events: Map<number, Event>, order: readonly number[]): Timeline {
@@ -284,6 +306,8 @@ class Builder {
       state: this.state,
       totals: this.totals,
       model: this.model,
+      policy: this.policy,
+      rules: this.rules,
       index: this.index,
       orphanDecisions: this.orphans,
     };
@@ -310,6 +334,8 @@ class Builder {
     switch (e.kind) {
       case 'session.started':
         this.title = e.body.title;
+        // in seq order, the latest of session.started and policy.changed says what is in force
+        if (e.body.policy) this.policy = { name: e.body.policy.name, hash: e.body.policy.hash };
         this.put({ ...base, ...e.body, type: 'started', key: `e:${seq}`, kind: e.kind });
         break;
       case 'session.status':
@@ -331,6 +357,11 @@ class Builder {
       case 'session.model':
         this.model = e.body.model;
         this.put({ ...base, type: 'model', key: `e:${seq}`, kind: e.kind, actor: e.actor, model: e.body.model });
+        break;
+      case 'policy.changed':
+        this.policy = { name: e.body.name, hash: e.body.hash };
+        this.rules = e.body.rules;
+        this.put({ ...base, ...e.body, type: 'policy', key: `e:${seq}`, kind: e.kind });
         break;
       case 'turn.started':
         this.turnStarted(e, seq);

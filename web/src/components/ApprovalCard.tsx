@@ -1,22 +1,34 @@
 import { Show } from 'solid-js';
 import type { Decision } from '@tandem/relay/protocol';
 import { now } from '../clock.ts';
-import { countdown } from '../format.ts';
+import { countdown, toolLabel } from '../format.ts';
 import type { Approval } from '../timeline.ts';
 
-/** The oldest pending approval, pinned in the thumb zone above the composer. */
+/**
+ * The oldest pending approval, pinned in the thumb zone above the composer. With an `always`
+ * offer it adds "Always for this session"; an owner-only approval shows its buttons to the
+ * owner alone.
+ */
 export function ApprovalCard(props: {
   approval: Approval;
   count: number;
+  /** May this person decide this approval (approve capability; the owner for an owner-only one). */
   canApprove: boolean;
   sending: boolean;
-  onDecide: (d: Decision) => void;
+  onDecide: (d: Decision, always?: boolean) => void;
 }) {
   const left = () => props.approval.expiresAt - now();
+  const ownerOnly = () => props.approval.ownerOnly === true;
   return (
-    <section class="approval" data-testid="approval" data-approval-id={props.approval.approvalId} aria-label="Approval needed">
+    <section
+      class="approval"
+      data-testid="approval"
+      data-approval-id={props.approval.approvalId}
+      data-owner-only={String(ownerOnly())}
+      aria-label="Approval needed"
+    >
       <div class="approval-head">
-        <span class="approval-badge">Approval needed</span>
+        <span class="approval-badge">{ownerOnly() ? 'Owner approval needed' : 'Approval needed'}</span>
         <Show when={props.count > 1}>
           <span class="approval-count" data-testid="approval-count">
             1 of {props.count}
@@ -35,7 +47,13 @@ export function ApprovalCard(props: {
       </div>
       <Show
         when={props.canApprove}
-        fallback={<p class="approval-readonly">Waiting for someone who can approve. If nobody does, it will {props.approval.defaultDecision} when it expires.</p>}
+        fallback={
+          <p class="approval-readonly" data-testid="approval-readonly">
+            {ownerOnly()
+              ? `Only the owner can decide this. If they do not, it will ${props.approval.defaultDecision} when it expires.`
+              : `Waiting for someone who can approve. If nobody does, it will ${props.approval.defaultDecision} when it expires.`}
+          </p>
+        }
       >
         <div class="approval-actions">
           <button type="button" class="btn deny" data-testid="deny" disabled={props.sending} onClick={() => props.onDecide('deny')}>
@@ -45,6 +63,25 @@ export function ApprovalCard(props: {
             {props.sending ? 'Sending…' : 'Approve'}
           </button>
         </div>
+        <Show when={props.approval.always}>
+          {(offer) => (
+            <button
+              type="button"
+              class="btn ghost approve-always"
+              data-testid="approve-always"
+              data-tool={offer().tool}
+              data-pattern={offer().pattern}
+              disabled={props.sending}
+              title="Approve this, and from now on every call that matches, for the rest of this session"
+              onClick={() => props.onDecide('approve', true)}
+            >
+              <span class="approve-always-what">
+                Always allow {toolLabel(offer().tool)} <code>{offer().pattern}</code> here
+              </span>
+              <span class="approve-always-label">Always for this session</span>
+            </button>
+          )}
+        </Show>
       </Show>
     </section>
   );

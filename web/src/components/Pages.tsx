@@ -1,4 +1,5 @@
-/** Whole-page messages: no link, bad link, unknown address. */
+/** Whole-page messages: no link, bad link, revoked or expired link, unknown address. */
+import { Show } from 'solid-js';
 import type { Fatal } from '../connection.ts';
 import { forget } from '../state.ts';
 import { navigate } from '../router.ts';
@@ -25,7 +26,60 @@ const HEADINGS: Record<string, string> = {
   unauthorized: 'Not allowed',
 };
 
+/** Why a link stopped working, said in full: what happened and what to do now. */
+const CLOSED: Record<string, { heading: string; explain: string }> = {
+  link_revoked: {
+    heading: 'This link was revoked',
+    explain: 'The owner revoked this link, so it no longer opens this session. Ask them for a new one.',
+  },
+  link_expired: {
+    heading: 'This link has expired',
+    explain: 'This link worked for a limited time, and that time is up. Ask the owner for a new one.',
+  },
+};
+
+export function isLinkClosed(code: string): boolean {
+  return Object.hasOwn(CLOSED, code);
+}
+
+/**
+ * A revoked or expired link: when it is opened (the ticket request answers 410) or while the
+ * session is open (the relay closes the socket with 4004). The session's copy on this device
+ * is deleted; the page says what happened and what to do.
+ */
+export function LinkClosed(props: { code: string; sessionId: string; title?: string }) {
+  const text = () => CLOSED[props.code] ?? CLOSED.link_revoked!;
+  return (
+    <main class="full-page" data-testid="link-closed" data-code={props.code} role="alert">
+      <Logo />
+      <h1>{text().heading}</h1>
+      <Show when={props.title}>
+        <p class="muted">{props.title}</p>
+      </Show>
+      <p class="error-message" data-testid="error-message">
+        {text().explain}
+      </p>
+      <div class="row">
+        <a class="btn secondary" href="/">
+          Your sessions
+        </a>
+        <button
+          type="button"
+          class="btn ghost"
+          onClick={() => {
+            forget(props.sessionId);
+            navigate('/', { replace: true });
+          }}
+        >
+          Forget this session
+        </button>
+      </div>
+    </main>
+  );
+}
+
 export function LinkError(props: { fatal: Fatal; sessionId: string }) {
+  if (isLinkClosed(props.fatal.code)) return <LinkClosed code={props.fatal.code} sessionId={props.sessionId} />;
   return (
     <main class="full-page" data-testid="session-error" data-code={props.fatal.code}>
       <Logo />

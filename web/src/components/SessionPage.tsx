@@ -1,5 +1,5 @@
 import { Show, createEffect, createMemo, createSignal, on, untrack } from 'solid-js';
-import { connectionText, usageText, usageTotalText } from '../format.ts';
+import { connectionText, shortHash, usageText, usageTotalText } from '../format.ts';
 import { enablePush, pushError, pushState } from '../push.ts';
 import { createSession, type SessionModel } from '../session.ts';
 import { followOf, linkHints, name } from '../state.ts';
@@ -8,8 +8,15 @@ import { Composer } from './Composer.tsx';
 import { BackIcon } from './icons.tsx';
 import { NamePrompt } from './NamePrompt.tsx';
 import { ModelSheet } from './ModelSheet.tsx';
-import { LinkError, NeedLink } from './Pages.tsx';
+import { LinkClosed, LinkError, NeedLink, isLinkClosed } from './Pages.tsx';
 import { Timeline } from './Timeline.tsx';
+import { later } from '../lib/later.ts';
+import { toast } from '../toasts.ts';
+
+// Sheets load on first open (precached by the service worker): they stay out of the first load.
+const sheetFailed = () => toast('Could not load this sheet. Check your connection and try again.');
+const ShareSheet = later(() => import('./ShareSheet.tsx').then((m) => m.ShareSheet), sheetFailed);
+const PolicySheet = later(() => import('./PolicySheet.tsx').then((m) => m.PolicySheet), sheetFailed);
 
 /** /s/:id — needs a followed session (token) and a display name before it connects. */
 export function SessionGate(props: { sessionId: string }) {
@@ -38,9 +45,18 @@ function SessionPage(props: { sessionId: string }) {
     const f = s.status().fatal;
     return f && f.source === 'ticket' ? f : null;
   };
+  // A revoked or expired link ends the session page, live or not: say so in full.
+  const closedLink = () => {
+    const f = s.status().fatal;
+    return f && f.source === 'socket' && isLinkClosed(f.code) ? f.code : null;
+  };
   return (
-    <Show when={ticketFatal()} fallback={<SessionView s={s} />}>
-      {(f) => <LinkError fatal={f()} sessionId={props.sessionId} />}
+    <Show when={ticketFatal()} keyed fallback={
+      <Show when={closedLink()} keyed fallback={<SessionView s={s} />}>
+        {(code) => <LinkClosed code={code} sessionId={props.sessionId} title={s.title()} />}
+      </Show>
+    }>
+      {(f) => <LinkError fatal={f} sessionId={props.sessionId} />}
     </Show>
   );
 }
@@ -57,6 +73,11 @@ function SessionView(props: { s: SessionModel }) {
   const totals = () => s.timeline().totals;
   const hasUsage = () => totals().priced + totals().unpriced > 0;
   const [modelOpen, setModelOpen] = createSignal(false);
+  const [sheet, setSheet] = createSignal<'share' | 'policy' | null>(null);
+  const openShare = () => {
+    s.refreshLinks();
+    setSheet('share');
+  };
   const shownModel = () => s.pendingModel() ?? s.model();
   const knownModels = createMemo(() => {
     const t = s.timeline();
@@ -132,6 +153,31 @@ function SessionView(props: { s: SessionModel }) {
                 {s.pendingModel() ? ' (sending…)' : ''} ▾
               </button>
             </Show>
+            <button
+              type="button"
+              class="pill policy-pill"
+              data-testid="policy-open"
+              aria-haspopup="dialog"
+              title={s.policy() ? `Policy in force: ${s.policy()!.name} (${s.policy()!.hash})` : 'Policy and session rules'}
+              onClick={() => setSheet('policy')}
+            >
+              <span aria-hidden="true">⛉</span>
+              <Show when={s.policy()} fallback="Policy">
+                {(p) => (
+                  <>
+                    <span class="policy-pill-name">{p().name}</span>
+                    <span class="mono" data-testid="policy-hash" data-hash={p().hash}>
+                      {shortHash(p().hash)}
+                    </span>
+                  </>
+                )}
+              </Show>
+              <Show when={s.rules().length > 0}>
+                <span class="rule-count" data-testid="rule-count">
+                  +{s.rules().length}
+                </span>
+              </Show>
+            </button>
             <Show when={hasUsage()}>
               <span
                 class="pill usage-total"
@@ -144,7 +190,35 @@ function SessionView(props: { s: SessionModel }) {
             </Show>
           </div>
         </div>
+        <Show when={s.can('share')}>
+          <button type="button" class="btn secondary share-btn" data-testid="share-open" aria-haspopup="dialog" onClick={openShare}>
+            Share
+          </button>
+        </Show>
       </header>
+
+      <Show when={sheet() === 'share' && s.can('share')}>
+        <ShareSheet
+          title={s.title()}
+          state={s.share()}
+          live={s.status().state === 'live'}
+          canRevoke={s.can('revoke')}
+          onCreate={(role, ms, label) => s.createLink(role, ms, label)}
+          onRevoke={(id) => s.revokeLink(id)}
+          onClose={() => setSheet(null)}
+        />
+      </Show>
+      <Show when={sheet() === 'policy'}>
+        <PolicySheet
+          policy={s.policy()}
+          rules={s.rules()}
+          canAdd={s.can('steer')}
+          canRemove={(r) => s.canRemoveRule(r)}
+          onAdd={(r) => s.addRule(r)}
+          onRemove={(r) => s.removeRule(r)}
+          onClose={() => setSheet(null)}
+        />
+      </Show>
 
       <Show when={socketFatal()}>
         {(f) => (
@@ -205,9 +279,9 @@ function SessionView(props: { s: SessionModel }) {
             <ApprovalCard
               approval={a}
               count={s.pending().length}
-              canApprove={s.can('approve')}
+              canApprove={s.canDecide(a)}
               sending={s.deciding().has(a.approvalId)}
-              onDecide={(d) => s.decide(a.approvalId, d)}
+              onDecide={(d, always) => s.decide(a.approvalId, d, always)}
             />
           )}
         </Show>

@@ -1,6 +1,6 @@
 import { For, Show, createMemo, createSignal } from 'solid-js';
 import type { OutFrame } from '../connection.ts';
-import { clockTime, decisionText, sessionStateText, turnStatusText, usageText } from '../format.ts';
+import { clockTime, decisionText, policyChangeText, sessionStateText, shortHash, turnStatusText, usageText } from '../format.ts';
 import { deviceId } from '../state.ts';
 import { rowsOf, type Item, type Row, type Timeline as TimelineState, type TurnItem, type Usage } from '../timeline.ts';
 import { RichText } from './Text.tsx';
@@ -113,6 +113,20 @@ function ItemView(props: { item: Item; open: boolean; onToggle: () => void }) {
       return (
         <div class="line model-change" data-testid="model-change">
           {item.actor.name} switched the model to <span class="mono">{item.model}</span>
+        </div>
+      );
+    case 'policy':
+      return (
+        <div
+          class="line policy-change"
+          data-testid="policy-change"
+          data-change={item.change}
+          data-decision={item.rule.decision}
+          data-rule-id={item.rule.ruleId}
+          title={item.rule.reason}
+        >
+          {policyChangeText(item)}
+          <span class="muted mono"> · policy {shortHash(item.hash)}</span>
         </div>
       );
     case 'turn-start':
