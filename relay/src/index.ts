@@ -8,16 +8,20 @@ import { bearer, isSessionId, newSessionId, randomToken, runnerKey, safeEqual, v
 import {
   CreateSessionRequest,
   DecisionRequest,
+  ForkRequest,
   LinkRequest,
+  RunnerKeyRequest,
   TicketRequest,
   clip,
   sessionUrl,
   type AuditResponse,
   type CreateSessionResponse,
   type ErrorCode,
+  type ForkResponse,
   type LinkInfo,
   type LinkResponse,
   type LinksResponse,
+  type RunnerKeyResponse,
 } from './protocol/index.ts';
 import type { RoomResult, SessionRoom } from './session-room.ts';
 
@@ -176,6 +180,52 @@ app.get('/api/sessions/:id/audit', async (c) => {
   if (check.claims.role !== 'owner') return fail(c, 403, 'forbidden', 'only the session owner can read the audit log');
   const result = (await room(c, sessionId).auditLog(check.claims.lid)) as RoomResult<AuditResponse>;
   return result.ok ? c.json(result.value) : fail(c, result.status, result.code, result.message);
+});
+
+// Fork: a new session with this one's log up to an event, and its own owner link.
+/** Events copied per RPC while forking (keeps each call's payload small). */
+const FORK_PAGE = 500;
+
+app.post('/api/sessions/:id/fork', async (c) => {
+  const sessionId = c.req.param('id');
+  const check = await verifyTicket(c.env.RELAY_SECRET, bearer(c.req.header('authorization')) ?? '', sessionId);
+  if (!check.ok) return fail(c, 401, check.code, check.message);
+  const req = await body(c, ForkRequest);
+  if (req instanceof Response) return req;
+  const by = { type: 'person', name: check.claims.name, device: check.claims.device, deviceId: check.claims.deviceId } as const;
+  const forkId = await newSessionId(c.env.RELAY_SECRET);
+  const source = room(c, sessionId);
+  const ok = (await source.forkCheck(check.claims.lid, req.uptoSeq, by, forkId)) as RoomResult<{ sessionId: string; title: string; harness: string }>;
+  if (!ok.ok) return fail(c, ok.status, ok.code, ok.message);
+  const ownerToken = randomToken(32);
+  const fork = room(c, forkId);
+  const title = clip(`${ok.value.title} (fork)`, 200);
+  await fork.init({ sessionId: forkId, title, harness: ok.value.harness, ownerToken, forkOf: { sessionId, seq: req.uptoSeq, title: ok.value.title, by } });
+  for (let after = 0; ; ) {
+    const rows = await source.forkEvents(after, req.uptoSeq, FORK_PAGE);
+    const last = rows.length < FORK_PAGE || rows[rows.length - 1]!.seq >= req.uptoSeq;
+    await fork.forkImport(rows, last);
+    if (last) break;
+    after = rows[rows.length - 1]!.seq;
+  }
+  const res: ForkResponse = {
+    sessionId: forkId,
+    ownerUrl: sessionUrl(c.env.PUBLIC_URL || new URL(c.req.url).origin, forkId, ownerToken),
+    forkOf: { sessionId, seq: req.uptoSeq },
+  };
+  return c.json(res, 201);
+});
+
+// `tandem run --fork`: the owner link's token buys the session's runner key.
+app.post('/api/sessions/:id/runner-key', async (c) => {
+  const sessionId = c.req.param('id');
+  if (!(await knownSession(c, sessionId))) return noSession(c);
+  const req = await body(c, RunnerKeyRequest);
+  if (req instanceof Response) return req;
+  const result = (await room(c, sessionId).runnerKeyCheck(req.token)) as RoomResult<{ sessionId: string; title: string }>;
+  if (!result.ok) return fail(c, result.status, result.code, result.message);
+  const res: RunnerKeyResponse = { sessionId, runnerKey: await runnerKey(c.env.RELAY_SECRET, sessionId), title: result.value.title };
+  return c.json(res);
 });
 
 app.all('/api/*', (c) => fail(c, 404, 'not_found', `no API route ${c.req.method} ${new URL(c.req.url).pathname}`));

@@ -67,6 +67,10 @@ type Attachment =
       deviceKind?: DeviceKind;
     };
 type PersonAttachment = Extract<Attachment, { type: 'person' }>;
+/** A stored event row, as a fork copies it. */
+export type StoredEvent = { seq: number; id: string; kind: string; actor: string; ts: number; body: string };
+/** Where a fork came from (kept in the fork's meta): the source session, the last copied seq, who forked. */
+export type ForkOrigin = { sessionId: string; seq: number; title: string; by?: Actor };
 
 export type RoomResult<T> = { ok: true; value: T } | { ok: false; status: 401 | 403 | 404 | 409 | 410; code: ErrorCode; message: string };
 
@@ -172,8 +176,9 @@ export class SessionRoom extends DurableObject<RelayEnv> {
 
   // ------------------------------------------------------------ RPC from the Worker
 
-  async init(req: { sessionId: string; title: string; harness: string; ownerToken: string }): Promise<void> {
+  async init(req: { sessionId: string; title: string; harness: string; ownerToken: string; forkOf?: ForkOrigin }): Promise<void> {
     const now = Date.now();
+    if (req.forkOf) this.setMeta('forkOf', JSON.stringify(req.forkOf));
     this.setMeta('sessionId', req.sessionId);
     this.setMeta('title', req.title);
     this.setMeta('harness', req.harness);
@@ -185,7 +190,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       'owner',
       now,
     );
-    this.audit(RUNNER, 'session.created', { title: req.title, harness: req.harness });
+    this.audit(req.forkOf?.by ?? RUNNER, 'session.created', { title: req.title, harness: req.harness, ...(req.forkOf ? { forkOf: req.forkOf } : {}) });
   }
 
   async issueTicket(req: TicketRequest): Promise<RoomResult<TicketResponse>> {
@@ -309,6 +314,86 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     return { ok: true, value: { entries, pushOutcomes } };
   }
 
+  // ------------------------------------------------------------ fork (RPC from the Worker)
+
+  /**
+   * May this link fork the session at `uptoSeq`? It needs `send`, and the event must exist.
+   * On success the fork is recorded in this session's audit (who, and the new session's id).
+   */
+  forkCheck(linkId: string, uptoSeq: number, by: Actor, forkId: string): RoomResult<{ sessionId: string; title: string; harness: string }> {
+    const link = this.sql.exec<LinkRow>('SELECT * FROM links WHERE id = ?', linkId).toArray()[0];
+    const problem = this.linkProblem(link);
+    if (problem) return { ok: false, ...problem };
+    if (!hasCapability(link!.role, 'send')) {
+      return { ok: false, status: 403, code: 'forbidden', message: `a ${link!.role} link cannot fork the session (forking needs the 'send' capability: a driver or owner link)` };
+    }
+    if (!this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM events WHERE seq = ?', uptoSeq).one().n) {
+      return { ok: false, status: 404, code: 'not_found', message: `there is no event ${uptoSeq} in this session to fork at (the log ends at ${this.lastSeq})` };
+    }
+    this.audit({ ...by, role: link!.role }, 'session.forked', { uptoSeq, fork: forkId });
+    return { ok: true, value: { sessionId: this.meta('sessionId')!, title: this.meta('title') ?? '', harness: this.meta('harness') ?? '' } };
+  }
+
+  /** A page of stored events after `after` up to `upto`, as stored (for a fork). */
+  forkEvents(after: number, upto: number, limit: number): StoredEvent[] {
+    return this.sql.exec<StoredEvent>('SELECT seq, id, kind, actor, ts, body FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?', after, upto, limit).toArray();
+  }
+
+  /**
+   * A new fork takes its log as it was (same ids and seqs), page by page. Approvals are
+   * recorded as they stood; with the last page, the ones still undecided are closed (deny,
+   * via `fork`), so nobody waits on them in the fork and deciding one says "already decided".
+   */
+  forkImport(rows: StoredEvent[], last: boolean): void {
+    for (const r of rows) {
+      this.sql.exec('INSERT INTO events (seq, id, kind, actor, ts, body) VALUES (?, ?, ?, ?, ?, ?)', r.seq, r.id, r.kind, r.actor, r.ts, r.body);
+      if (r.kind === 'approval.requested') {
+        const b = JSON.parse(r.body) as EventBody<'approval.requested'>;
+        this.sql.exec(
+          `INSERT OR IGNORE INTO approvals (id, requested_seq, tool, preview, policy, reason, expires_at, default_decision, always, owner_only)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          b.approvalId, r.seq, b.tool, b.preview, b.policy, b.reason, b.expiresAt, b.defaultDecision, b.always ? JSON.stringify(b.always) : null, b.ownerOnly ? 1 : 0,
+        );
+      } else if (r.kind === 'approval.decided') {
+        const b = JSON.parse(r.body) as EventBody<'approval.decided'>;
+        this.sql.exec(
+          'UPDATE approvals SET status = ?, decided_by = ?, decided_via = ?, decided_at = ? WHERE id = ?',
+          b.decision === 'approve' ? 'approved' : 'denied', JSON.stringify(b.by), b.via, r.ts, b.approvalId,
+        );
+      }
+      this.lastSeq = Math.max(this.lastSeq, r.seq);
+    }
+    if (!last) return;
+    const now = Date.now();
+    const by: Actor = { type: 'relay', name: 'fork' };
+    for (const a of this.sql.exec<{ id: string }>("SELECT id FROM approvals WHERE status = 'pending' ORDER BY requested_seq").toArray()) {
+      this.sql.exec("UPDATE approvals SET status = 'denied', decided_by = ?, decided_via = 'fork', decided_at = ? WHERE id = ?", JSON.stringify(by), now, a.id);
+      this.append('approval.decided', decisionEventId(a.id), by, { approvalId: a.id, decision: 'deny', by, via: 'fork' }, now);
+      this.audit(by, 'approval.decided', { approvalId: a.id, decision: 'deny', via: 'fork' });
+    }
+  }
+
+  /**
+   * `tandem run --fork`: the owner link's token buys the runner key (computed by the Worker),
+   * so a fork made in the app can be continued on a machine. Owner only.
+   */
+  async runnerKeyCheck(token: string): Promise<RoomResult<{ sessionId: string; title: string }>> {
+    const link = this.sql.exec<LinkRow>('SELECT * FROM links WHERE token_hash = ?', await sha256(token)).toArray()[0];
+    const problem = this.linkProblem(link);
+    if (problem) return { ok: false, ...problem };
+    if (link!.role !== 'owner') return { ok: false, status: 403, code: 'forbidden', message: `only the owner link can get the runner key (this is a ${link!.role} link)` };
+    this.audit(RUNNER, 'runner.key', { with: 'owner link' });
+    return { ok: true, value: { sessionId: this.meta('sessionId')!, title: this.meta('title') ?? '' } };
+  }
+
+  /** The welcome's `forkOf`, for a fork. */
+  private forkedFrom(): { forkOf?: { sessionId: string; seq: number } } {
+    const raw = this.meta('forkOf');
+    if (!raw) return {};
+    const f = JSON.parse(raw) as ForkOrigin;
+    return { forkOf: { sessionId: f.sessionId, seq: f.seq } };
+  }
+
   // ------------------------------------------------------------ WebSockets
 
   override async fetch(request: Request): Promise<Response> {
@@ -321,7 +406,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       for (const old of this.sockets('runner')) old.close(CloseCode.runnerReplaced, 'replaced by a newer runner connection');
       this.ctx.acceptWebSocket(server, ['runner']);
       this.attach(server, { type: 'runner', connectedAt: now, ready: false });
-      this.send(server, 'welcome', { sessionId: this.meta('sessionId')!, role: 'runner', capabilities: [], lastSeq: this.lastSeq, title: this.meta('title') ?? '' });
+      this.send(server, 'welcome', { sessionId: this.meta('sessionId')!, role: 'runner', capabilities: [], lastSeq: this.lastSeq, title: this.meta('title') ?? '', ...this.forkedFrom() });
       this.broadcastPresence();
       this.scheduleAlarm();
       return new Response(null, { status: 101, webSocket: client });
@@ -345,7 +430,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       this.ctx.acceptWebSocket(server, ['person', `link:${claims.lid}`]);
       const att: Attachment = { type: 'person', connectedAt: now, ready: false, linkId: claims.lid, role: link!.role, name: claims.name, device: claims.device, deviceId: claims.deviceId };
       this.attach(server, att);
-      this.send(server, 'welcome', { sessionId: this.meta('sessionId')!, role: att.role, capabilities: [...ROLE_CAPABILITIES[att.role]], lastSeq: this.lastSeq, title: this.meta('title') ?? '' });
+      this.send(server, 'welcome', { sessionId: this.meta('sessionId')!, role: att.role, capabilities: [...ROLE_CAPABILITIES[att.role]], lastSeq: this.lastSeq, title: this.meta('title') ?? '', ...this.forkedFrom() });
       this.audit(this.personActor(att), 'join', { role: att.role });
       this.broadcastPresence();
       return new Response(null, { status: 101, webSocket: client });

@@ -189,7 +189,8 @@ const EventBodies = {
     approvalId: Id,
     decision: Decision,
     by: Actor,
-    via: v.picklist(['app', 'notification', 'expiry']),
+    /** `fork`: still undecided where a fork was cut, closed (deny) by the relay in the fork. */
+    via: v.picklist(['app', 'notification', 'expiry', 'fork']),
     /** Approved "always for this session": the runner adds an allow rule for the offer. */
     always: v.optional(v.boolean()),
   }),
@@ -431,6 +432,8 @@ const ServerControlBodies = {
     capabilities: v.array(Capability),
     lastSeq: Seq,
     title: Text(200),
+    /** This session is a fork: a copy of that session's log up to `seq`. */
+    forkOf: v.optional(v.object({ sessionId: Id, seq: Seq })),
   }),
   /** A page of replayed events, in seq order; `done` marks the end of the catch-up. */
   replay: v.object({ events: v.array(v.unknown()), lastSeq: Seq, done: v.boolean() }),
@@ -606,6 +609,30 @@ export const AuditResponse = v.object({
   ),
 });
 export type AuditResponse = v.InferOutput<typeof AuditResponse>;
+
+/**
+ * POST /api/sessions/:id/fork (Authorization: Bearer <connect ticket> of a link that may `send`):
+ * a new session holding this one's log up to and including event `uptoSeq` (same ids and
+ * seqs), with its own owner link. Approvals still undecided at `uptoSeq` are closed (deny,
+ * via `fork`) in the fork.
+ */
+export const ForkRequest = v.object({ uptoSeq: v.pipe(Seq, v.minValue(1)) });
+export type ForkRequest = v.InferOutput<typeof ForkRequest>;
+export const ForkResponse = v.object({
+  sessionId: Id,
+  ownerUrl: v.string(),
+  forkOf: v.object({ sessionId: Id, seq: Seq }),
+});
+export type ForkResponse = v.InferOutput<typeof ForkResponse>;
+
+/**
+ * POST /api/sessions/:id/runner-key with the owner link's token: the session's runner key, so
+ * `tandem run --fork` can continue a fork (made from the app) on this machine. Owner only.
+ */
+export const RunnerKeyRequest = v.object({ token: v.pipe(v.string(), v.minLength(16), v.maxLength(200)) });
+export type RunnerKeyRequest = v.InferOutput<typeof RunnerKeyRequest>;
+export const RunnerKeyResponse = v.object({ sessionId: Id, runnerKey: v.string(), title: Text(200) });
+export type RunnerKeyResponse = v.InferOutput<typeof RunnerKeyResponse>;
 
 /** Every HTTP error body. */
 export const ErrorResponse = v.object({ error: v.object({ code: ErrorCode, message: v.string() }) });
