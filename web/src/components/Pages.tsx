@@ -30,7 +30,7 @@ const HEADINGS: Record<string, string> = {
 const CLOSED: Record<string, { heading: string; explain: string }> = {
   link_revoked: {
     heading: 'This link was revoked',
-    explain: 'The owner revoked this link, so it no longer opens this session. Ask them for a new one.',
+    explain: 'The owner revoked this link. Ask them for a new one.',
   },
   link_expired: {
     heading: 'This link has expired',
@@ -59,6 +59,7 @@ export function LinkClosed(props: { code: string; sessionId: string; title?: str
       <p class="error-message" data-testid="error-message">
         {text().explain}
       </p>
+      <p class="muted">It no longer opens this session, and what the session showed was removed from this device.</p>
       <div class="row">
         <a class="btn secondary" href="/">
           Your sessions
