@@ -141,6 +141,7 @@ describe('policy sheet', () => {
     await dan.locator('[data-testid="session-rule"][data-decision="allow"]').waitFor();
     await dan.getByTestId('rule-decision').selectOption('deny');
     await dan.getByTestId('rule-pattern').fill('git push --force*');
+    await dan.getByTestId('rule-reason').fill('no force pushes during the freeze');
     await dan.getByTestId('rule-add').click();
     const line = 'Dan added a rule: deny shell "git push --force*"';
     for (const page of [owner, dan]) {
@@ -152,7 +153,7 @@ describe('policy sheet', () => {
     // in the driver's sheet: the allow rule can be removed by anyone who approves, the deny rule by the owner only
     const denyRow = dan.locator('[data-testid="session-rule"][data-decision="deny"]');
     await denyRow.waitFor();
-    expect(await denyRow.textContent()).toContain('by Dan');
+    expect(await denyRow.textContent()).toContain('no force pushes during the freeze · by Dan');
     expect(await denyRow.getByTestId('rule-remove').count()).toBe(0);
     expect(await dan.locator('[data-testid="session-rule"][data-decision="allow"] [data-testid="rule-remove"]').count()).toBe(1);
     await dan.getByTestId('policy-sheet-close').click();

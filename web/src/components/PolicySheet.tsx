@@ -56,7 +56,8 @@ function RuleRow(props: { rule: SessionRule; canRemove: boolean; onRemove: () =>
         <span>{toolLabel(props.rule.tool)}</span> <code class="rule-pattern">{props.rule.pattern}</code>
       </div>
       <div class="muted small">
-        {props.rule.reason} · by {props.rule.by.name} at {clockTime(props.rule.at)}
+        {/* the runner's default reasons already say who */}
+        {props.rule.reason.includes(props.rule.by.name) ? props.rule.reason : `${props.rule.reason} · by ${props.rule.by.name}`} · {clockTime(props.rule.at)}
       </div>
       <Show when={props.canRemove}>
         <button
@@ -64,7 +65,7 @@ function RuleRow(props: { rule: SessionRule; canRemove: boolean; onRemove: () =>
           class="btn ghost small-btn-ghost"
           data-testid="rule-remove"
           disabled={asked()}
-          title={props.rule.decision === 'allow' ? 'Remove this rule' : 'Removing it loosens the policy: you will be asked to confirm'}
+          title={props.rule.decision === 'allow' ? 'Remove this rule' : 'Removing it loosens the policy: confirm it on the approval card'}
           onClick={() => {
             setAsked(true);
             props.onRemove();

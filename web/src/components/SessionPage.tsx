@@ -5,7 +5,7 @@ import { createSession, type SessionModel } from '../session.ts';
 import { followOf, linkHints, name } from '../state.ts';
 import { ApprovalCard } from './ApprovalCard.tsx';
 import { Composer } from './Composer.tsx';
-import { BackIcon } from './icons.tsx';
+import { BackIcon, ShieldIcon } from './icons.tsx';
 import { NamePrompt } from './NamePrompt.tsx';
 import { ModelSheet } from './ModelSheet.tsx';
 import { LinkClosed, LinkError, NeedLink, isLinkClosed } from './Pages.tsx';
@@ -161,7 +161,7 @@ function SessionView(props: { s: SessionModel }) {
               title={s.policy() ? `Policy in force: ${s.policy()!.name} (${s.policy()!.hash})` : 'Policy and session rules'}
               onClick={() => setSheet('policy')}
             >
-              <span aria-hidden="true">⛉</span>
+              <ShieldIcon />
               <Show when={s.policy()} fallback="Policy">
                 {(p) => (
                   <>
@@ -215,7 +215,10 @@ function SessionView(props: { s: SessionModel }) {
           canAdd={s.can('steer')}
           canRemove={(r) => s.canRemoveRule(r)}
           onAdd={(r) => s.addRule(r)}
-          onRemove={(r) => s.removeRule(r)}
+          onRemove={(r) => {
+            // loosening the policy waits for the owner's confirmation on the approval card
+            if (s.removeRule(r) && r.decision !== 'allow') setSheet(null);
+          }}
           onClose={() => setSheet(null)}
         />
       </Show>

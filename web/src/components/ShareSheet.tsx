@@ -1,4 +1,4 @@
-import { For, Show, createMemo, createSignal } from 'solid-js';
+import { For, Show, createMemo, createSignal, onMount } from 'solid-js';
 import type { LinkInfo, ShareRole } from '@tandem/relay/protocol';
 import { now } from '../clock.ts';
 import { EXPIRY_CHOICES, SHARE_ROLES, canRevoke, linkStateText, linkStatus, sortLinks } from '../link-list.ts';
@@ -116,8 +116,11 @@ function NewLink(props: { created: CreatedLink; title: string }) {
       if ((err as DOMException).name !== 'AbortError') toast('Could not open the share sheet.');
     }
   };
+  let box: HTMLElement | undefined;
+  // on a phone the new link lands below the fold: bring it into view
+  onMount(() => box?.scrollIntoView({ block: 'nearest', behavior: 'smooth' }));
   return (
-    <section class="new-link" data-testid="share-result" data-link-id={props.created.link.linkId}>
+    <section ref={box} class="new-link" data-testid="share-result" data-link-id={props.created.link.linkId}>
       <p class="sheet-label">
         New {props.created.link.role} link{props.created.link.label ? ` · ${props.created.link.label}` : ''}
       </p>
