@@ -5,6 +5,7 @@ import {
   LinkInfo,
   LinkResponse,
   LinksResponse,
+  RunnerKeyResponse,
   type CreateSessionRequest,
   type LinkRequest,
 } from '@tandem/relay/protocol';
@@ -25,7 +26,7 @@ export class RelayApiError extends Error {
 async function relayRequest<S extends v.GenericSchema>(
   relayUrl: string,
   what: string,
-  init: { method: string; path: string; credential: string; body?: unknown; hint?: string },
+  init: { method: string; path: string; credential?: string; body?: unknown; hint?: string },
   schema: S,
   timeoutMs = 15_000,
 ): Promise<v.InferOutput<S>> {
@@ -34,7 +35,7 @@ async function relayRequest<S extends v.GenericSchema>(
   try {
     res = await fetch(url, {
       method: init.method,
-      headers: { Authorization: `Bearer ${init.credential}`, ...(init.body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+      headers: { ...(init.credential ? { Authorization: `Bearer ${init.credential}` } : {}), ...(init.body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
       ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -85,3 +86,13 @@ export const links = {
       v.object({ link: LinkInfo }),
     ),
 };
+
+/** `tandem run --fork`: the owner link's token buys the session's runner key. */
+export function runnerKeyFor(relayUrl: string, sessionId: string, ownerToken: string): Promise<RunnerKeyResponse> {
+  return relayRequest(
+    relayUrl,
+    'give this runner the session',
+    { method: 'POST', path: `/api/sessions/${encodeURIComponent(sessionId)}/runner-key`, body: { token: ownerToken }, hint: 'give the owner link of the fork' },
+    RunnerKeyResponse,
+  );
+}

@@ -17,6 +17,7 @@ export const DEFAULT_RELAY_URL = 'http://127.0.0.1:8787';
 
 export const USAGE = `Usage: tandem run [AGENT.yaml] [PROMPT...] [options]
        tandem run --harness NAME [PROMPT...] [options]
+       tandem run --fork OWNER_URL [--harness NAME] [options]
        tandem share [SESSION] [--role ROLE] [--expires DURATION] [--list] [--revoke LINK_ID]
        tandem doctor
 
@@ -35,6 +36,9 @@ Options:
   --json             print JSON lines on stdout: a tandem.session line, then every
                      event sent and received (diagnostics go to stderr)
   --resume ID        continue session ID from $TANDEM_HOME/sessions/ID
+  --fork OWNER_URL   continue a fork made in the app (its owner link) on this machine: the
+                     harness picks up from the fork's log (demo can; other harnesses cannot
+                     resume from a transcript, so their forks stay read-only: exit 2)
   --policy FILE      policy YAML (default: the agent file's policies, else the built-in policies/default.yaml)
   --once             exit once the task is finished and every event is acknowledged
   --pace MS          pause between the demo's steps (env TANDEM_DEMO_PACE_MS, default ${DEFAULT_DEMO_PACE_MS})
@@ -95,6 +99,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIO): 
           relay: { type: 'string' },
           json: { type: 'boolean' },
           resume: { type: 'string' },
+          fork: { type: 'string' },
           policy: { type: 'string' },
           once: { type: 'boolean' },
           pace: { type: 'string' },
@@ -121,6 +126,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIO): 
     if (args.length && isAgentFile(args[0]!)) agent = loadAgentFile(args.shift()!);
     const prompt = args.join(' ').trim() || undefined;
     if (agent && values.resume) throw new UsageError('give either an agent file or --resume (a resumed session keeps its agent)');
+    if (values.fork !== undefined && values.resume !== undefined) throw new UsageError('give either --fork or --resume');
     if (values.model !== undefined && !values.model.trim()) throw new UsageError('--model must not be empty');
     const harness = values.harness ?? agent?.spec.harness;
     if (harness !== undefined && !harnessNames().includes(harness)) {
@@ -153,6 +159,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIO): 
       relayUrl,
       defaultRelayUrl,
       resume: values.resume,
+      ...(values.fork !== undefined ? { fork: values.fork } : {}),
       policyFile: values.policy ? path.resolve(values.policy) : undefined,
       once: !!values.once,
       paceMs,

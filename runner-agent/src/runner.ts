@@ -15,7 +15,8 @@ import {
   type EventBody,
 } from '@tandem/relay/protocol';
 import { loadAgentFile } from './agent/spec.ts';
-import { createSession } from './api.ts';
+import { createSession, runnerKeyFor } from './api.ts';
+import { ForkLinkError, fetchTranscript, parseSessionLink, transcriptHarness, transcriptRules } from './fork.ts';
 import { ApprovalGate, stateApprovalStore, type RunnerEventKind } from './gate.ts';
 import { HARNESSES, harnessNames } from './harness/index.ts';
 import type { Harness, HarnessContext, HarnessEvent } from './harness/types.ts';
@@ -45,6 +46,8 @@ export interface RunOptions {
   relayUrl?: string;
   defaultRelayUrl: string;
   resume?: string;
+  /** Continue a fork made in the app, from its owner link (the harness must resume from a transcript). */
+  fork?: string;
   policyFile?: string;
   /** The agent (from an agent YAML); default: the resumed session's, else the harness with its defaults. */
   agent?: AgentSpec;
@@ -112,6 +115,8 @@ export async function startRun(opts: RunOptions): Promise<RunHandle> {
       throw new UsageError((err as Error).message);
     }
   }
+  let transcript: Event[] | undefined;
+  if (opts.fork) ({ store, transcript } = await prepareFork(opts, opts.fork));
   const harnessName = opts.harness ?? opts.agent?.harness ?? store?.state.harness ?? 'demo';
   const def = HARNESSES[harnessName];
   if (!def) throw new UsageError(`unknown harness "${harnessName}" (available: ${harnessNames().join(', ')})`);
@@ -190,16 +195,89 @@ export async function startRun(opts: RunOptions): Promise<RunHandle> {
         st.promptConsumed = false;
       }
       if (st.policyHash !== policy.engine.hash) {
-        log.warn(`the policy changed since this session started (${st.policyHash.slice(0, 12)} -> ${policy.engine.hash.slice(0, 12)})`);
+        // (a fork continued here for the first time has no policy of its own yet)
+        if (st.policyHash) log.warn(`the policy changed since this session started (${st.policyHash.slice(0, 12)} -> ${policy.engine.hash.slice(0, 12)})`);
         st.policyName = policy.engine.name;
         st.policyHash = policy.engine.hash;
       }
     });
   }
-  return run(opts, store, policy.engine, !!opts.resume, sandbox);
+  return run(opts, store, policy.engine, !!opts.resume || !!opts.fork, sandbox, transcript);
 }
 
-async function run(opts: RunOptions, store: StateStore, fileEngine: PolicyEngine, resumed: boolean, sandbox: Sandbox | undefined): Promise<RunHandle> {
+/** Refused before anything runs: the harness cannot pick up a session from its log. */
+function cannotContinueFork(harness: string): UsageError {
+  return new UsageError(`the ${harness} harness cannot continue a fork (it cannot resume from a transcript); the fork stays read-only`);
+}
+
+/**
+ * `--fork OWNER_URL`: the fork's state here (made on the first run: its runner key from the
+ * owner link, consumedSeq at the end of its log, so nothing copied is handed to the agent again),
+ * and its transcript while the harness has no progress of its own yet.
+ */
+async function prepareFork(opts: RunOptions, ownerUrl: string): Promise<{ store: StateStore; transcript?: Event[] }> {
+  let link;
+  try {
+    link = parseSessionLink(ownerUrl);
+  } catch (err) {
+    if (err instanceof ForkLinkError) throw new UsageError(err.message);
+    throw err;
+  }
+  const given = opts.harness ?? opts.agent?.harness;
+  if (given !== undefined && HARNESSES[given] && !HARNESSES[given]!.resumesFromTranscript) throw cannotContinueFork(given);
+  let store: StateStore | undefined;
+  try {
+    store = StateStore.load(opts.home, link.sessionId);
+  } catch {
+    store = undefined; // first run of this fork here
+  }
+  if (store && store.state.harnessProgress !== undefined) return { store }; // continued here before: the harness's own progress
+  const relayUrl = opts.relayUrl ?? store?.state.relayUrl ?? link.origin;
+  const t = await fetchTranscript(relayUrl, link.sessionId, link.token);
+  const ran = transcriptHarness(t.events);
+  const harness = given ?? store?.state.harness ?? ran ?? 'demo';
+  const def = HARNESSES[harness];
+  if (!def) throw new UsageError(`unknown harness "${harness}" (available: ${harnessNames().join(', ')})`);
+  if (!def.resumesFromTranscript) throw cannotContinueFork(harness);
+  if (ran !== undefined && ran !== harness) {
+    throw new UsageError(`the fork ran the ${ran} harness; it can only be continued with --harness ${ran}`);
+  }
+  if (!store) {
+    const { runnerKey } = await runnerKeyFor(relayUrl, link.sessionId, link.token);
+    const rules = transcriptRules(t.events);
+    const state: SessionFile = {
+      version: 1,
+      sessionId: link.sessionId,
+      relayUrl,
+      runnerKey,
+      ownerUrl,
+      title: t.title,
+      harness: def.name,
+      agent: { ...(opts.agent ?? { name: def.name, harness: def.name }), harness: def.name, ...(opts.model ? { model: opts.model } : {}) },
+      ...(opts.agentFile ? { agentFile: path.resolve(opts.agentFile) } : {}),
+      cwd: path.resolve(opts.cwd ?? process.cwd()),
+      ...(opts.prompt ? { prompt: opts.prompt, promptConsumed: false } : {}),
+      policyName: '',
+      policyHash: '',
+      createdAt: Date.now(),
+      // everything in the copied log happened before: the agent is not handed it again
+      consumedSeq: t.lastSeq,
+      approvals: { pending: {}, decided: {} },
+      ...(rules ? { sessionRules: rules } : {}),
+    };
+    store = StateStore.create(opts.home, state);
+  }
+  return { store, transcript: t.events };
+}
+
+async function run(
+  opts: RunOptions,
+  store: StateStore,
+  fileEngine: PolicyEngine,
+  resumed: boolean,
+  sandbox: Sandbox | undefined,
+  transcript?: Event[],
+): Promise<RunHandle> {
   const { log, printer } = opts;
   const state = store.state;
   // rules people add live run before the agent's own policies: they can only make it stricter
@@ -330,6 +408,7 @@ async function run(opts: RunOptions, store: StateStore, fileEngine: PolicyEngine
     paceMs: opts.paceMs,
     log,
     ...(sandbox ? { sandbox } : {}),
+    ...(transcript && state.harnessProgress === undefined ? { transcript } : {}),
   };
   const h = def.create(hctx);
 

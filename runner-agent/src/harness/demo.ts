@@ -20,7 +20,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { devNull } from 'node:os';
-import { newId } from '@tandem/relay/protocol';
+import { newId, type Event } from '@tandem/relay/protocol';
 import type { Harness, HarnessContext, HarnessDefinition, HarnessEvent, Sender, ToolCall } from './types.ts';
 import { CommandAborted, runShell, sleep, truncateOutput } from './util.ts';
 
@@ -111,6 +111,94 @@ function initialProgress(): DemoProgress {
   return { v: 1, step: 0, attempts: {}, setup: false, skipPush: false, interrupted: false, finished: false };
 }
 
+/** The demo's step and attempt behind a callId or messageId (`demo-<step>` or `demo-<step>-<attempt>`). */
+function stepOf(key: string): { step: StepId; attempt: number } | null {
+  for (const step of STEPS) {
+    const m = new RegExp(`^demo-${step}(?:-(\\d+))?$`).exec(key);
+    if (m) return { step, attempt: m[1] ? Number(m[1]) : 0 };
+  }
+  return null;
+}
+
+const INTERRUPTED = (output: string) => output === 'interrupted before it ran' || output.endsWith('[interrupted]');
+
+/**
+ * How far the demo got in a transcript (a fork's log): which steps completed, read from their
+ * tool.call / tool.result / agent.message events, in plan order. Returns the progress to
+ * continue from and the completed steps whose effects on the repo must be re-made.
+ */
+export function progressFromTranscript(events: readonly Event[], install = false): { progress: DemoProgress; redo: { step: StepId; ok: boolean }[] } {
+  const seen = new Map<StepId, number>(); // highest attempt seen per step
+  const results = new Map<StepId, { status: 'ok' | 'error' | 'denied'; output: string }>();
+  const said = new Set<StepId>();
+  let skipPushBy: string | undefined;
+  const note = (key: string) => {
+    const s = stepOf(key);
+    if (s) seen.set(s.step, Math.max(seen.get(s.step) ?? -1, s.attempt));
+    return s;
+  };
+  for (const e of events) {
+    if (e.kind === 'tool.call') note(e.body.callId);
+    else if (e.kind === 'tool.result') {
+      const s = note(e.body.callId);
+      if (s) results.set(s.step, { status: e.body.status, output: e.body.output });
+    } else if (e.kind === 'agent.delta') note(e.body.messageId);
+    else if (e.kind === 'agent.message') {
+      const s = note(e.body.messageId);
+      if (s) said.add(s.step);
+    } else if (e.kind === 'user.message' && NO_PUSH.test(e.body.text)) skipPushBy = e.actor.name;
+  }
+  const p: DemoProgress = { ...initialProgress(), ...(install || seen.has('install') ? { install: true } : {}) };
+  const plan = p.install ? INSTALL_PLAN : PLAN;
+  const redo: { step: StepId; ok: boolean }[] = [];
+  const ran = (step: StepId) => {
+    const r = results.get(step);
+    return !!r && r.status !== 'denied' && !INTERRUPTED(r.output);
+  };
+  while (p.step < plan.length) {
+    const step = plan[p.step]!;
+    const r = results.get(step);
+    let done: boolean;
+    if (step === 'intro' || step === 'diagnose' || step === 'wrap-up') done = said.has(step);
+    else if (step === 'push') done = said.has(step);
+    else if (step === 'test-after') done = ran(step) && said.has(step);
+    else done = ran(step);
+    if (!done) {
+      // a tool the policy denied stopped the plan there: it went on with the wrap-up
+      if (step !== 'push' && r?.status === 'denied' && plan.slice(p.step + 1).some((s) => seen.has(s))) {
+        p.stoppedReason = `${STEP_LABEL[step]} was denied: ${r.output}`.slice(0, 2000);
+        p.step = plan.indexOf('wrap-up');
+        continue;
+      }
+      break;
+    }
+    if (step === 'test-before') p.testsFailedBefore = r!.status === 'error';
+    if (step === 'test-after') p.testsPassAfter = r!.status === 'ok';
+    if (step === 'push') {
+      p.push = !r
+        ? { outcome: 'skipped', detail: `${skipPushBy ?? 'someone'} asked me not to push` }
+        : r.status === 'ok'
+          ? { outcome: 'pushed', detail: 'pushed the commit to origin/main' }
+          : r.status === 'denied'
+            ? r.output.startsWith('cancelled:')
+              ? { outcome: 'skipped', detail: r.output }
+              : { outcome: 'denied', detail: r.output }
+            : { outcome: 'failed', detail: r.output.trim().split('\n').slice(-3).join(' ') };
+    }
+    redo.push({ step, ok: r?.status === 'ok' });
+    p.step++;
+  }
+  if (p.step >= plan.length) p.finished = true;
+  const next = plan[p.step];
+  // a step that had begun gets a new attempt: its events get new ids, never the copied ones
+  if (next && seen.has(next)) p.attempts[next] = seen.get(next)! + 1;
+  if (skipPushBy && !p.push) {
+    p.skipPush = true;
+    p.skipPushBy = skipPushBy;
+  }
+  return { progress: p, redo };
+}
+
 /** Why a step sequence was aborted. */
 class Abort {
   readonly kind: 'interrupt' | 'stop' | 'skip-push';
@@ -162,16 +250,18 @@ export class DemoHarness implements Harness {
   private abort: AbortController | undefined;
   private skipPush: AbortController | undefined;
   private stopping = false;
+  /** Continuing a fork: the completed steps whose effects the repo must get again. */
+  private redo: { step: StepId; ok: boolean }[] | undefined;
 
   constructor(ctx: HarnessContext) {
     this.ctx = ctx;
     this.cwd = path.join(ctx.workDir, 'slugify-demo');
     this.originDir = path.join(ctx.workDir, 'origin.git');
     const saved = ctx.progress as DemoProgress | undefined;
-    this.p =
-      saved && saved.v === 1
-        ? { ...initialProgress(), ...saved }
-        : { ...initialProgress(), ...(process.env.TANDEM_DEMO_INSTALL === '1' ? { install: true } : {}) };
+    const install = process.env.TANDEM_DEMO_INSTALL === '1';
+    if (saved && saved.v === 1) this.p = { ...initialProgress(), ...saved };
+    else if (ctx.transcript) ({ progress: this.p, redo: this.redo } = progressFromTranscript(ctx.transcript, install));
+    else this.p = { ...initialProgress(), ...(install ? { install: true } : {}) };
     this.env = sanitizeEnv({
       GIT_CONFIG_GLOBAL: devNull,
       GIT_CONFIG_NOSYSTEM: '1',
@@ -190,6 +280,8 @@ export class DemoHarness implements Harness {
 
   async start(): Promise<void> {
     this.setup();
+    const forked = this.redo !== undefined;
+    if (this.redo) await this.redoSteps(this.redo);
     if (this.p.finished) {
       this.emit({ kind: 'session.status', body: { state: 'finished', detail: this.summary() } });
       return;
@@ -198,7 +290,32 @@ export class DemoHarness implements Harness {
       this.emit({ kind: 'session.status', body: { state: 'idle', detail: 'interrupted; send "continue" to resume' } });
       return;
     }
-    this.run(this.p.step > 0 ? `resuming at: ${STEP_LABEL[this.plan[this.p.step]!]}` : undefined);
+    this.run(this.p.step > 0 ? `${forked ? 'continuing the fork at' : 'resuming at'}: ${STEP_LABEL[this.plan[this.p.step]!]}` : undefined);
+  }
+
+  /**
+   * Continuing a fork: bring the fresh repo to where the transcript left it by re-making, silently
+   * (no events), what the completed steps changed: install, the edit, the commit, the push.
+   */
+  private async redoSteps(redo: { step: StepId; ok: boolean }[]): Promise<void> {
+    for (const { step, ok } of redo) {
+      if (!ok) continue;
+      if (step === 'install') {
+        const sandbox = this.ctx.sandbox?.withDefaultWritePaths([this.cwd, this.originDir]);
+        await runShell(sandbox ? sandbox.shellCommand(INSTALL_COMMAND, this.cwd) : INSTALL_COMMAND, { cwd: this.cwd, env: this.env, timeoutMs: 120_000 });
+      } else if (step === 'edit') {
+        const file = path.join(this.cwd, SOURCE_FILE);
+        writeFileSync(file, readFileSync(file, 'utf8').replace(BUGGY_LINE, FIXED_LINE));
+      } else if (step === 'commit') {
+        this.git(['commit', '-q', '-am', COMMIT_MESSAGE]);
+        this.p.commit = this.git(['rev-parse', '--short', 'HEAD']).trim();
+      } else if (step === 'push' && this.p.push?.outcome === 'pushed') {
+        this.git(['push', '-q', 'origin', 'main']);
+        this.p.push = { outcome: 'pushed', detail: `pushed ${this.p.commit ?? 'the commit'} to origin/main` };
+      }
+    }
+    this.redo = undefined;
+    this.save();
   }
 
   /** Resolves when the current step sequence ends (finished, interrupted, stopped). */
@@ -607,5 +724,6 @@ export const demoHarness: HarnessDefinition = {
   name: 'demo',
   description: 'a scripted agent that fixes a failing test in a throwaway git repo (no model needed)',
   title: DEMO_TITLE,
+  resumesFromTranscript: true,
   create: (ctx) => new DemoHarness(ctx),
 };

@@ -1,4 +1,4 @@
-import type { EventBody } from '@tandem/relay/protocol';
+import type { Event, EventBody } from '@tandem/relay/protocol';
 import type { Logger } from '../log.ts';
 import type { ToolCall } from '../policy/types.ts';
 import type { Sandbox } from '../sandbox/bwrap.ts';
@@ -128,6 +128,12 @@ export interface HarnessContext {
   log: Logger;
   /** Run the harness's commands in this sandbox (src/sandbox/); absent = unsandboxed (`sandbox: none`). */
   sandbox?: Sandbox;
+  /**
+   * A fork's log, when `tandem run --fork` continues a fork here for the first time (no saved
+   * progress): the harness works out from it how far the agent got and carries on from there.
+   * Only given to harnesses whose definition has `resumesFromTranscript`.
+   */
+  transcript?: Event[];
 }
 
 /**
@@ -169,5 +175,7 @@ export interface HarnessDefinition {
   title: string;
   /** Find the harness's CLI/SDK at run time (PATH or node_modules); absent = always ready. */
   detect?(): Promise<HarnessReadiness>;
+  /** It can continue a session from its transcript (ctx.transcript): `tandem run --fork` works with it. */
+  resumesFromTranscript?: boolean;
   create(ctx: HarnessContext): Harness;
 }
