@@ -36,6 +36,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CLAUDE_SDK_PACKAGE, claudeHarness } from '../../runner-agent/src/harness/claude.ts';
 import { codexHarness } from '../../runner-agent/src/harness/codex.ts';
+import { codexSandboxAlias } from '../../runner-agent/src/harness/codex-sandbox-helper.ts';
 import { customHarness } from '../../runner-agent/src/harness/custom/loop.ts';
 import { findExecutable, findPackage } from '../../runner-agent/src/harness/locate.ts';
 import { locatePi, piHarness } from '../../runner-agent/src/harness/pi.ts';
@@ -385,7 +386,9 @@ async function codexDirect(server: ModelServer, root: string, cwd: string): Prom
       '',
     ].join('\n'),
   );
-  const env = { ...agentEnv(root), CODEX_HOME: home, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}` };
+  // like the harness: Codex's own sandbox needs its helper on PATH once a system bwrap is installed
+  const alias = codexSandboxAlias(path.join(home, 'bin'));
+  const env = { ...agentEnv(root), CODEX_HOME: home, PATH: [alias, path.dirname(process.execPath), process.env.PATH ?? ''].filter(Boolean).join(path.delimiter) };
   const proc = spawn(bin, ['app-server'], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   let stderr = '';
   proc.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-2000)));

@@ -26,6 +26,7 @@ import { onLines } from '../jsonl.ts';
 import { costOf } from '../usage/prices.ts';
 import { findExecutable, findPackage } from './locate.ts';
 import { harnessLaunch } from './sandboxed.ts';
+import { codexSandboxAlias } from './codex-sandbox-helper.ts';
 import type { Harness, HarnessContext, HarnessDefinition, HarnessEvent, Sender, ToolCall } from './types.ts';
 import { truncateOutput } from './util.ts';
 
@@ -338,6 +339,9 @@ export class CodexHarness implements Harness {
     env.CODEX_HOME = this.codexHome();
     // the codex launcher is a node script: run it with the node running tandem
     env.PATH = `${path.dirname(process.execPath)}${path.delimiter}${env.PATH ?? ''}`;
+    // Codex's own sandbox (in force without Tandem's) needs its helper on PATH with a system bwrap
+    const alias = codexSandboxAlias(path.join(this.codexHome(), 'bin'));
+    if (alias) env.PATH = `${alias}${path.delimiter}${env.PATH}`;
     // in the run's sandbox (when it has one) codex and every command it runs get only the write paths
     const run = harnessLaunch(this.ctx, bin, ['app-server'], [bin]);
     const proc = spawn(run.command, run.args, { cwd: this.ctx.cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
