@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LinkInfo } from '@tandem/relay/protocol';
 import { canRevoke, linkStateText, linkStatus, sortLinks, untilText } from './link-list.ts';
-import { emptyShare, gotCreated, gotError, gotLinks, startCreate } from './links.ts';
+import { emptyShare, gotCreated, gotError, gotLinks, lostCreate, startCreate } from './links.ts';
 
 const NOW = 1_700_000_000_000;
 const H = 3600_000;
@@ -42,6 +42,13 @@ describe('share state', () => {
     expect(gotError(s, { message: 'nope', ref: 'c9' })).toBe(s);
     expect(gotError(s, { message: 'revoked' })).toBe(s);
     expect(gotError(s, { message: 'a viewer link cannot send link.create', ref: 'c3' })).toMatchObject({ creating: null, error: 'a viewer link cannot send link.create' });
+  });
+
+  it('a create whose answer was lost with its socket can be tried again', () => {
+    expect(lostCreate(emptyShare)).toBe(emptyShare);
+    const s = lostCreate(startCreate(emptyShare, 'c4'));
+    expect(s.creating).toBeNull();
+    expect(s.error).toMatch(/connection dropped/);
   });
 
   it('a new create clears the last result and error', () => {

@@ -57,3 +57,9 @@ export function gotError(s: ShareState, err: { message: string; ref?: string | u
   if (!err.ref || err.ref !== s.creating) return s;
   return { ...s, creating: null, error: err.message };
 }
+
+/** The connection dropped after a `link.create` went out: its answer is lost (the list shows whether the link was made). */
+export function lostCreate(s: ShareState): ShareState {
+  if (s.creating === null) return s;
+  return { ...s, creating: null, error: 'The connection dropped while the link was being made. Check the list below, then try again.' };
+}

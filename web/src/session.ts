@@ -9,7 +9,7 @@ import { deleteEvents, loadEvents, saveEvents } from './cache.ts';
 import { Connection, type ConnStatus, type OutFrame, type Presence, type SocketLike } from './connection.ts';
 import { onSubscribed, storedSubscription } from './push.ts';
 import { device, deviceId, followOf, name, patchFollow } from './state.ts';
-import { emptyShare, gotCreated, gotError, gotLinks, startCreate, type ShareState } from './links.ts';
+import { emptyShare, gotCreated, gotError, gotLinks, lostCreate, startCreate, type ShareState } from './links.ts';
 import { addEvents, emptyTimeline, pendingApprovals, type Approval, type Timeline } from './timeline.ts';
 import { toast } from './toasts.ts';
 
@@ -94,6 +94,8 @@ export function createSession(sessionId: string) {
         if (w.title) setTitle(w.title);
         resubscribe();
         if (w.capabilities.includes('share')) conn.send('link.list', {}, { replace: true });
+        // a link.create sent on a socket that dropped got its answer there, or none: let the owner try again
+        setShare((st) => (st.creating && !conn.queued.some((f) => f.id === st.creating) ? lostCreate(st) : st));
       },
       events: (events) => {
         setTimeline((t) => addEvents(t, events));
