@@ -108,7 +108,8 @@ export type Decision = v.InferOutput<typeof Decision>;
 /**
  * A rule people add to a running session. Added rules can only make the policy
  * stricter (deny or ask); "approve always" on an ASK adds an allow rule for one
- * tool and pattern. `tool` is a tool-name glob ('*' = any tool); `pattern` is a glob
+ * tool and pattern. `tool` is a tool-name glob ('*' = any tool) or a group: '@shell' (every
+ * shell-like tool), '@write' (every file-writing tool); `pattern` is a glob
  * on the call's command (for shell tools), else its file path, else its preview.
  */
 export const SessionRuleSpec = v.object({

@@ -34,6 +34,17 @@ describe('session rules', () => {
     expect(rules.evaluate({ phase: 'tool_call', tool: write('README.md') })).toBeNull();
   });
 
+  it('tool groups: @shell is every shell-like tool, @write every file-writing tool', () => {
+    const rules = new SessionRules();
+    rules.add({ tool: '@shell', pattern: 'rm -rf *', decision: 'deny' }, ana);
+    rules.add({ tool: '@write', pattern: '*.lock', decision: 'ask' }, ana);
+    for (const tool of ['shell', 'Bash', 'exec_command']) {
+      expect(rules.evaluate({ phase: 'tool_call', tool: { ...shell('rm -rf build'), tool } })?.decision, tool).toBe('deny');
+    }
+    expect(rules.evaluate({ phase: 'tool_call', tool: { ...write('package.lock'), tool: 'Edit' } })?.decision).toBe('ask');
+    expect(rules.evaluate({ phase: 'tool_call', tool: { ...write('package.lock'), tool: 'read' } })).toBeNull();
+  });
+
   it('"always" offers: a command’s program and first argument; never for a chain', () => {
     expect(alwaysOffer(shell('git push origin main'))).toEqual({ tool: 'shell', pattern: 'git push *' });
     expect(alwaysOffer(shell('npm test'))).toEqual({ tool: 'shell', pattern: 'npm test' });

@@ -6,6 +6,7 @@
  */
 import type { AlwaysOffer, SessionRule, SessionRuleSpec } from '@tandem/relay/protocol';
 import { newId } from '@tandem/relay/protocol';
+import { SHELL_TOOLS, WRITE_TOOLS } from './builtins/common.ts';
 import { compilePattern, type CompiledPattern } from './glob.ts';
 import { commandOf, pathsOf } from './rules.ts';
 import { normalizeSimpleCommand, parseCommands } from './shell.ts';
@@ -106,8 +107,17 @@ export class SessionRules implements Policy {
   }
 }
 
+/** Named tool groups people pick in the app instead of writing a pattern of tool names. */
+export const TOOL_GROUPS: Record<string, readonly string[]> = { '@shell': SHELL_TOOLS, '@write': WRITE_TOOLS };
+
+function compileTool(tool: string): CompiledPattern {
+  const group = TOOL_GROUPS[tool];
+  if (!group) return compilePattern(tool, 'name');
+  return { source: tool, test: (name) => group.includes(name.toLowerCase()) };
+}
+
 function compile(rule: SessionRule): Compiled {
-  return { rule, tool: compilePattern(rule.tool, 'name'), command: compilePattern(rule.pattern, 'command'), path: compilePattern(rule.pattern, 'path') };
+  return { rule, tool: compileTool(rule.tool), command: compilePattern(rule.pattern, 'command'), path: compilePattern(rule.pattern, 'path') };
 }
 
 /** A deny/ask rule applies when the whole line or any command in it matches. */
