@@ -159,9 +159,9 @@ export function progressFromTranscript(events: readonly Event[], install = false
     const step = plan[p.step]!;
     const r = results.get(step);
     let done: boolean;
+    // a tool step is done once its result is in (a remark after it, if cut off, is not repeated)
     if (step === 'intro' || step === 'diagnose' || step === 'wrap-up') done = said.has(step);
-    else if (step === 'push') done = said.has(step);
-    else if (step === 'test-after') done = ran(step) && said.has(step);
+    else if (step === 'push') done = !!r || said.has(step); // said without a result: skipped
     else done = ran(step);
     if (!done) {
       // a tool the policy denied stopped the plan there: it went on with the wrap-up
