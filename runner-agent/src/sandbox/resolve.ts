@@ -57,6 +57,6 @@ export async function resolveSandbox(opts: {
     return { notice: 'sandbox: none (bwrap not installed; `apt-get install bubblewrap` sandboxes the demo\'s commands)' };
   }
   const sandbox = await openSandbox(config, opts.PATH !== undefined ? { PATH: opts.PATH } : {});
-  const scope = whole ? `the whole ${harness} process and every command it runs (network on: it needs its model)` : 'commands';
-  return { sandbox, notice: `sandbox: ${scope}: ${sandbox.describe()}` };
+  const scope = whole ? `the whole ${harness} process and every command it runs (network on: it needs its model): ` : '';
+  return { sandbox, notice: `sandbox: ${scope}${sandbox.describe()}` };
 }
