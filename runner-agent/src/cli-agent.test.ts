@@ -162,6 +162,17 @@ describe('tandem run with agent files', () => {
     expect(r.out).toMatch(/^pi +ready +pi 0\.73\.1 \(node_modules\)$/m);
     const json = jsonLines((await tandem(['doctor', '--json'])).out);
     expect(json.find((l) => l.harness === 'codex')).toMatchObject({ kind: 'tandem.doctor', ready: false, install: 'npm install -g @openai/codex@0.169.0' });
+    // the sandbox every run gets (real bwrap here), and what is missing without it
+    expect(r.out).toMatch(/^sandbox +ready +bubblewrap \(\/\S*bwrap\): demo and custom commands run in it, claude, codex and pi run whole in it$/m);
+    expect(json.find((l) => l.sandbox === 'bubblewrap')).toMatchObject({ kind: 'tandem.doctor', ready: true });
+    const savedPath = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      const without = await tandem(['doctor']);
+      expect(without.out).toMatch(/^sandbox +missing +bubblewrap \(bwrap\) not found.*\n +install: apt-get install bubblewrap$/m);
+    } finally {
+      process.env.PATH = savedPath;
+    }
   });
 
   it.each([

@@ -11,6 +11,7 @@ import { humanPrinter, jsonPrinter } from './output.ts';
 import { PolicyFileError } from './policy/load.ts';
 import { UsageError, startRun, type RunHandle } from './runner.ts';
 import { shareMain } from './share.ts';
+import { findBwrap, probeBwrap } from './sandbox/bwrap.ts';
 import { tandemHome } from './state.ts';
 
 export const DEFAULT_RELAY_URL = 'http://127.0.0.1:8787';
@@ -206,14 +207,26 @@ async function doctor(io: MainIO, json: boolean): Promise<number> {
       return { harness: def.name, description: def.description, ...r };
     }),
   );
+  const sandbox = await sandboxReadiness();
   if (json) {
     for (const row of rows) io.stdout(`${JSON.stringify({ kind: 'tandem.doctor', ...row })}\n`);
+    io.stdout(`${JSON.stringify({ kind: 'tandem.doctor', sandbox: 'bubblewrap', ...sandbox })}\n`);
     return 0;
   }
-  const width = Math.max(...rows.map((r) => r.harness.length));
-  for (const r of rows) {
-    io.stdout(`${r.harness.padEnd(width)}  ${r.ready ? 'ready  ' : 'missing'}  ${r.detail}\n`);
+  const lines = [...rows.map((r) => ({ name: r.harness, ...r })), { name: 'sandbox', ...sandbox }];
+  const width = Math.max(...lines.map((r) => r.name.length));
+  for (const r of lines) {
+    io.stdout(`${r.name.padEnd(width)}  ${r.ready ? 'ready  ' : 'missing'}  ${r.detail}\n`);
     if (!r.ready && r.install) io.stdout(`${' '.repeat(width)}  install: ${r.install}\n`);
   }
   return 0;
+}
+
+/** Whether bubblewrap is there and starts: every harness runs in it unless an agent file says `sandbox: none`. */
+async function sandboxReadiness(): Promise<{ ready: boolean; detail: string; install?: string }> {
+  const bwrap = findBwrap();
+  if (!bwrap) return { ready: false, detail: 'bubblewrap (bwrap) not found: runs need `sandbox: none` (only the built-in demo runs without)', install: 'apt-get install bubblewrap' };
+  const probe = await probeBwrap(bwrap, false);
+  if (!probe.ok) return { ready: false, detail: `${bwrap} cannot start a sandbox here: ${probe.detail} (allow unprivileged user namespaces, or declare \`sandbox: none\`)` };
+  return { ready: true, detail: `bubblewrap (${bwrap}): demo and custom commands run in it, claude, codex and pi run whole in it` };
 }
