@@ -2,6 +2,7 @@ import type { AlwaysOffer, EventBody, RUNNER_EVENT_KINDS, RunnerFrame } from '@t
 import { approvalIdFor, eventId } from './ids.ts';
 import { silentLogger, type Logger } from './log.ts';
 import type { EngineDecision, PolicyEngine } from './policy/engine.ts';
+import { commandOf, pathsOf } from './policy/rules.ts';
 import { alwaysOffer, type SessionRules } from './policy/session.ts';
 import type { ToolCall, Verdict } from './policy/types.ts';
 import type { DecidedApproval, PendingApproval, StateStore } from './state.ts';
@@ -89,6 +90,11 @@ export interface GateOptions {
   log?: Logger;
   /** Session rules: their "approve always" rules answer matching ASKs. */
   sessionRules?: SessionRules;
+  /**
+   * Called once per check, before its policy.decision, with the call as people may see it:
+   * the input after the policies' rewrites (redaction), so a secret is not shown either.
+   */
+  onCall?: (shown: ToolCall) => void;
   /** An approval was granted "always for this session": add the allow rule. */
   onAlways?: (offer: AlwaysOffer, by: EventBody<'approval.decided'>['by']) => void;
 }
@@ -99,6 +105,12 @@ interface Waiter {
 
 function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** A rewritten call's preview: its command, else its path, else its input. */
+function previewOf(input: Record<string, unknown>): string {
+  const call = { callId: 'preview', tool: '', input, preview: '' };
+  return commandOf(call) ?? pathsOf(call)[0] ?? JSON.stringify(input);
 }
 
 function who(by: DecidedApproval['by']): string {
@@ -158,6 +170,8 @@ export class ApprovalGate {
       d.commit?.();
       d = { ...d, decision: 'allow', policy: 'session rules', reason: `${always.reason} (${always.tool} ${always.pattern}); it answers: ${d.reason}` };
     }
+    const shown = d.rewritten?.input ? { ...call, input: d.rewritten.input, preview: clip(previewOf(d.rewritten.input), 4000) } : call;
+    this.opts.onCall?.(shown);
     emit(
       'policy.decision',
       { callId: call.callId, decision: d.decision, policy: clip(d.policy, 200), reason: clip(d.reason, 2000) },
@@ -168,9 +182,9 @@ export class ApprovalGate {
     if (d.decision === 'deny') {
       return this.denied(call, `denied by policy ${d.policy}: ${d.reason}`, { decision: 'deny', policy: d.policy });
     }
-    const offer = this.opts.onAlways ? alwaysOffer(call) : undefined;
+    const offer = this.opts.onAlways ? alwaysOffer(shown) : undefined;
     const asked = await this.approve(
-      { key: call.callId, tool: call.tool, preview: call.preview, callId: call.callId, input: call.input, ...(offer ? { always: offer } : {}) },
+      { key: call.callId, tool: call.tool, preview: shown.preview, callId: call.callId, input: shown.input, ...(offer ? { always: offer } : {}) },
       d,
       signal,
     );

@@ -310,11 +310,26 @@ async function run(
     printer.outgoing(frame);
   };
 
+  /**
+   * Tool calls wait here until the gate evaluates them, so what people see is the input
+   * after the policies' rewrites: a secret a policy redacts is not shown in the session
+   * either. A call the gate never saw (interrupted first) is shown as it was with its result.
+   */
+  const heldCalls = new Map<string, { body: EventBody<'tool.call'>; id: string }>();
+  const showCall = (callId: string, shown?: { input: Record<string, unknown>; preview: string }): void => {
+    const held = heldCalls.get(callId);
+    if (!held) return;
+    heldCalls.delete(callId);
+    emit('tool.call', shown ? { ...held.body, input: shown.input, preview: shown.preview } : held.body, held.id);
+  };
   const onHarnessEvent = (ev: HarnessEvent): void => {
     switch (ev.kind) {
       case 'tool.call':
-        return emit('tool.call', ev.body, ev.id ?? eventId('tc', ev.body.callId));
+        // shown once the gate has seen it, with the policies' redaction applied (see showCall)
+        heldCalls.set(ev.body.callId, { body: ev.body, id: ev.id ?? eventId('tc', ev.body.callId) });
+        return;
       case 'tool.result':
+        showCall(ev.body.callId);
         return emit('tool.result', ev.body, ev.id ?? eventId('tr', ev.body.callId));
       case 'agent.message':
         return emit('agent.message', ev.body, ev.id ?? eventId('msg', ev.body.messageId));
@@ -421,6 +436,7 @@ async function run(
     isRelayConnected: () => link.connected,
     log,
     sessionRules,
+    onCall: (shown) => showCall(shown.callId, shown),
     onAlways: (offer, by) => liveRules.always(offer, by),
   });
   const liveRules = new LiveRules({
@@ -474,6 +490,7 @@ async function run(
     if (stopping) return stopping;
     stopping = (async () => {
       await Promise.race([h.stop(), new Promise((r) => setTimeout(r, 3000).unref())]);
+      for (const callId of [...heldCalls.keys()]) showCall(callId); // calls the gate never saw: shown as they were
       await checks.close();
       if (reason !== null && !finished) emit('session.status', { state: 'stopped', detail: `the runner stopped (${reason})` });
       await link.flush(opts.flushTimeoutMs ?? 2000);
