@@ -7,6 +7,8 @@
  *             steady 500 events/s, and throughput when sent as fast as possible
  *   ASK       approval round trip with a client that approves at once
  *   replay    10,000 events to a new client
+ *   room      200 people (mixed roles) while the agent streams: delivery p50/p99, exactly once,
+ *             and what a presence change (join, leave, update) costs the room (room.ts)
  *   PWA       first-load JavaScript and CSS, gzip bytes
  *   harnesses one tool call per harness with Tandem (gate + relay ASK) and without (harnesses.ts)
  *   sandbox   bwrap start-up per command: `true` in bubblewrap vs plain `sh -c true` (sandbox.ts)
@@ -23,6 +25,7 @@ import { createSession, ticket } from '../support/peer.ts';
 import { harnessRows } from './harnesses.ts';
 import { sandboxRows } from './sandbox.ts';
 import { policyRows } from './policy.ts';
+import { roomRows } from './room.ts';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 5_000);
@@ -298,6 +301,7 @@ async function main() {
     results.push(row('ASK round trip p99 (ms)', fmt(at.p99), fmt(ab.p99), fmt(at.p99 / ab.p99, 1) + 'x'));
     const [rt, rb] = [await replay(relay), await replay(baseline)];
     results.push(row(`replay ${REPLAY} events (s)`, fmt(rt.seconds, 3), fmt(rb.seconds, 3), fmt(rt.seconds / rb.seconds, 1) + 'x', rt.seconds < 0.5 ? 'aim <0.5 s: met' : 'aim <0.5 s: MISSED'));
+    results.push(...(await roomRows(realRelay, row)));
     results.push(...(await harnessRows(realRelay, row)));
     results.push(...(await sandboxRows(row)));
     results.push(...(await policyRows(row)));
