@@ -12,11 +12,15 @@ import { LinkClosed, LinkError, NeedLink, isLinkClosed } from './Pages.tsx';
 import { Timeline } from './Timeline.tsx';
 import { later } from '../lib/later.ts';
 import { toast } from '../toasts.ts';
+import { createComments } from '../comments-model.ts';
+import { SessionMenu } from './SessionMenu.tsx';
 
 // Sheets load on first open (precached by the service worker): they stay out of the first load.
 const sheetFailed = () => toast('Could not load this sheet. Check your connection and try again.');
 const ShareSheet = later(() => import('./ShareSheet.tsx').then((m) => m.ShareSheet), sheetFailed);
 const PolicySheet = later(() => import('./PolicySheet.tsx').then((m) => m.PolicySheet), sheetFailed);
+const AuditSheet = later(() => import('./AuditSheet.tsx').then((m) => m.AuditSheet), sheetFailed);
+const CommentsBar = later(() => import('./CommentThreads.tsx').then((m) => m.CommentsBar));
 
 /** /s/:id — needs a followed session (token) and a display name before it connects. */
 export function SessionGate(props: { sessionId: string }) {
@@ -73,7 +77,8 @@ function SessionView(props: { s: SessionModel }) {
   const totals = () => s.timeline().totals;
   const hasUsage = () => totals().priced + totals().unpriced > 0;
   const [modelOpen, setModelOpen] = createSignal(false);
-  const [sheet, setSheet] = createSignal<'share' | 'policy' | null>(null);
+  const [sheet, setSheet] = createSignal<'share' | 'policy' | 'audit' | null>(null);
+  const comments = createComments(s);
   const openShare = () => {
     s.refreshLinks();
     setSheet('share');
@@ -195,8 +200,12 @@ function SessionView(props: { s: SessionModel }) {
             Share
           </button>
         </Show>
+        <SessionMenu muted={s.muted()} onMute={(on) => s.setMuted(on)} isOwner={s.access()?.role === 'owner'} onAudit={() => setSheet('audit')} />
       </header>
 
+      <Show when={sheet() === 'audit' && s.access()?.role === 'owner'}>
+        <AuditSheet sessionId={s.sessionId} onClose={() => setSheet(null)} />
+      </Show>
       <Show when={sheet() === 'share' && s.can('share')}>
         <ShareSheet
           title={s.title()}
@@ -258,7 +267,7 @@ function SessionView(props: { s: SessionModel }) {
             {s.status().state === 'live' ? 'Nothing has happened in this session yet.' : 'Loading the session…'}
           </p>
         </Show>
-        <Timeline timeline={s.timeline()} queued={s.outbox()} onCancel={(id) => s.cancelQueued(id)} />
+        <Timeline timeline={s.timeline()} queued={s.outbox()} onCancel={(id) => s.cancelQueued(id)} comments={comments} />
         <Show when={!stuck()}>
           <button
             type="button"
@@ -277,6 +286,7 @@ function SessionView(props: { s: SessionModel }) {
         <Show when={modelOpen() && s.can('steer')}>
           <ModelSheet current={s.model()} known={knownModels()} onSave={(m) => s.setModel(m)} onClose={() => setModelOpen(false)} />
         </Show>
+        <CommentsBar api={comments} />
         <Show when={oldest()} keyed>
           {(a) => (
             <ApprovalCard
