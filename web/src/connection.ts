@@ -61,7 +61,7 @@ export interface SocketLike {
 /** Frames a person sends after hello (hello itself is the connection's business). */
 export type OutFrame = Exclude<ClientFrame, { kind: 'hello' }>;
 /** Person events the relay stores and acknowledges: re-sent after a reconnect until acknowledged (the relay dedups by id). */
-const RESEND_UNACKED: ReadonlySet<string> = new Set(['user.message', 'session.steer', 'session.interrupt', 'session.model', 'policy.add', 'policy.remove', 'comment', 'comment.resolve']);
+const RESEND_UNACKED: ReadonlySet<string> = new Set(['user.message', 'session.steer', 'session.interrupt', 'session.model', 'policy.add', 'policy.remove']);
 export type OutKind = OutFrame['kind'];
 export type OutBody<K extends OutKind> = Extract<OutFrame, { kind: K }>['body'];
 
@@ -70,6 +70,8 @@ export type Presence = ServerFrameOf<'presence'>['body'];
 export type ErrorBody = ServerFrameOf<'error'>['body'];
 export type LinksBody = ServerFrameOf<'links'>['body'];
 export type LinkCreatedBody = ServerFrameOf<'link.created'>['body'];
+export type QueueFrameBody = ServerFrameOf<'queue'>['body'];
+export type AckBody = ServerFrameOf<'ack'>['body'];
 
 export interface ConnectionHandlers {
   status(s: ConnStatus): void;
@@ -83,6 +85,10 @@ export interface ConnectionHandlers {
   links(l: LinksBody): void;
   /** Owners: the link this socket asked for, with its token (shown once). */
   linkCreated(l: LinkCreatedBody): void;
+  /** The shared message queue, the wheel and the agent's state (after hello and every change). */
+  queue(q: QueueFrameBody): void;
+  /** The relay stored the frame `id` (as an event, or in the queue: `queued`). */
+  ack(a: AckBody): void;
   /** The relay knows less than we do (its log was reset): drop what we have. */
   reset(): void;
   /** Frames waiting to be sent changed. */
@@ -431,6 +437,10 @@ export class Connection {
         return;
       case 'ack':
         this.#unacked = this.#unacked.filter((f) => f.id !== frame.body.id);
+        this.#h.ack?.(frame.body);
+        return;
+      case 'queue':
+        this.#h.queue?.(frame.body);
         return;
       default:
         if (isEventKind(frame.kind)) this.#deliver([frame as Event]);

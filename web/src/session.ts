@@ -6,13 +6,13 @@ import { createMemo, createSignal, onCleanup } from 'solid-js';
 import type { Capability, Decision, Role, SessionRule, SessionRuleSpec, ShareRole } from '@tandem/relay/protocol';
 import { requestTicket, socketUrl } from './api.ts';
 import { deleteEvents, loadEvents, saveEvents } from './cache.ts';
-import { Connection, type ConnStatus, type OutBody, type OutFrame, type Presence, type SocketLike } from './connection.ts';
+import { Connection, type ConnStatus, type OutFrame, type Presence, type SocketLike } from './connection.ts';
 import { onSubscribed, storedSubscription } from './push.ts';
 import { device, deviceId, followOf, name, patchFollow } from './state.ts';
 import { emptyShare, gotCreated, gotError, gotLinks, lostCreate, startCreate, type ShareState } from './links.ts';
 import { addEvents, emptyTimeline, pendingApprovals, type Approval, type Timeline } from './timeline.ts';
 import { toast } from './toasts.ts';
-import { isMuted, rememberMute } from './mutes.ts';
+import { createCoDrive } from './codrive.ts';
 
 export interface Access {
   role: Role | 'runner';
@@ -32,6 +32,8 @@ export function createSession(sessionId: string) {
   const [deciding, setDeciding] = createSignal<ReadonlyMap<string, string>>(new Map());
   /** Owners: the session's links and the one just made. */
   const [share, setShare] = createSignal<ShareState>(emptyShare);
+  /** The shared queue, the wheel and presence (co-driving). */
+  const co = createCoDrive({ send: (kind, body, o) => conn.send(kind, body, o), can: (c) => can(c), outbox: () => outbox(), presence: () => presence() });
 
   /** A decision that got neither an answer nor an error within this time can be tried again. */
   const DECIDE_TIMEOUT_MS = 15_000;
@@ -94,13 +96,14 @@ export function createSession(sessionId: string) {
         setAccess({ role: w.role, capabilities: w.capabilities });
         if (w.title) setTitle(w.title);
         resubscribe();
-        if (isMuted(sessionId)) conn.send('push.mute', { muted: true }, { replace: true });
+        co.onWelcome();
         if (w.capabilities.includes('share')) conn.send('link.list', {}, { replace: true });
         // a link.create sent on a socket that dropped got its answer there, or none: let the owner try again
         setShare((st) => (st.creating && !conn.queued.some((f) => f.id === st.creating) ? lostCreate(st) : st));
       },
       events: (events) => {
         setTimeline((t) => addEvents(t, events));
+        co.onEvents(events);
         const decided = events.flatMap((e) => (e.kind === 'approval.decided' ? [e.body.approvalId] : []));
         if (decided.length) {
           setDeciding((m) => {
@@ -113,6 +116,8 @@ export function createSession(sessionId: string) {
         saveSoon();
       },
       presence: setPresence,
+      queue: (q) => co.onQueue(q),
+      ack: (a) => co.onAck(a),
       links: (l) => setShare((st) => gotLinks(st, l.links)),
       linkCreated: (c) => setShare((st) => gotCreated(st, c, { origin: location.origin, sessionId })),
       error: (e) => {
@@ -122,6 +127,7 @@ export function createSession(sessionId: string) {
         toast(e.message);
         // the frame it refers to failed: a decision can be tried again (or is moot)
         const ref = e.ref;
+        if (ref) co.onRefused(ref);
         if (ref) setDeciding((m) => new Map([...m].filter(([, frameId]) => frameId !== ref)));
       },
       reset: () => setTimeline(emptyTimeline),
@@ -177,7 +183,8 @@ export function createSession(sessionId: string) {
     sendMessage(text: string): boolean {
       const clean = text.trim();
       if (!clean || !can('send')) return false;
-      conn.send('user.message', { text: clean.slice(0, 16 * 1024) });
+      const text16 = clean.slice(0, 16 * 1024);
+      co.onSent(conn.send('user.message', { text: text16 }), text16);
       return true;
     },
     /** Steer the running turn. Only while live: a steer queued offline would hit a later turn. */
@@ -268,21 +275,7 @@ export function createSession(sessionId: string) {
       conn.send('policy.remove', { ruleId: rule.ruleId });
       return true;
     },
-    /** Comment on an event (capability comment); a reply names its thread's first comment. */
-    comment(body: OutBody<'comment'>): boolean {
-      if (!can('comment') || !body.text.trim()) return false;
-      conn.send('comment', { ...body, text: body.text.trim().slice(0, 8 * 1024) });
-      return true;
-    },
-    resolveComment(commentId: string, resolved: boolean): void {
-      if (can('comment')) conn.send('comment.resolve', { commentId, resolved });
-    },
-    /** Mute this session's notices on this device (remembered here, re-sent on every connect). */
-    muted: () => isMuted(sessionId),
-    setMuted(on: boolean): void {
-      rememberMute(sessionId, on);
-      conn.send('push.mute', { muted: on }, { replace: true });
-    },
+    co,
     cancelQueued(id: string): void {
       conn.cancel(id);
     },

@@ -326,7 +326,11 @@ export class DemoHarness implements Harness {
   send(text: string, from?: Sender): void {
     const name = from?.name ?? 'someone';
     const messageId = from?.eventId ? `re-${from.eventId}`.slice(0, 128) : newId('re-');
-    const say = (reply: string) => this.emit({ kind: 'agent.message', body: { messageId, text: reply } });
+    const say = (reply: string) => {
+      this.emit({ kind: 'agent.message', body: { messageId, text: reply } });
+      // Answered without starting work: the agent is idle again, so the relay hands over the next queued message.
+      if (!this.loop && (this.p.finished || this.p.interrupted)) this.emit({ kind: 'session.status', body: { state: 'idle', detail: this.p.finished ? 'the task is done; waiting for a message' : 'waiting for a message' } });
+    };
 
     if (this.p.finished) {
       say(`Thanks, ${name}. This task is done (${this.summary()}); there is nothing left for me to do in this session.`);
@@ -347,10 +351,11 @@ export class DemoHarness implements Harness {
       return;
     }
     if (CONTINUE.test(text) && !this.loop) {
-      say(`Got it, ${name}: continuing with ${this.remaining()}.`);
+      const left = this.remaining();
       this.p.interrupted = false;
       this.save();
       this.run('continuing');
+      say(`Got it, ${name}: continuing with ${left}.`);
       return;
     }
     const plan = this.remaining();

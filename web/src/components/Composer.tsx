@@ -12,6 +12,10 @@ export function Composer(props: {
   canSteer: boolean;
   canInterrupt: boolean;
   live: boolean;
+  /** Why Steer is off now (someone else holds the wheel). */
+  steerBlocked?: string | null;
+  /** A keystroke in the message field (presence: typing). */
+  onTyping?: () => void;
   onSend: (text: string) => boolean;
   onSteer: (text: string) => boolean;
   onInterrupt: () => void;
@@ -64,7 +68,10 @@ export function Composer(props: {
           aria-label="Message"
           enterkeyhint="send"
           value={text()}
-          onInput={(e) => setText(e.currentTarget.value)}
+          onInput={(e) => {
+            setText(e.currentTarget.value);
+            props.onTyping?.();
+          }}
           onKeyDown={(e) => {
             // Enter sends on a keyboard; on touch screens Enter is a new line and the button sends
             if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && (!coarse || e.metaKey || e.ctrlKey)) {
@@ -79,8 +86,9 @@ export function Composer(props: {
           type="button"
           class="steer-btn"
           data-testid="steer"
-          title={props.live ? 'Steer: add this to the turn the agent is running now' : 'Steering works while connected'}
-          disabled={!text().trim() || !props.live}
+          title={props.steerBlocked ?? (props.live ? 'Steer: add this to the turn the agent is running now' : 'Steering works while connected')}
+          data-blocked={props.steerBlocked ? 'true' : undefined}
+          disabled={!text().trim() || !props.live || !!props.steerBlocked}
           onClick={() => submit(props.onSteer)}
         >
           Steer

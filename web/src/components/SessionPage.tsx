@@ -12,15 +12,14 @@ import { LinkClosed, LinkError, NeedLink, isLinkClosed } from './Pages.tsx';
 import { Timeline } from './Timeline.tsx';
 import { later } from '../lib/later.ts';
 import { toast } from '../toasts.ts';
-import { createComments } from '../comments-model.ts';
-import { SessionMenu } from './SessionMenu.tsx';
+import { QueuePanel } from './QueuePanel.tsx';
+import { CoDriveBar } from './CoDriveBar.tsx';
 
 // Sheets load on first open (precached by the service worker): they stay out of the first load.
 const sheetFailed = () => toast('Could not load this sheet. Check your connection and try again.');
 const ShareSheet = later(() => import('./ShareSheet.tsx').then((m) => m.ShareSheet), sheetFailed);
 const PolicySheet = later(() => import('./PolicySheet.tsx').then((m) => m.PolicySheet), sheetFailed);
-const AuditSheet = later(() => import('./AuditSheet.tsx').then((m) => m.AuditSheet), sheetFailed);
-const CommentsBar = later(() => import('./CommentThreads.tsx').then((m) => m.CommentsBar));
+const PeopleSheet = later(() => import('./PeopleSheet.tsx').then((m) => m.PeopleSheet), sheetFailed);
 
 /** /s/:id — needs a followed session (token) and a display name before it connects. */
 export function SessionGate(props: { sessionId: string }) {
@@ -77,8 +76,8 @@ function SessionView(props: { s: SessionModel }) {
   const totals = () => s.timeline().totals;
   const hasUsage = () => totals().priced + totals().unpriced > 0;
   const [modelOpen, setModelOpen] = createSignal(false);
-  const [sheet, setSheet] = createSignal<'share' | 'policy' | 'audit' | null>(null);
-  const comments = createComments(s);
+  const [peopleOpen, setPeopleOpen] = createSignal(false);
+  const [sheet, setSheet] = createSignal<'share' | 'policy' | null>(null);
   const openShare = () => {
     s.refreshLinks();
     setSheet('share');
@@ -124,9 +123,9 @@ function SessionView(props: { s: SessionModel }) {
               {connectionText(s.status())}
             </span>
             <Show when={people() > 0}>
-              <span class="muted small" data-testid="people">
-                {people()} here
-              </span>
+              <button type="button" class="muted small people-open" data-testid="people-open" aria-haspopup="dialog" onClick={() => setPeopleOpen(true)}>
+                <span data-testid="people">{people()} here</span>
+              </button>
             </Show>
             <Show when={s.access()}>
               {(a) => (
@@ -200,12 +199,8 @@ function SessionView(props: { s: SessionModel }) {
             Share
           </button>
         </Show>
-        <SessionMenu muted={s.muted()} onMute={(on) => s.setMuted(on)} isOwner={s.access()?.role === 'owner'} onAudit={() => setSheet('audit')} />
       </header>
 
-      <Show when={sheet() === 'audit' && s.access()?.role === 'owner'}>
-        <AuditSheet sessionId={s.sessionId} onClose={() => setSheet(null)} />
-      </Show>
       <Show when={sheet() === 'share' && s.can('share')}>
         <ShareSheet
           title={s.title()}
@@ -230,6 +225,10 @@ function SessionView(props: { s: SessionModel }) {
           }}
           onClose={() => setSheet(null)}
         />
+      </Show>
+
+      <Show when={peopleOpen()}>
+        <PeopleSheet people={s.co.people()} me={s.co.me.deviceId} runnerOnline={online()} onClose={() => setPeopleOpen(false)} />
       </Show>
 
       <Show when={socketFatal()}>
@@ -267,7 +266,7 @@ function SessionView(props: { s: SessionModel }) {
             {s.status().state === 'live' ? 'Nothing has happened in this session yet.' : 'Loading the session…'}
           </p>
         </Show>
-        <Timeline timeline={s.timeline()} queued={s.outbox()} onCancel={(id) => s.cancelQueued(id)} comments={comments} />
+        <Timeline timeline={s.timeline()} queued={s.outbox()} onCancel={(id) => s.cancelQueued(id)} />
         <Show when={!stuck()}>
           <button
             type="button"
@@ -286,7 +285,7 @@ function SessionView(props: { s: SessionModel }) {
         <Show when={modelOpen() && s.can('steer')}>
           <ModelSheet current={s.model()} known={knownModels()} onSave={(m) => s.setModel(m)} onClose={() => setModelOpen(false)} />
         </Show>
-        <CommentsBar api={comments} />
+        <QueuePanel co={s.co} />
         <Show when={oldest()} keyed>
           {(a) => (
             <ApprovalCard
@@ -298,6 +297,7 @@ function SessionView(props: { s: SessionModel }) {
             />
           )}
         </Show>
+        <CoDriveBar co={s.co} canSend={s.can('send')} isOwner={s.can('lead')} />
         <Show
           when={s.can('send') || s.can('steer') || s.can('interrupt')}
           fallback={
@@ -311,6 +311,8 @@ function SessionView(props: { s: SessionModel }) {
             canSteer={s.can('steer')}
             canInterrupt={s.can('interrupt')}
             live={s.status().state === 'live'}
+            steerBlocked={s.co.heldBy() ? `${s.co.heldBy()!.name} has the wheel: ${s.can('lead') ? 'take it' : 'ask for it'} to steer` : null}
+            onTyping={() => s.co.keystroke()}
             onSend={(t) => {
               const sent = s.sendMessage(t);
               if (sent) {
