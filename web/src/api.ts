@@ -1,6 +1,6 @@
 /** HTTP calls to the relay. Every answer is validated; every failure becomes a readable message. */
 import * as v from 'valibot';
-import { ErrorResponse, TicketResponse, type TicketRequest } from '@tandem/relay/protocol';
+import { AuditResponse, ErrorResponse, TicketResponse, type TicketRequest } from '@tandem/relay/protocol';
 import type { TicketOutcome } from './connection.ts';
 
 type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -70,4 +70,32 @@ export async function fetchPushKey(fetchFn: FetchLike = (i, o) => fetch(i, o)): 
   const parsed = v.safeParse(PushKey, await res.json());
   if (!parsed.success) throw new Error('The relay sent an invalid push key.');
   return parsed.output.key;
+}
+
+export type AuditOutcome = { ok: true; audit: AuditResponse } | { ok: false; status: number; code: string; message: string };
+
+/** The owner's audit log: a fresh connect ticket, then `GET /api/sessions/:id/audit` with it. */
+export async function fetchAudit(sessionId: string, req: TicketRequest, fetchFn: FetchLike = (i, o) => fetch(i, o)): Promise<AuditOutcome> {
+  const t = await requestTicket(sessionId, req, fetchFn);
+  if (!t.ok) return { ok: false, status: t.status ?? 0, code: t.code, message: t.message };
+  let res: Response;
+  try {
+    res = await fetchFn(`/api/sessions/${encodeURIComponent(sessionId)}/audit`, {
+      headers: { authorization: `Bearer ${t.ticket.ticket}` },
+      cache: 'no-store',
+      credentials: 'omit',
+    });
+  } catch {
+    return { ok: false, status: 0, code: 'network', message: 'Cannot reach the relay.' };
+  }
+  if (!res.ok) return { ok: false, ...(await readError(res)) };
+  let body: unknown = null;
+  try {
+    body = await res.json();
+  } catch {
+    // checked below
+  }
+  const parsed = v.safeParse(AuditResponse, body);
+  if (!parsed.success) return { ok: false, status: res.status, code: 'bad_response', message: `The relay sent an invalid audit log: ${v.summarize(parsed.issues)}` };
+  return { ok: true, audit: parsed.output };
 }

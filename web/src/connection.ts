@@ -61,7 +61,7 @@ export interface SocketLike {
 /** Frames a person sends after hello (hello itself is the connection's business). */
 export type OutFrame = Exclude<ClientFrame, { kind: 'hello' }>;
 /** Person events the relay stores and acknowledges: re-sent after a reconnect until acknowledged (the relay dedups by id). */
-const RESEND_UNACKED: ReadonlySet<string> = new Set(['user.message', 'session.steer', 'session.interrupt', 'session.model', 'policy.add', 'policy.remove']);
+const RESEND_UNACKED: ReadonlySet<string> = new Set(['user.message', 'session.steer', 'session.interrupt', 'session.model', 'policy.add', 'policy.remove', 'comment', 'comment.resolve']);
 export type OutKind = OutFrame['kind'];
 export type OutBody<K extends OutKind> = Extract<OutFrame, { kind: K }>['body'];
 

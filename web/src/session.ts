@@ -6,13 +6,14 @@ import { createMemo, createSignal, onCleanup } from 'solid-js';
 import type { Capability, Decision, Role, SessionRule, SessionRuleSpec, ShareRole } from '@tandem/relay/protocol';
 import { requestTicket, socketUrl } from './api.ts';
 import { deleteEvents, loadEvents, saveEvents } from './cache.ts';
-import { Connection, type ConnStatus, type OutFrame, type Presence, type SocketLike } from './connection.ts';
+import { Connection, type ConnStatus, type OutBody, type OutFrame, type Presence, type SocketLike } from './connection.ts';
 import { onSubscribed, storedSubscription } from './push.ts';
 import { device, deviceId, followOf, name, patchFollow } from './state.ts';
 import { emptyShare, gotCreated, gotError, gotLinks, lostCreate, startCreate, type ShareState } from './links.ts';
 import { addEvents, emptyTimeline, pendingApprovals, type Approval, type Timeline } from './timeline.ts';
 import { toast } from './toasts.ts';
 import { createCoDrive } from './codrive.ts';
+import { isMuted, rememberMute } from './mutes.ts';
 
 export interface Access {
   role: Role | 'runner';
@@ -97,6 +98,7 @@ export function createSession(sessionId: string) {
         if (w.title) setTitle(w.title);
         resubscribe();
         co.onWelcome();
+        if (isMuted(sessionId)) conn.send('push.mute', { muted: true }, { replace: true });
         if (w.capabilities.includes('share')) conn.send('link.list', {}, { replace: true });
         // a link.create sent on a socket that dropped got its answer there, or none: let the owner try again
         setShare((st) => (st.creating && !conn.queued.some((f) => f.id === st.creating) ? lostCreate(st) : st));
@@ -274,6 +276,21 @@ export function createSession(sessionId: string) {
       if (!(rule.decision === 'allow' ? can('approve') : can('govern'))) return false;
       conn.send('policy.remove', { ruleId: rule.ruleId });
       return true;
+    },
+    /** Comment on an event (capability comment); a reply names its thread's first comment. */
+    comment(body: OutBody<'comment'>): boolean {
+      if (!can('comment') || !body.text.trim()) return false;
+      conn.send('comment', { ...body, text: body.text.trim().slice(0, 8 * 1024) });
+      return true;
+    },
+    resolveComment(commentId: string, resolved: boolean): void {
+      if (can('comment')) conn.send('comment.resolve', { commentId, resolved });
+    },
+    /** Mute this session's notices on this device (remembered here, re-sent on every connect). */
+    muted: () => isMuted(sessionId),
+    setMuted(on: boolean): void {
+      rememberMute(sessionId, on);
+      conn.send('push.mute', { muted: on }, { replace: true });
     },
     co,
     cancelQueued(id: string): void {

@@ -5,6 +5,10 @@ import { relativeTime } from '../format.ts';
 import { device, follows, forget, name } from '../state.ts';
 import { Logo } from './icons.tsx';
 import { NamePrompt } from './NamePrompt.tsx';
+import { later } from '../lib/later.ts';
+
+// The inbox (a connection per followed session) loads after the list of sessions shows.
+const Inbox = later(() => import('./Inbox.tsx').then((m) => m.Inbox));
 
 export function Home() {
   const list = createMemo(() => sortFollows(follows()));
@@ -16,6 +20,7 @@ export function Home() {
           <Logo />
           <h1>Tandem</h1>
         </header>
+        <Inbox />
         <h2 class="section-title">Your sessions</h2>
         <ul class="session-list" data-testid="session-list">
           <For

@@ -14,12 +14,16 @@ import { later } from '../lib/later.ts';
 import { toast } from '../toasts.ts';
 import { QueuePanel } from './QueuePanel.tsx';
 import { CoDriveBar } from './CoDriveBar.tsx';
+import { createComments } from '../comments-model.ts';
+import { SessionMenu } from './SessionMenu.tsx';
 
 // Sheets load on first open (precached by the service worker): they stay out of the first load.
 const sheetFailed = () => toast('Could not load this sheet. Check your connection and try again.');
 const ShareSheet = later(() => import('./ShareSheet.tsx').then((m) => m.ShareSheet), sheetFailed);
 const PolicySheet = later(() => import('./PolicySheet.tsx').then((m) => m.PolicySheet), sheetFailed);
 const PeopleSheet = later(() => import('./PeopleSheet.tsx').then((m) => m.PeopleSheet), sheetFailed);
+const AuditSheet = later(() => import('./AuditSheet.tsx').then((m) => m.AuditSheet), sheetFailed);
+const CommentsBar = later(() => import('./CommentThreads.tsx').then((m) => m.CommentsBar));
 
 /** /s/:id — needs a followed session (token) and a display name before it connects. */
 export function SessionGate(props: { sessionId: string }) {
@@ -77,7 +81,8 @@ function SessionView(props: { s: SessionModel }) {
   const hasUsage = () => totals().priced + totals().unpriced > 0;
   const [modelOpen, setModelOpen] = createSignal(false);
   const [peopleOpen, setPeopleOpen] = createSignal(false);
-  const [sheet, setSheet] = createSignal<'share' | 'policy' | null>(null);
+  const [sheet, setSheet] = createSignal<'share' | 'policy' | 'audit' | null>(null);
+  const comments = createComments(s);
   const openShare = () => {
     s.refreshLinks();
     setSheet('share');
@@ -199,8 +204,12 @@ function SessionView(props: { s: SessionModel }) {
             Share
           </button>
         </Show>
+        <SessionMenu muted={s.muted()} onMute={(on) => s.setMuted(on)} isOwner={s.access()?.role === 'owner'} onAudit={() => setSheet('audit')} />
       </header>
 
+      <Show when={sheet() === 'audit' && s.access()?.role === 'owner'}>
+        <AuditSheet sessionId={s.sessionId} onClose={() => setSheet(null)} />
+      </Show>
       <Show when={sheet() === 'share' && s.can('share')}>
         <ShareSheet
           title={s.title()}
@@ -266,7 +275,7 @@ function SessionView(props: { s: SessionModel }) {
             {s.status().state === 'live' ? 'Nothing has happened in this session yet.' : 'Loading the session…'}
           </p>
         </Show>
-        <Timeline timeline={s.timeline()} queued={s.outbox()} onCancel={(id) => s.cancelQueued(id)} />
+        <Timeline timeline={s.timeline()} queued={s.outbox()} onCancel={(id) => s.cancelQueued(id)} comments={comments} />
         <Show when={!stuck()}>
           <button
             type="button"
@@ -285,6 +294,7 @@ function SessionView(props: { s: SessionModel }) {
         <Show when={modelOpen() && s.can('steer')}>
           <ModelSheet current={s.model()} known={knownModels()} onSave={(m) => s.setModel(m)} onClose={() => setModelOpen(false)} />
         </Show>
+        <CommentsBar api={comments} />
         <QueuePanel co={s.co} />
         <Show when={oldest()} keyed>
           {(a) => (

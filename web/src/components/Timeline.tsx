@@ -5,13 +5,15 @@ import { deviceId } from '../state.ts';
 import { rowsOf, type Item, type Row, type Timeline as TimelineState, type TurnItem, type Usage } from '../timeline.ts';
 import { RichText } from './Text.tsx';
 import { ToolCall } from './ToolCall.tsx';
+import { later } from '../lib/later.ts';
+import type { CommentsApi } from '../comments-model.ts';
 
 /**
  * One `<li data-testid="event">` per event, in seq order. An event folded into another row
  * (a tool result, a policy decision, a message's deltas) is an empty, hidden `<li>`.
  * Every item is a text-only rendering of untrusted content.
  */
-export function Timeline(props: { timeline: TimelineState; queued: readonly OutFrame[]; onCancel: (id: string) => void }) {
+export function Timeline(props: { timeline: TimelineState; queued: readonly OutFrame[]; onCancel: (id: string) => void; comments?: CommentsApi }) {
   const [open, setOpen] = createSignal<ReadonlySet<string>>(new Set());
   const toggle = (key: string) =>
     setOpen((s) => {
@@ -33,7 +35,10 @@ export function Timeline(props: { timeline: TimelineState; queued: readonly OutF
           >
             {(item) => (
               <li class={`event event-${item().type}`} data-testid="event" data-kind={row.kind} data-seq={row.seq}>
-                <ItemView item={item()} open={open().has(item().key)} onToggle={() => toggle(item().key)} />
+                <ItemView item={item()} open={open().has(item().key)} onToggle={() => toggle(item().key)} comments={props.comments} />
+                <Show when={props.comments && COMMENTABLE.has(item().type) ? props.comments : null}>
+                  {(c) => <EventComments api={c()} item={item()} />}
+                </Show>
               </li>
             )}
           </Show>
@@ -58,7 +63,13 @@ export function Timeline(props: { timeline: TimelineState; queued: readonly OutF
   );
 }
 
-function ItemView(props: { item: Item; open: boolean; onToggle: () => void }) {
+// Comment threads and their composer load on first use (most timelines show none at first).
+const EventComments = later(() => import('./CommentThreads.tsx').then((m) => m.EventComments));
+
+/** Items people comment on (every event but turn dividers and bare usage lines). */
+const COMMENTABLE: ReadonlySet<Item['type']> = new Set(['started', 'status', 'agent', 'error', 'user', 'steer', 'interrupt', 'model', 'policy', 'tool', 'approval', 'decision', 'turn']);
+
+function ItemView(props: { item: Item; open: boolean; onToggle: () => void; comments?: CommentsApi | undefined }) {
   // Items are immutable: a changed item is a new row, so reading fields once is fine here.
   const item = props.item;
   switch (item.type) {
@@ -159,7 +170,14 @@ function ItemView(props: { item: Item; open: boolean; onToggle: () => void }) {
         </div>
       );
     case 'tool':
-      return <ToolCall item={item} open={props.open} onToggle={props.onToggle} />;
+      return (
+        <ToolCall
+          item={item}
+          open={props.open}
+          onToggle={props.onToggle}
+          lines={props.comments?.canComment() ? { selected: (of) => props.comments!.selectedLines(item, of), pick: (of, n, ext) => props.comments!.pickLine(item, of, n, ext) } : undefined}
+        />
+      );
     case 'approval':
       return (
         <div class="line approval-line">

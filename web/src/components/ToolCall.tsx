@@ -1,6 +1,8 @@
 import { Show } from 'solid-js';
 import { durationText, policyText } from '../format.ts';
+import type { CommentRange } from '../comments.ts';
 import type { ToolItem, ToolStatus } from '../timeline.ts';
+import { LineSelect } from './LineSelect.tsx';
 
 const STATUS: Record<ToolStatus, { icon: string; label: string }> = {
   running: { icon: '…', label: 'running' },
@@ -18,8 +20,14 @@ function inputText(input: ToolItem['input']): string {
   }
 }
 
+/** Picking lines of the input or output to comment on (people who may comment). */
+export interface LinePicker {
+  selected(of: CommentRange['of']): CommentRange | null;
+  pick(of: CommentRange['of'], line: number, extend: boolean): void;
+}
+
 /** tool.call + policy.decision + tool.result as one row, collapsed until tapped. */
-export function ToolCall(props: { item: ToolItem; open: boolean; onToggle: () => void }) {
+export function ToolCall(props: { item: ToolItem; open: boolean; onToggle: () => void; lines?: LinePicker | undefined }) {
   const status = () => STATUS[props.item.status];
   return (
     <div class="tool" classList={{ open: props.open }} data-testid="tool-call" data-status={props.item.status} data-call-id={props.item.callId}>
@@ -45,14 +53,30 @@ export function ToolCall(props: { item: ToolItem; open: boolean; onToggle: () =>
       <Show when={props.open}>
         <div class="tool-body">
           <div class="label">Input</div>
-          <pre class="tool-input">{inputText(props.item.input)}</pre>
+          <Show when={props.lines && props.item.input} fallback={<pre class="tool-input">{inputText(props.item.input)}</pre>}>
+            <LineSelect
+              text={inputText(props.item.input)}
+              of="input"
+              class="tool-input"
+              selected={props.lines!.selected('input')}
+              onPick={(n, extend) => props.lines!.pick('input', n, extend)}
+            />
+          </Show>
           <Show when={props.item.result} fallback={<div class="muted small">No output yet.</div>}>
             {(r) => (
               <>
                 <div class="label">
                   Output{r().durationMs !== undefined ? ` · ${durationText(r().durationMs!)}` : ''}
                 </div>
-                <pre class="tool-output">{r().output || '(no output)'}</pre>
+                <Show when={props.lines && r().output} fallback={<pre class="tool-output">{r().output || '(no output)'}</pre>}>
+                  <LineSelect
+                    text={r().output}
+                    of="output"
+                    class="tool-output"
+                    selected={props.lines!.selected('output')}
+                    onPick={(n, extend) => props.lines!.pick('output', n, extend)}
+                  />
+                </Show>
                 <Show when={r().truncated}>
                   <div class="truncated">(output truncated)</div>
                 </Show>
