@@ -175,10 +175,8 @@ describe('presence', () => {
   test('who is here, on which kind of device, idle or typing, live', async () => {
     const { owner, join } = await room();
     const dan = await join('driver', 'Dan');
-    const person = (name: string) => {
-      const p = owner.frames.filter((f) => f.kind === 'presence').at(-1);
-      return p?.kind === 'presence' ? p.body.people.find((x) => x.name === name) : undefined;
-    };
+    const person = (name: string) => owner.presence?.people.find((x) => x.name === name);
+    const deltas = owner.frames.filter((f) => f.kind === 'presence.delta').length;
     await expect.poll(() => person('Dan')).toMatchObject({ role: 'driver', idle: true, typing: false });
     dan.send('presence.update', { visible: true, typing: true, deviceKind: 'phone' });
     await expect.poll(() => person('Dan')).toMatchObject({ idle: false, typing: true, deviceKind: 'phone' });
@@ -186,6 +184,10 @@ describe('presence', () => {
     await expect.poll(() => person('Dan')).toMatchObject({ idle: true, typing: false });
     dan.close();
     await expect.poll(() => person('Dan')).toBeUndefined();
+    // every change after joining came as a small delta, never the whole list again
+    expect(owner.frames.filter((f) => f.kind === 'presence.delta').length).toBeGreaterThan(deltas + 2);
+    const last = owner.frames.filter((f) => f.kind === 'presence.delta').at(-1);
+    expect(last?.kind === 'presence.delta' && last.body.gone).toEqual(['dev-Dan']);
   });
 });
 

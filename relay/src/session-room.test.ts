@@ -94,10 +94,11 @@ describe('event log', () => {
     const phone = await Peer.person(relay, s.sessionId, s.ownerToken);
     expect((await phone.next('presence')).body.runnerOnline).toBe(false);
     const runner = await Peer.runner(relay, s.sessionId, s.runnerKey);
-    await phone.next('presence', (f) => f.body.runnerOnline);
+    // the joiner got the whole list; changes come as deltas
+    expect((await phone.next('presence.delta', (f) => f.body.runnerOnline)).body).toEqual({ runnerOnline: true, upsert: [], gone: [] });
     runner.close();
-    const offline = phone.frames.length;
-    await phone.next('presence', (f) => !f.body.runnerOnline && phone.frames.indexOf(f) >= offline);
+    await expect.poll(() => phone.presence?.runnerOnline).toBe(false);
+    expect(phone.presence?.people.map((p) => p.name)).toEqual(['Ana']);
   });
 });
 

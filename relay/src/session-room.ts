@@ -83,6 +83,9 @@ const TO_RUNNER_SQL = TO_RUNNER.map((k) => `'${k}'`).join(',');
 /** A runner that answered no ping for this long is treated as gone. */
 const RUNNER_STALE_MS = PING_INTERVAL_MS * 3;
 const PUSH_MAX_ATTEMPTS = 4;
+/** Live flushes in a room of n sockets are at least min(max, n * per-socket) ms apart. */
+const FLUSH_GAP_MAX_MS = 25;
+const FLUSH_GAP_PER_SOCKET_MS = 0.125;
 /** Bounds on what people can register: a device keeps its newest few subscriptions. */
 const PUSH_SUBSCRIPTIONS_PER_DEVICE = 3;
 const PUSH_SUBSCRIPTIONS_PER_SESSION = 200;
@@ -155,6 +158,9 @@ export class SessionRoom extends DurableObject<RelayEnv> {
   /** Stored events not yet sent: coalesced into one frame per socket under load. */
   private unsent: { kind: EventKind; json: string }[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastFlush = 0;
+  /** What everyone was last told of presence (device id → its entry as JSON). */
+  private lastPresence: { runnerOnline: boolean; entries: Map<string, string> } | null = null;
   private readonly queue: MessageQueue;
 
   constructor(ctx: DurableObjectState, env: RelayEnv) {
@@ -407,7 +413,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       this.ctx.acceptWebSocket(server, ['runner']);
       this.attach(server, { type: 'runner', connectedAt: now, ready: false });
       this.send(server, 'welcome', { sessionId: this.meta('sessionId')!, role: 'runner', capabilities: [], lastSeq: this.lastSeq, title: this.meta('title') ?? '', ...this.forkedFrom() });
-      this.broadcastPresence();
+      this.broadcastPresence(undefined, server);
       this.scheduleAlarm();
       return new Response(null, { status: 101, webSocket: client });
     }
@@ -432,7 +438,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       this.attach(server, att);
       this.send(server, 'welcome', { sessionId: this.meta('sessionId')!, role: att.role, capabilities: [...ROLE_CAPABILITIES[att.role]], lastSeq: this.lastSeq, title: this.meta('title') ?? '', ...this.forkedFrom() });
       this.audit(this.personActor(att), 'join', { role: att.role });
-      this.broadcastPresence();
+      this.broadcastPresence(undefined, server);
       return new Response(null, { status: 101, webSocket: client });
     }
     return new Response('not found', { status: 404 });
@@ -679,16 +685,21 @@ export class SessionRoom extends DurableObject<RelayEnv> {
   /**
    * Send a stored event to every caught-up socket. Sends are queued for one turn of the
    * event loop, so a burst (an agent streaming output) goes out as one frame per socket
-   * instead of one per event per socket: sends, not storage, bound fan-out.
+   * instead of one per event per socket: sends, not storage, bound fan-out. In a big room
+   * flushes are also spaced (up to FLUSH_GAP_MAX_MS apart, growing with the sockets), so a
+   * steady stream is coalesced too instead of costing one send per event per socket.
    */
   private broadcast(kind: EventKind, json: string) {
     this.unsent.push({ kind, json });
-    this.flushTimer ??= setTimeout(() => this.flush(), 0);
+    if (this.flushTimer) return;
+    const gap = Math.min(FLUSH_GAP_MAX_MS, this.ctx.getWebSockets().length * FLUSH_GAP_PER_SOCKET_MS);
+    this.flushTimer = setTimeout(() => this.flush(), Math.max(0, this.lastFlush + gap - Date.now()));
   }
 
   private flush() {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
+    this.lastFlush = Date.now();
     const items = this.unsent;
     if (!items.length) return;
     this.unsent = [];
@@ -1159,9 +1170,28 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     for (const ws of sharers) ws.send(frame);
   }
 
-  private broadcastPresence(excluding?: WebSocket) {
-    const frame = this.frame('presence', this.presence(excluding));
-    for (const ws of this.sockets()) if (ws !== excluding) ws.send(frame);
+  /**
+   * Tell everyone who is here. The socket that just `joined` gets the whole list; the others
+   * get a `presence.delta` with only what changed (in a room of 200 the whole list is ~26 KB
+   * per socket per change). After a wake from hibernation the last list is unknown: the
+   * whole list goes to everyone once.
+   */
+  private broadcastPresence(excluding?: WebSocket, joined?: WebSocket) {
+    const now = this.presence(excluding);
+    const entries = new Map(now.people.map((p) => [p.deviceId, JSON.stringify(p)]));
+    if (joined) joined.send(this.frame('presence', now));
+    const prev = this.lastPresence;
+    this.lastPresence = { runnerOnline: now.runnerOnline, entries };
+    let frame: string;
+    if (!prev) {
+      frame = this.frame('presence', now);
+    } else {
+      const upsert = now.people.filter((p) => prev.entries.get(p.deviceId) !== entries.get(p.deviceId));
+      const gone = [...prev.entries.keys()].filter((id) => !entries.has(id));
+      if (!upsert.length && !gone.length && prev.runnerOnline === now.runnerOnline) return;
+      frame = this.frame('presence.delta', { runnerOnline: now.runnerOnline, upsert, gone });
+    }
+    for (const ws of this.sockets()) if (ws !== excluding && ws !== joined) ws.send(frame);
   }
 
   private frame(kind: string, body: unknown): string {

@@ -283,7 +283,8 @@ export class RelayLink extends EventEmitter {
         this.emit('presence', frame.body);
         return;
       default:
-        this.enqueueEvent(frame);
+        // events; control frames meant for people (presence deltas, the queue, ...) are not the runner's
+        if (isEventKind(frame.kind)) this.enqueueEvent(frame);
     }
   }
 

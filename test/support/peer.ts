@@ -9,8 +9,10 @@ import {
   PROTOCOL_VERSION,
   ServerFrame,
   TicketResponse,
+  applyPresenceDelta,
   newId,
   parseFrame,
+  type PresenceBody,
   type ServerFrameOf,
 } from '@tandem/relay/protocol';
 import * as v from 'valibot';
@@ -47,6 +49,8 @@ export class Peer {
   readonly frames: Frame[] = [];
   readonly raw: string[] = [];
   closed: { code: number; reason: string } | null = null;
+  /** Who is here, as this socket was told: the whole list on joining, then deltas applied. */
+  presence: PresenceBody | null = null;
   private waiters: { match: (f: Frame) => boolean; resolve: (f: Frame) => void; reject: (e: Error) => void }[] = [];
 
   readonly ws: WebSocket;
@@ -70,6 +74,8 @@ export class Peer {
 
   private receive(frame: Frame) {
     this.frames.push(frame);
+    if (frame.kind === 'presence') this.presence = frame.body;
+    else if (frame.kind === 'presence.delta' && this.presence) this.presence = applyPresenceDelta(this.presence, frame.body);
     for (const w of [...this.waiters]) {
       if (w.match(frame)) {
         this.waiters.splice(this.waiters.indexOf(w), 1);

@@ -15,6 +15,7 @@ import {
   PONG_TIMEOUT_MS,
   PROTOCOL_VERSION,
   ServerFrame,
+  applyPresenceDelta,
   isEventKind,
   parseFrame,
   type ClientFrame,
@@ -149,6 +150,8 @@ export class Connection {
   #outbox: OutFrame[] = [];
   /** Sent messages and interrupts the relay has not acknowledged yet: re-sent after a reconnect (the relay stores each id once). */
   #unacked: OutFrame[] = [];
+  /** Who is here, as last told by the relay (whole, then deltas). */
+  #presence: Presence | null = null;
   #retryTimer: unknown = null;
   /** A ticket request or socket that never answers (captive portal, dead mobile link) is retried. */
   #handshakeTimer: unknown = null;
@@ -423,7 +426,14 @@ export class Connection {
         return;
       }
       case 'presence':
+        this.#presence = frame.body;
         this.#h.presence?.(frame.body);
+        return;
+      case 'presence.delta':
+        // a delta applies to the whole list this socket got when it joined
+        if (!this.#presence) return;
+        this.#presence = applyPresenceDelta(this.#presence, frame.body);
+        this.#h.presence?.(this.#presence);
         return;
       case 'error':
         if (!frame.body.ref) this.#closing = frame.body;

@@ -409,22 +409,32 @@ export const ErrorCodes = [
 export const ErrorCode = v.picklist(ErrorCodes);
 export type ErrorCode = v.InferOutput<typeof ErrorCode>;
 
-export const PresenceBody = v.object({
-  runnerOnline: v.boolean(),
-  people: v.array(
-    v.object({
-      name: Text(80),
-      device: Text(120),
-      deviceId: Text(80),
-      deviceKind: v.optional(DeviceKind),
-      role: Role,
-      /** The tab is hidden (or the device never said it shows the session). */
-      idle: v.boolean(),
-      typing: v.boolean(),
-    }),
-  ),
+export const PersonPresence = v.object({
+  name: Text(80),
+  device: Text(120),
+  deviceId: Text(80),
+  deviceKind: v.optional(DeviceKind),
+  role: Role,
+  /** The tab is hidden (or the device never said it shows the session). */
+  idle: v.boolean(),
+  typing: v.boolean(),
 });
+export type PersonPresence = v.InferOutput<typeof PersonPresence>;
+/** Everyone here: sent whole to a socket that joins (and to all after the room wakes). */
+export const PresenceBody = v.object({ runnerOnline: v.boolean(), people: v.array(PersonPresence) });
 export type PresenceBody = v.InferOutput<typeof PresenceBody>;
+/** What changed since the last presence: entries to add or replace (by deviceId) and devices gone. */
+export const PresenceDeltaBody = v.object({ runnerOnline: v.boolean(), upsert: v.array(PersonPresence), gone: v.array(Text(80)) });
+export type PresenceDeltaBody = v.InferOutput<typeof PresenceDeltaBody>;
+
+/** The whole list after a delta (people keep their order; new ones join at the end). */
+export function applyPresenceDelta(list: PresenceBody, delta: PresenceDeltaBody): PresenceBody {
+  const gone = new Set(delta.gone);
+  const upserts = new Map(delta.upsert.map((p) => [p.deviceId, p]));
+  const people = list.people.filter((p) => !gone.has(p.deviceId)).map((p) => upserts.get(p.deviceId) ?? p);
+  for (const p of delta.upsert) if (!list.people.some((x) => x.deviceId === p.deviceId)) people.push(p);
+  return { runnerOnline: delta.runnerOnline, people };
+}
 
 const ServerControlBodies = {
   welcome: v.object({
@@ -450,6 +460,7 @@ const ServerControlBodies = {
   ack: v.object({ id: StoredId, seq: Seq, queued: v.optional(v.boolean()) }),
   error: v.object({ code: ErrorCode, message: Text(2000), ref: v.optional(Text(128)) }),
   presence: PresenceBody,
+  'presence.delta': PresenceDeltaBody,
   /** To owners: every link of the session, after any change and on `link.list`. */
   links: v.object({ links: v.array(LinkInfo) }),
   /** To everyone after any change and after hello: the shared message queue and the wheel. */
