@@ -76,6 +76,8 @@ export const TicketClaims = v.object({
   device: v.string(),
   deviceId: v.string(),
   exp: v.number(),
+  /** A background connection (the inbox): not in presence, not audited as a join. */
+  bg: v.optional(v.boolean()),
   /** Ticket id: a ticket opens one socket (it travels in the WebSocket URL, which may be logged). */
   jti: v.optional(v.string()),
 });

@@ -224,3 +224,50 @@ describe('notices beyond ASK', () => {
     expect(pushed(devices.olga)).toHaveLength(1);
   });
 });
+
+describe('approvals a device did not see', () => {
+  test('no push while the device shows the session; when it hides it, the pending approval is pushed', async () => {
+    const { s, runner, owner } = await room();
+    const device = service.device();
+    owner.send('push.subscribe', device.subscription);
+    owner.send('presence.update', { visible: true, typing: false });
+    await new Promise((r) => setTimeout(r, 200));
+    const mine = () => service.received.filter((p) => p.path === new URL(device.endpoint).pathname);
+    runner.send('approval.requested', { approvalId: 'ap-seen', tool: 'shell', preview: 'git push', policy: 'p', reason: 'r', expiresAt: Date.now() + 60_000, defaultDecision: 'deny' }, 'ap-seen');
+    await owner.next('approval.requested');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(mine()).toEqual([]);
+    owner.send('presence.update', { visible: false, typing: false });
+    await expect.poll(() => mine().length).toBe(1);
+    expect(JSON.parse(device.decrypt(mine()[0]!.body))).toMatchObject({ type: 'approval', approvalId: 'ap-seen', sessionId: s.sessionId });
+    // once pushed, hiding again does not push it twice
+    owner.send('presence.update', { visible: true, typing: false });
+    owner.send('presence.update', { visible: false, typing: false });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(mine()).toHaveLength(1);
+  });
+
+  test('a background connection (the Home inbox) is not shown as here and is not a join', async () => {
+    const { s, owner } = await room();
+    const res = await fetch(`${relay.url}/api/sessions/${s.sessionId}/tickets`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: s.ownerToken, name: 'Olga', device: 'phone', deviceId: 'dev-olga-phone', background: true }),
+    });
+    const { ticket } = (await res.json()) as { ticket: string };
+    const inbox = await Peer.open(`${relay.url.replace('http', 'ws')}/api/sessions/${s.sessionId}/ws?ticket=${encodeURIComponent(ticket)}`);
+    await inbox.hello(0);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(owner.presence?.people.map((p) => p.deviceId)).toEqual(['dev-olga']);
+    const t = await fetch(`${relay.url}/api/sessions/${s.sessionId}/tickets`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: s.ownerToken, name: 'Olga', device: 'laptop', deviceId: 'dev-olga' }),
+    });
+    const audit = (await (await fetch(`${relay.url}/api/sessions/${s.sessionId}/audit`, { headers: { authorization: `Bearer ${((await t.json()) as { ticket: string }).ticket}` } })).json()) as {
+      entries: { action: string; actor: { deviceId?: string } }[];
+    };
+    expect(audit.entries.filter((e) => e.action === 'join').map((e) => e.actor.deviceId)).toEqual(['dev-olga']);
+    inbox.close();
+  });
+});

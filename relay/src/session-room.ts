@@ -61,6 +61,8 @@ type Attachment =
       name: string;
       device: string;
       deviceId: string;
+      /** The Home inbox's connection: not shown in presence. */
+      background?: boolean;
       /** Reported by the device: it shows this session in the foreground (unknown until it says). */
       visible?: boolean;
       typing?: boolean;
@@ -219,6 +221,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       device: req.device,
       deviceId: req.deviceId,
       exp: expiresAt,
+      ...(req.background ? { bg: true } : {}),
       jti: randomToken(12),
     });
     return { ok: true, value: { ticket, role: link!.role, capabilities: [...ROLE_CAPABILITIES[link!.role]], expiresAt, title: this.meta('title') ?? '' } };
@@ -434,10 +437,20 @@ export class SessionRoom extends DurableObject<RelayEnv> {
         return new Response(null, { status: 101, webSocket: client });
       }
       this.ctx.acceptWebSocket(server, ['person', `link:${claims.lid}`]);
-      const att: Attachment = { type: 'person', connectedAt: now, ready: false, linkId: claims.lid, role: link!.role, name: claims.name, device: claims.device, deviceId: claims.deviceId };
+      const att: Attachment = {
+        type: 'person',
+        connectedAt: now,
+        ready: false,
+        linkId: claims.lid,
+        role: link!.role,
+        name: claims.name,
+        device: claims.device,
+        deviceId: claims.deviceId,
+        ...(claims.bg ? { background: true } : {}),
+      };
       this.attach(server, att);
       this.send(server, 'welcome', { sessionId: this.meta('sessionId')!, role: att.role, capabilities: [...ROLE_CAPABILITIES[att.role]], lastSeq: this.lastSeq, title: this.meta('title') ?? '', ...this.forkedFrom() });
-      this.audit(this.personActor(att), 'join', { role: att.role });
+      if (!att.background) this.audit(this.personActor(att), 'join', { role: att.role });
       this.broadcastPresence(undefined, server);
       return new Response(null, { status: 101, webSocket: client });
     }
@@ -459,7 +472,9 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       /* already closed */
     }
     this.broadcastPresence(ws);
-    if (this.attachment(ws)?.type === 'runner') this.broadcastQueue();
+    const att = this.attachment(ws);
+    if (att?.type === 'runner') this.broadcastQueue();
+    else if (att?.visible && !this.foregroundDevices().has(att.deviceId)) this.ctx.waitUntil(this.pushMissed(att.deviceId));
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
@@ -554,6 +569,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       case 'push.subscribe': {
         const problem = this.subscribe(att, frame.body);
         if (problem) this.sendError(ws, 'bad_request', problem, frame.id);
+        else if (!this.foregroundDevices().has(att.deviceId)) this.ctx.waitUntil(this.pushMissed(att.deviceId));
         return;
       }
       case 'comment':
@@ -573,6 +589,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
         const changed = next.visible !== att.visible || next.typing !== att.typing || next.deviceKind !== att.deviceKind;
         this.attach(ws, next);
         if (changed) this.broadcastPresence();
+        if (att.visible === true && !frame.body.visible) this.ctx.waitUntil(this.pushMissed(att.deviceId));
         return;
       }
       case 'queue.edit':
@@ -600,9 +617,12 @@ export class SessionRoom extends DurableObject<RelayEnv> {
         this.pump();
         return;
       }
-      case 'push.mute':
+      case 'push.mute': {
+        const was = this.sql.exec<{ muted: number }>('SELECT muted FROM device_prefs WHERE device_id = ?', att.deviceId).toArray()[0]?.muted === 1;
         this.sql.exec('INSERT OR REPLACE INTO device_prefs (device_id, muted) VALUES (?, ?)', att.deviceId, frame.body.muted ? 1 : 0);
+        if (was !== frame.body.muted) this.audit(actor, frame.body.muted ? 'push.muted' : 'push.unmuted', { device: att.device });
         return;
+      }
       case 'link.create': {
         const { link, token } = await this.createLink(frame.body, actor);
         this.send(ws, 'link.created', { link, token, ref: frame.id });
@@ -1004,10 +1024,27 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     return outcome;
   }
 
+  /**
+   * A device that stopped showing the session (hidden, closed) or just subscribed gets the
+   * pending approvals it was not pushed while it was looking, so nobody's ASK hangs unseen.
+   */
+  private async pushMissed(deviceId: string) {
+    const pending = this.sql.exec<{ id: string }>("SELECT id FROM approvals WHERE status = 'pending' AND expires_at > ?", Date.now()).toArray();
+    if (!pending.length) return;
+    const subs = this.sql.exec<{ endpoint: string }>('SELECT endpoint FROM push_subscriptions WHERE device_id = ?', deviceId).toArray();
+    for (const a of pending) {
+      for (const sub of subs) {
+        const tried = this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM decision_tokens WHERE approval_id = ? AND endpoint = ?', a.id, sub.endpoint).one().n;
+        if (!tried) await this.pushApproval(a.id, sub.endpoint);
+      }
+    }
+  }
+
   /** Devices showing this session right now: they see everything live, so no push. */
-  private foregroundDevices(): Set<string> {
+  private foregroundDevices(except?: WebSocket): Set<string> {
     const out = new Set<string>();
     for (const ws of this.sockets('person')) {
+      if (ws === except) continue;
       const att = this.attachment(ws) as PersonAttachment;
       if (att.visible === true) out.add(att.deviceId);
     }
@@ -1135,7 +1172,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       if (ws === excluding) continue;
       const att = this.attachment(ws);
       if (att.type === 'runner') runnerOnline = true;
-      else {
+      else if (!att.background) {
         // one entry per device: it is here if any of its sockets is, and idle only if all are
         const seen = people.get(att.deviceId);
         const idle = att.visible !== true && (seen?.idle ?? true);

@@ -71,7 +71,8 @@ export function createInbox() {
         getTicket: () => {
           const f = untrack(follows).find((x) => x.sessionId === sessionId);
           if (!f) return Promise.resolve({ ok: false, retry: false, code: 'invalid_link', message: 'This device no longer follows this session.' });
-          return requestTicket(sessionId, { token: f.token, name: untrack(name) || 'Someone', device, deviceId });
+          // a background connection: not shown as here, not a join in the audit
+          return requestTicket(sessionId, { token: f.token, name: untrack(name) || 'Someone', device, deviceId, background: true });
         },
         openSocket: (ticket) => new WebSocket(socketUrl(sessionId, ticket)) as unknown as SocketLike,
         handlers: {

@@ -596,6 +596,11 @@ export const TicketRequest = v.object({
   name: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(80)),
   device: v.pipe(v.string(), v.maxLength(120)),
   deviceId: DeviceId,
+  /**
+   * A background connection (the Home inbox): it gets the session's events and may decide,
+   * but is not shown as here and does not count as a join.
+   */
+  background: v.optional(v.boolean()),
 });
 export type TicketRequest = v.InferOutput<typeof TicketRequest>;
 export const TicketResponse = v.object({
