@@ -1,6 +1,6 @@
 /** HTTP calls to the relay. Every answer is validated; every failure becomes a readable message. */
 import * as v from 'valibot';
-import { AuditResponse, ErrorResponse, TicketResponse, type TicketRequest } from '@tandem/relay/protocol';
+import { AuditResponse, ErrorResponse, ForkResponse, TicketResponse, type TicketRequest } from '@tandem/relay/protocol';
 import type { TicketOutcome } from './connection.ts';
 
 type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -98,4 +98,34 @@ export async function fetchAudit(sessionId: string, req: TicketRequest, fetchFn:
   const parsed = v.safeParse(AuditResponse, body);
   if (!parsed.success) return { ok: false, status: res.status, code: 'bad_response', message: `The relay sent an invalid audit log: ${v.summarize(parsed.issues)}` };
   return { ok: true, audit: parsed.output };
+}
+
+export type ForkOutcome = { ok: true; fork: ForkResponse } | { ok: false; status: number; code: string; message: string };
+
+/** Fork the session up to event `uptoSeq`: a fresh connect ticket, then `POST /api/sessions/:id/fork` with it. */
+export async function forkSession(sessionId: string, uptoSeq: number, req: TicketRequest, fetchFn: FetchLike = (i, o) => fetch(i, o)): Promise<ForkOutcome> {
+  const t = await requestTicket(sessionId, req, fetchFn);
+  if (!t.ok) return { ok: false, status: t.status ?? 0, code: t.code, message: t.message };
+  let res: Response;
+  try {
+    res = await fetchFn(`/api/sessions/${encodeURIComponent(sessionId)}/fork`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.ticket.ticket}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ uptoSeq }),
+      cache: 'no-store',
+      credentials: 'omit',
+    });
+  } catch {
+    return { ok: false, status: 0, code: 'network', message: 'Cannot reach the relay.' };
+  }
+  if (!res.ok) return { ok: false, ...(await readError(res)) };
+  let body: unknown = null;
+  try {
+    body = await res.json();
+  } catch {
+    // checked below
+  }
+  const parsed = v.safeParse(ForkResponse, body);
+  if (!parsed.success) return { ok: false, status: res.status, code: 'bad_response', message: `The relay sent an invalid answer: ${v.summarize(parsed.issues)}` };
+  return { ok: true, fork: parsed.output };
 }

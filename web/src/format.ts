@@ -5,6 +5,7 @@ import { totalTokens, type DecisionItem, type PolicyItem, type ToolItem, type Tu
 
 export function decisionText(d: Pick<DecisionItem, 'decision' | 'by' | 'via' | 'defaultDecision' | 'always'>): string {
   if (d.via === 'expiry') return `Expired: ${d.decision === 'approve' ? 'approved' : 'denied'} by policy default`;
+  if (d.via === 'fork') return 'Closed by the fork';
   const verb = d.decision === 'approve' ? (d.always ? 'Approved always' : 'Approved') : 'Denied';
   const who = d.by.device ? `${d.by.name} (${d.by.device})` : d.by.name;
   return `${verb} by ${who}${d.via === 'notification' ? ' from a notification' : ''}`;

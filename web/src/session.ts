@@ -28,6 +28,8 @@ export function createSession(sessionId: string) {
   const [presence, setPresence] = createSignal<Presence | null>(null);
   const [access, setAccess] = createSignal<Access | null>(null);
   const [title, setTitle] = createSignal(followOf(sessionId)?.title ?? '');
+  /** This session is a fork of that one, cut at that event (from the welcome). */
+  const [forkOf, setForkOf] = createSignal<{ sessionId: string; seq: number } | null>(null);
   const [outbox, setOutbox] = createSignal<readonly OutFrame[]>([]);
   /** approvalId -> id of the approval.decide frame we sent for it. */
   const [deciding, setDeciding] = createSignal<ReadonlyMap<string, string>>(new Map());
@@ -96,6 +98,7 @@ export function createSession(sessionId: string) {
         if (w.lastSeq < timeline().lastSeq) setTimeline(emptyTimeline);
         setAccess({ role: w.role, capabilities: w.capabilities });
         if (w.title) setTitle(w.title);
+        setForkOf(w.forkOf ?? null);
         resubscribe();
         co.onWelcome();
         if (isMuted(sessionId)) conn.send('push.mute', { muted: true }, { replace: true });
@@ -178,6 +181,7 @@ export function createSession(sessionId: string) {
     presence,
     access,
     title: () => title() || timeline().title || sessionId,
+    forkOf,
     outbox,
     pending,
     deciding,

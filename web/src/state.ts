@@ -61,6 +61,11 @@ export function patchFollow(sessionId: string, patch: Partial<Omit<Follow, 'sess
   if (changed) saveFollows(updateFollow(follows(), sessionId, patch));
 }
 
+/** Follow a session with a link's token (a fork made here: its owner link), as opening the link would. */
+export function followSession(sessionId: string, token: string, patch: Partial<Omit<Follow, 'sessionId' | 'token'>> = {}): void {
+  saveFollows(updateFollow(followLink(follows(), sessionId, token, Date.now()), sessionId, patch));
+}
+
 export function forget(sessionId: string): void {
   saveFollows(unfollow(follows(), sessionId));
   void deleteEvents(sessionId);

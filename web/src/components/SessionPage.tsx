@@ -16,6 +16,7 @@ import { QueuePanel } from './QueuePanel.tsx';
 import { CoDriveBar } from './CoDriveBar.tsx';
 import { createComments } from '../comments-model.ts';
 import { SessionMenu } from './SessionMenu.tsx';
+import { forkIsReadOnly } from '../fork.ts';
 
 // Sheets load on first open (precached by the service worker): they stay out of the first load.
 const sheetFailed = () => toast('Could not load this sheet. Check your connection and try again.');
@@ -24,6 +25,7 @@ const PolicySheet = later(() => import('./PolicySheet.tsx').then((m) => m.Policy
 const PeopleSheet = later(() => import('./PeopleSheet.tsx').then((m) => m.PeopleSheet), sheetFailed);
 const AuditSheet = later(() => import('./AuditSheet.tsx').then((m) => m.AuditSheet), sheetFailed);
 const CommentsBar = later(() => import('./CommentThreads.tsx').then((m) => m.CommentsBar));
+const ForkBanner = later(() => import('./Fork.tsx').then((m) => m.ForkBanner));
 
 /** /s/:id — needs a followed session (token) and a display name before it connects. */
 export function SessionGate(props: { sessionId: string }) {
@@ -253,6 +255,17 @@ function SessionView(props: { s: SessionModel }) {
         )}
       </Show>
 
+      <Show when={s.forkOf()}>
+        {(f) => (
+          <ForkBanner
+            sessionId={s.sessionId}
+            forkOf={f()}
+            readOnly={forkIsReadOnly(f().seq, s.timeline().events.values(), online())}
+            isOwner={s.access()?.role === 'owner'}
+          />
+        )}
+      </Show>
+
       <Show when={s.can('approve') && pushState() !== 'on' && pushState() !== 'unsupported'}>
         <div class="notify-bar">
           <span class="notify-text">{pushError() ?? 'Get notified when the agent asks.'}</span>
@@ -275,7 +288,7 @@ function SessionView(props: { s: SessionModel }) {
             {s.status().state === 'live' ? 'Nothing has happened in this session yet.' : 'Loading the session…'}
           </p>
         </Show>
-        <Timeline timeline={s.timeline()} queued={s.outbox()} onCancel={(id) => s.cancelQueued(id)} comments={comments} />
+        <Timeline timeline={s.timeline()} queued={s.outbox()} onCancel={(id) => s.cancelQueued(id)} comments={comments} forkFrom={s.can('send') ? s.sessionId : undefined} />
         <Show when={!stuck()}>
           <button
             type="button"

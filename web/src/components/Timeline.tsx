@@ -7,13 +7,16 @@ import { RichText } from './Text.tsx';
 import { ToolCall } from './ToolCall.tsx';
 import { later } from '../lib/later.ts';
 import type { CommentsApi } from '../comments-model.ts';
+import { forkSeqOf } from '../fork.ts';
 
 /**
  * One `<li data-testid="event">` per event, in seq order. An event folded into another row
  * (a tool result, a policy decision, a message's deltas) is an empty, hidden `<li>`.
  * Every item is a text-only rendering of untrusted content.
  */
-export function Timeline(props: { timeline: TimelineState; queued: readonly OutFrame[]; onCancel: (id: string) => void; comments?: CommentsApi }) {
+export function Timeline(props: { timeline: TimelineState; queued: readonly OutFrame[]; onCancel: (id: string) => void; comments?: CommentsApi; forkFrom?: string | undefined }) {
+  /** The item whose "Fork from here" waits for a confirm (its key). */
+  const [forking, setForking] = createSignal<string | null>(null);
   const [open, setOpen] = createSignal<ReadonlySet<string>>(new Set());
   const toggle = (key: string) =>
     setOpen((s) => {
@@ -36,8 +39,18 @@ export function Timeline(props: { timeline: TimelineState; queued: readonly OutF
             {(item) => (
               <li class={`event event-${item().type}`} data-testid="event" data-kind={row.kind} data-seq={row.seq}>
                 <ItemView item={item()} open={open().has(item().key)} onToggle={() => toggle(item().key)} comments={props.comments} />
-                <Show when={props.comments && COMMENTABLE.has(item().type) ? props.comments : null}>
-                  {(c) => <EventComments api={c()} item={item()} />}
+                <div class="event-foot">
+                  <Show when={props.comments && COMMENTABLE.has(item().type) ? props.comments : null}>
+                    {(c) => <EventComments api={c()} item={item()} />}
+                  </Show>
+                  <Show when={props.forkFrom && COMMENTABLE.has(item().type) && forking() !== item().key}>
+                    <button type="button" class="fork-here" data-testid="fork-here" onClick={() => setForking(item().key)}>
+                      Fork from here
+                    </button>
+                  </Show>
+                </div>
+                <Show when={props.forkFrom && forking() === item().key ? props.forkFrom : null}>
+                  {(id) => <ForkConfirm sessionId={id()} seq={forkSeqOf(item())} onClose={() => setForking(null)} />}
                 </Show>
               </li>
             )}
@@ -65,6 +78,7 @@ export function Timeline(props: { timeline: TimelineState; queued: readonly OutF
 
 // Comment threads and their composer load on first use (most timelines show none at first).
 const EventComments = later(() => import('./CommentThreads.tsx').then((m) => m.EventComments));
+const ForkConfirm = later(() => import('./Fork.tsx').then((m) => m.ForkConfirm));
 
 /** Items people comment on (every event but turn dividers and bare usage lines). */
 const COMMENTABLE: ReadonlySet<Item['type']> = new Set(['started', 'status', 'agent', 'error', 'user', 'steer', 'interrupt', 'model', 'policy', 'tool', 'approval', 'decision', 'turn']);
