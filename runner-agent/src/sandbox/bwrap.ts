@@ -160,15 +160,16 @@ export class Sandbox {
     } catch {
       // no resolv.conf
     }
-    // the Node running tandem (`node` on the demo's PATH), wherever it is installed
-    const nodePrefix = path.dirname(path.dirname(realpathSync(process.execPath)));
-    if (nodePrefix !== '/' && !['/usr', '/opt'].some((d) => within(nodePrefix, d))) a.push('--ro-bind', nodePrefix, nodePrefix);
     a.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--setenv', 'TMPDIR', '/tmp');
     // no home directory: an empty tmpfs (a harness gets its own HOME under its work dir, mounted below)
     if (home && home !== '/') a.push('--tmpfs', home);
     const realCwd = realTarget(cwd);
     // parents before children, so a nested mount is not covered by its parent's; at equal depth the later (writable) wins
     const mounts: { path: string; rw: boolean }[] = [];
+    // the Node running tandem (`node` on the demo's PATH; what runs pi), wherever it is installed:
+    // mounted after the private /tmp, so a Node under /tmp (a checkout there) stays visible
+    const nodePrefix = path.dirname(path.dirname(realpathSync(process.execPath)));
+    if (nodePrefix !== '/' && !['/usr', '/opt'].some((d) => within(nodePrefix, d))) mounts.push({ path: nodePrefix, rw: false });
     if (existsSync(realCwd)) mounts.push({ path: realCwd, rw: false });
     for (const dir of harness?.installs ?? []) mounts.push({ path: realTarget(dir), rw: false });
     for (const p of this.writePaths ?? [cwd]) mounts.push({ path: realTarget(p), rw: true });
