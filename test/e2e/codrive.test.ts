@@ -4,49 +4,12 @@
 // busy and both see one shared "Up next" list in order; the teammate takes the wheel, so the
 // owner's messages wait (held) and the teammate's go first; the teammate hands it back and
 // everything reaches the runner in that order. Presence: who is here, on which device, typing.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
-import { PHONE, launch } from '../support/browser.ts';
-import { startRelay, type Relay } from '../support/relay.ts';
-import { TandemRun } from '../support/runner.ts';
+import { describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { DESKTOP, shareLink, useTandem } from '../support/pages.ts';
+import type { TandemRun } from '../support/runner.ts';
 
-const DESKTOP = { width: 1280, height: 800 };
-
-let relay: Relay;
-let run: TandemRun | undefined;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  relay = await startRelay();
-});
-afterAll(() => relay?.stop());
-afterEach(async () => {
-  for (const c of contexts.splice(0)) await c.close();
-  if (run?.proc.exitCode === null) await run.kill();
-  run = undefined;
-});
-
-async function open(url: string, name: string, viewport = PHONE): Promise<Page> {
-  const context = await launch({ viewport });
-  contexts.push(context);
-  const page = await context.newPage();
-  await page.goto(url);
-  await page.getByTestId('name-input').fill(name);
-  await page.getByTestId('name-save').click();
-  await page.getByTestId('connection').and(page.locator('[data-state="live"]')).waitFor();
-  return page;
-}
-
-async function shareLink(page: Page, role: string): Promise<string> {
-  await page.getByTestId('share-open').click();
-  await page.getByTestId('share-role').locator(`input[value="${role}"]`).check();
-  await page.getByTestId('share-create').click();
-  const url = page.getByTestId('share-url');
-  await url.waitFor();
-  const text = (await url.textContent())!.trim();
-  await page.getByTestId('share-sheet-close').click();
-  return text;
-}
+const tandem = useTandem();
 
 /** Sends `text` and checks it is on screen from the click on (outbox, then "Up next"), never gone in between. */
 async function send(page: Page, text: string) {
@@ -80,15 +43,15 @@ const queued = (page: Page) =>
   page.getByTestId('queue-item').evaluateAll((els) =>
     els.map((el) => `${el.getAttribute('data-author')}: ${el.querySelector('[data-testid="queue-text"]')?.textContent ?? ''}${el.getAttribute('data-held') === 'true' ? ' (held)' : ''}`),
   );
-const toRunner = () => run!.lines.filter((l) => l.kind === 'user.message').map((l) => String(l.body?.text));
+const toRunner = (run: TandemRun) => run.lines.filter((l) => l.kind === 'user.message').map((l) => String(l.body?.text));
 
 describe('co-driving', () => {
   test('one shared queue, the wheel, typing and who is here, between a desktop owner and a phone driver', async () => {
-    run = TandemRun.start(relay, [], { env: { TANDEM_DEMO_PACE_MS: '600' } });
+    const run = tandem.run([], { env: { TANDEM_DEMO_PACE_MS: '600' } });
     const { ownerUrl } = await run.session();
-    const olga = await open(ownerUrl, 'Olga', { width: 1280, height: 800 });
+    const olga = await tandem.open(ownerUrl, 'Olga', DESKTOP);
     const url = await shareLink(olga, 'driver');
-    const dan = await open(url, 'Dan');
+    const dan = await tandem.open(url, 'Dan');
 
     // who is here: Dan on a phone, Olga on a desktop, both looking at the page
     await olga.getByTestId('people').filter({ hasText: '2 here' }).waitFor();
@@ -152,14 +115,14 @@ describe('co-driving', () => {
 
     // the agent gets free: only the wheel holder's messages go
     await olga.getByTestId('approve').click();
-    await expect.poll(() => toRunner(), { timeout: 30_000 }).toEqual(['dan one', 'dan two']);
+    await expect.poll(() => toRunner(run), { timeout: 30_000 }).toEqual(['dan one', 'dan two']);
     for (const page of [olga, dan]) await expect.poll(() => queued(page)).toEqual(['Olga: olga one (held)', 'Olga: olga two (held)']);
     await new Promise((r) => setTimeout(r, 500));
-    expect(toRunner()).toEqual(['dan one', 'dan two']);
+    expect(toRunner(run)).toEqual(['dan one', 'dan two']);
 
     // Dan hands it back: Olga's go, in order
     await dan.getByTestId('wheel-release').click();
-    await expect.poll(() => toRunner(), { timeout: 30_000 }).toEqual(['dan one', 'dan two', 'olga one', 'olga two']);
+    await expect.poll(() => toRunner(run), { timeout: 30_000 }).toEqual(['dan one', 'dan two', 'olga one', 'olga two']);
     for (const page of [olga, dan]) {
       await page.getByTestId('queue').waitFor({ state: 'detached' });
       await page.getByTestId('wheel-take').filter({ hasText: 'Take the wheel' }).waitFor();

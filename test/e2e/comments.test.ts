@@ -3,65 +3,26 @@
 // with a commenter link on a phone. The teammate comments on lines of a tool call's output
 // (with an @mention and HTML that must stay inert, under a name with HTML); the comment shows
 // live on the owner's page; the owner replies, resolves, and sends the comment to the agent.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
-import { PHONE, launch } from '../support/browser.ts';
-import { startRelay, type Relay } from '../support/relay.ts';
-import { TandemRun } from '../support/runner.ts';
+import { describe, expect, test } from 'vitest';
+import { DESKTOP, shareLink, useTandem } from '../support/pages.ts';
 
-const DESKTOP = { width: 1280, height: 800 };
-
-let relay: Relay;
-let run: TandemRun | undefined;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  relay = await startRelay();
-});
-afterAll(() => relay?.stop());
-afterEach(async () => {
-  for (const c of contexts.splice(0)) await c.close();
-  if (run?.proc.exitCode === null) await run.kill();
-  run = undefined;
-});
-
-async function open(url: string, name: string, viewport = PHONE): Promise<Page> {
-  const context = await launch({ viewport });
-  contexts.push(context);
-  const page = await context.newPage();
-  await page.goto(url);
-  await page.getByTestId('name-input').fill(name);
-  await page.getByTestId('name-save').click();
-  await page.getByTestId('connection').and(page.locator('[data-state="live"]')).waitFor();
-  return page;
-}
-
-async function shareLink(page: Page, role: string): Promise<string> {
-  await page.getByTestId('share-open').click();
-  await page.getByTestId('share-role').locator(`input[value="${role}"]`).check();
-  await page.getByTestId('share-create').click();
-  const url = page.getByTestId('share-url');
-  await url.waitFor();
-  const text = (await url.textContent())!.trim();
-  await page.getByTestId('share-sheet-close').click();
-  return text;
-}
+const tandem = useTandem();
 
 const EVIL_NAME = '<b>Eve</b><img src=x onerror="window.__pwned=1">';
 const EVIL_TEXT = '<img src=x onerror="window.__pwned=2"> the first lines say it all';
 
 describe('comments', () => {
   test('a teammate comments on lines of a tool output, live for the owner, who replies, resolves and sends it to the agent; HTML stays inert', async () => {
-    run = TandemRun.start(relay, []);
+    const run = tandem.run([]);
     const { ownerUrl } = await run.session();
-    const owner = await open(ownerUrl, 'Olga', DESKTOP);
+    const owner = await tandem.open(ownerUrl, 'Olga', DESKTOP);
     // let the demo finish: the agent is idle, so a message reaches it at once
     await owner.getByTestId('approval').waitFor();
     await owner.getByTestId('approve').click();
     await run.waitFor((l) => l.kind === 'session.status' && (l.body as { state?: string })?.state === 'finished');
 
     const url = await shareLink(owner, 'commenter');
-    const eve = await open(url, EVIL_NAME);
+    const eve = await tandem.open(url, EVIL_NAME);
     expect(await eve.getByTestId('role').getAttribute('data-role')).toBe('commenter');
 
     // the teammate opens the test run's output and picks its first two lines
