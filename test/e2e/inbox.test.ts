@@ -6,65 +6,19 @@
 // gets a subscription pointing at the loopback service (its keys held by the test): the app
 // itself sends it to the relay (push.subscribe) when the teammate taps Enable notifications.
 // CDP ServiceWorker.deliverPushMessage hands the decrypted payload to the service worker.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
-import { PHONE, launch } from '../support/browser.ts';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { BrowserContext } from 'playwright-core';
+import { PHONE } from '../support/browser.ts';
+import { DESKTOP, deliverPush, join, shareLink, tapNotification, useTandem } from '../support/pages.ts';
 import { PushService, type Device } from '../support/push-service.ts';
-import { startRelay, type Relay } from '../support/relay.ts';
-import { TandemRun } from '../support/runner.ts';
 
-const DESKTOP = { width: 1280, height: 800 };
-
-let relay: Relay;
+const tandem = useTandem();
 let service: PushService;
-const runs: TandemRun[] = [];
-const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  [relay, service] = await Promise.all([startRelay(), PushService.start()]);
+  service = await PushService.start();
 });
-afterAll(async () => {
-  await relay?.stop();
-  service?.close();
-});
-afterEach(async () => {
-  for (const c of contexts.splice(0)) await c.close();
-  for (const r of runs.splice(0)) if (r.proc.exitCode === null) await r.kill();
-});
-
-function start(args: string[], env: Record<string, string> = {}): TandemRun {
-  const r = TandemRun.start(relay, args, { env });
-  runs.push(r);
-  return r;
-}
-
-async function context(viewport = PHONE): Promise<BrowserContext> {
-  const c = await launch({ viewport });
-  contexts.push(c);
-  return c;
-}
-
-async function join(c: BrowserContext, url: string, name: string | null): Promise<Page> {
-  const page = await c.newPage();
-  await page.goto(url);
-  if (name !== null) {
-    await page.getByTestId('name-input').fill(name);
-    await page.getByTestId('name-save').click();
-  }
-  await page.getByTestId('connection').and(page.locator('[data-state="live"]')).waitFor();
-  return page;
-}
-
-async function shareLink(page: Page, role: string): Promise<string> {
-  await page.getByTestId('share-open').click();
-  await page.getByTestId('share-role').locator(`input[value="${role}"]`).check();
-  await page.getByTestId('share-create').click();
-  const url = page.getByTestId('share-url');
-  await url.waitFor();
-  const text = (await url.textContent())!.trim();
-  await page.getByTestId('share-sheet-close').click();
-  return text;
-}
+afterAll(() => service?.close());
 
 /** pushManager answers with a subscription at the loopback push service (the test holds its keys). */
 async function fakePushManager(c: BrowserContext, device: Device) {
@@ -91,32 +45,19 @@ async function fakePushManager(c: BrowserContext, device: Device) {
   }, device.subscription);
 }
 
-/** Deliver a push payload to the context's service worker, as the browser's push service would. */
-async function deliverPush(c: BrowserContext, page: Page, payload: string) {
-  const cdp = await c.newCDPSession(page);
-  const registration = new Promise<string>((resolve) =>
-    cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => {
-      const reg = e.registrations.find((r) => !r.isDeleted && r.scopeURL.startsWith(relay.url));
-      if (reg) resolve(reg.registrationId);
-    }),
-  );
-  await cdp.send('ServiceWorker.enable');
-  await cdp.send('ServiceWorker.deliverPushMessage', { origin: relay.url, registrationId: await registration, data: payload });
-}
-
 describe('approving from the phone', () => {
   test('the owner shares an approver link; the teammate enables notifications on a phone, leaves, approves from the notification; the owner sees who, and the audit', async () => {
     // paced so the ASK comes after the teammate has subscribed and left
-    const run = start([], { TANDEM_DEMO_PACE_MS: '2500' });
+    const run = tandem.run([], { env: { TANDEM_DEMO_PACE_MS: '2500' } });
     const { ownerUrl, sessionId } = await run.session();
-    const ownerCtx = await context(DESKTOP);
+    const ownerCtx = await tandem.browser(DESKTOP);
     const owner = await join(ownerCtx, ownerUrl, 'Olga');
     const url = await shareLink(owner, 'approver');
 
-    const phone = await context(PHONE);
+    const phone = await tandem.browser(PHONE);
     const device = service.device(`ana-${Date.now()}`);
     await fakePushManager(phone, device);
-    await phone.grantPermissions(['notifications'], { origin: relay.url });
+    await phone.grantPermissions(['notifications'], { origin: tandem.relay.url });
     const ana = await join(phone, url, 'Ana');
     await ana.evaluate(() => navigator.serviceWorker.ready.then(() => true));
     const enable = ana.getByTestId('enable-notifications');
@@ -126,7 +67,7 @@ describe('approving from the phone', () => {
 
     // the teammate leaves the session page (a page for CDP stays open on the origin)
     const other = await phone.newPage();
-    await other.goto(`${relay.url}/api/health`);
+    await other.goto(`${tandem.relay.url}/api/health`);
     await ana.close();
     expect(run.lines.some((l) => l.kind === 'approval.requested')).toBe(false);
 
@@ -138,19 +79,10 @@ describe('approving from the phone', () => {
     const payload = device.decrypt(push.body);
     expect(JSON.parse(payload)).toMatchObject({ type: 'approval', sessionId });
 
-    await deliverPush(phone, other, payload);
-    const worker = () => phone.serviceWorkers().find((w) => w.url().startsWith(relay.url));
+    await deliverPush(other, tandem.relay.url, payload);
+    const worker = () => phone.serviceWorkers().find((w) => w.url().startsWith(tandem.relay.url));
     await expect.poll(() => worker()?.evaluate(async () => (await (self as unknown as { registration: ServiceWorkerRegistration }).registration.getNotifications()).length)).toBe(1);
-    await worker()!.evaluate(async () => {
-      type Scope = {
-        registration: ServiceWorkerRegistration;
-        dispatchEvent(e: Event): boolean;
-        NotificationEvent: new (type: string, init: { notification: Notification; action: string }) => Event;
-      };
-      const sw = self as unknown as Scope;
-      const [notification] = await sw.registration.getNotifications();
-      sw.dispatchEvent(new sw.NotificationEvent('notificationclick', { notification: notification!, action: 'approve' }));
-    });
+    await tapNotification(phone, tandem.relay.url, 'approve');
 
     const decided = await run.waitFor((l) => l.kind === 'approval.decided');
     expect(decided.body).toMatchObject({ decision: 'approve', via: 'notification', by: { name: 'Ana' } });
@@ -185,10 +117,10 @@ describe('approving from the phone', () => {
 
 describe("Home's inbox", () => {
   test('lists the pending approvals of two followed sessions, live, and approving in place reaches the runner', async () => {
-    const a = start([]);
-    const b = start([]);
+    const a = tandem.run([]);
+    const b = tandem.run([]);
     const [sa, sb] = await Promise.all([a.session(), b.session()]);
-    const c = await context(PHONE);
+    const c = await tandem.browser(PHONE);
     await c.addInitScript(() => {
       const w = window as unknown as { __badge: number | null };
       w.__badge = null;
@@ -201,7 +133,7 @@ describe("Home's inbox", () => {
     await first.getByTestId('approval').waitFor();
     const second = await join(c, sb.ownerUrl, null); // the name is known on this device now
     await second.getByTestId('approval').waitFor();
-    await second.goto(`${relay.url}/`);
+    await second.goto(`${tandem.relay.url}/`);
     await first.close();
 
     const inbox = second.getByTestId('inbox');
@@ -225,7 +157,7 @@ describe("Home's inbox", () => {
 
     // the other is decided elsewhere (its session page): it leaves the inbox live
     const other = await c.newPage();
-    await other.goto(`${relay.url}/s/${sb.sessionId}`);
+    await other.goto(`${tandem.relay.url}/s/${sb.sessionId}`);
     await other.getByTestId('deny').click();
     await b.waitFor((l) => l.kind === 'approval.decided');
     await second.getByTestId('inbox-item').waitFor({ state: 'detached' });

@@ -3,63 +3,23 @@
 // viewport, teammates on a phone: the owner shares an approver link from the share sheet, the
 // teammate approves the push, the owner revokes the link and the teammate's page says so at
 // once. Rules added from the policy sheet reach both pages with the new policy-set hash.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
-import { PHONE, launch } from '../support/browser.ts';
-import { startRelay, type Relay } from '../support/relay.ts';
-import { TandemRun } from '../support/runner.ts';
+import { describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { DESKTOP, makeLink, useTandem } from '../support/pages.ts';
 
-const DESKTOP = { width: 1280, height: 800 };
-
-let relay: Relay;
-let run: TandemRun | undefined;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  relay = await startRelay();
-});
-afterAll(() => relay?.stop());
-afterEach(async () => {
-  for (const c of contexts.splice(0)) await c.close();
-  if (run?.proc.exitCode === null) await run.kill();
-  run = undefined;
-});
-
-/** Open a link in a fresh browser profile, giving a name on first join, and wait until live. */
-async function open(url: string, name: string, viewport = PHONE): Promise<Page> {
-  const context = await launch({ viewport });
-  contexts.push(context);
-  const page = await context.newPage();
-  await page.goto(url);
-  await page.getByTestId('name-input').fill(name);
-  await page.getByTestId('name-save').click();
-  await page.getByTestId('connection').and(page.locator('[data-state="live"]')).waitFor();
-  return page;
-}
-
-/** The owner makes a link from the share sheet; returns the URL it shows (once). */
-async function shareLink(page: Page, role: string, label: string): Promise<string> {
-  await page.getByTestId('share-open').click();
-  await page.getByTestId('share-role').locator(`input[value="${role}"]`).check();
-  await page.getByTestId('share-expiry').selectOption('1d');
-  await page.getByTestId('share-label').fill(label);
-  await page.getByTestId('share-create').click();
-  const url = page.getByTestId('share-url');
-  await url.waitFor();
-  return (await url.textContent())!.trim();
-}
+const tandem = useTandem();
 
 const hashOf = async (page: Page) => (await page.getByTestId('policy-hash').getAttribute('data-hash'))!;
 
 describe('share links from the share sheet', () => {
   test('an approver link: the teammate approves on a phone, the owner sees who, then revokes it and the teammate is told at once', async () => {
-    run = TandemRun.start(relay, ['--once']);
+    const run = tandem.run(['--once']);
     const { ownerUrl, sessionId } = await run.session();
-    const owner = await open(ownerUrl, 'Olga', DESKTOP);
-    await owner.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: relay.url });
+    const owner = await tandem.open(ownerUrl, 'Olga', DESKTOP);
+    await owner.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: tandem.relay.url });
 
-    const url = await shareLink(owner, 'approver', 'Ana phone');
-    expect(url).toMatch(new RegExp(`^${relay.url}/s/${sessionId}#t=[\\w-]{20,}$`));
+    const url = await makeLink(owner, 'approver', { expiry: '1d', label: 'Ana phone' });
+    expect(url).toMatch(new RegExp(`^${tandem.relay.url}/s/${sessionId}#t=[\\w-]{20,}$`));
     // the QR code (encoder loaded on demand) and Copy
     await owner.getByTestId('share-qr').and(owner.locator('[data-ready="true"]')).waitFor();
     expect(await owner.getByTestId('share-qr').locator('svg path').getAttribute('d')).toMatch(/^M4 4h7v1h-7z/);
@@ -77,7 +37,7 @@ describe('share links from the share sheet', () => {
     expect(await owner.locator('[data-testid="link-row"][data-role="owner"] [data-testid="link-revoke"]').count()).toBe(0);
 
     // the teammate, on a phone
-    const ana = await open(url, 'Ana');
+    const ana = await tandem.open(url, 'Ana');
     expect(await ana.getByTestId('role').getAttribute('data-role')).toBe('approver');
     expect(await ana.getByTestId('share-open').count()).toBe(0);
     const card = ana.getByTestId('approval');
@@ -113,16 +73,16 @@ describe('share links from the share sheet', () => {
 
 describe('policy sheet', () => {
   test('approve always, a driver’s deny rule and the owner’s confirmed removal: both pages see each change and the new hash', async () => {
-    run = TandemRun.start(relay, []);
+    const run = tandem.run([]);
     const { ownerUrl } = await run.session();
-    const owner = await open(ownerUrl, 'Olga', DESKTOP);
+    const owner = await tandem.open(ownerUrl, 'Olga', DESKTOP);
     await owner.getByTestId('policy-hash').waitFor();
     const start = await hashOf(owner);
     expect(await owner.getByTestId('policy-hash').textContent()).toBe(start.slice(0, 12));
 
-    const url = await shareLink(owner, 'driver', 'Dan');
+    const url = await makeLink(owner, 'driver', { expiry: '1d', label: 'Dan' });
     await owner.getByTestId('share-sheet-close').click();
-    const dan = await open(url, 'Dan');
+    const dan = await tandem.open(url, 'Dan');
     expect(await hashOf(dan)).toBe(start);
 
     // the push ASKs: the owner approves it always for this session
