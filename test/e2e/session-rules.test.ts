@@ -4,36 +4,29 @@
 // visible allow rule. Every change is a policy.changed event with the new policy-set hash.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { afterEach, expect, test } from 'vitest';
+import { useTandem } from '../support/pages.ts';
 import { Peer, ownerToken } from '../support/peer.ts';
-import { startRelay, type Relay } from '../support/relay.ts';
-import { TandemRun, type JsonLine } from '../support/runner.ts';
+import type { JsonLine } from '../support/runner.ts';
 
-let relay: Relay;
-let run: TandemRun | undefined;
+const tandem = useTandem();
 const peers: Peer[] = [];
 
-beforeAll(async () => {
-  relay = await startRelay();
-});
-afterAll(() => relay?.stop());
-afterEach(async () => {
+afterEach(() => {
   for (const p of peers.splice(0)) p.close();
-  if (run?.proc.exitCode === null) await run.kill();
-  run = undefined;
 });
 
 const isPush = (l: JsonLine) => l.kind === 'tool.call' && /^git push/.test(String((l.body?.input as { command?: string } | undefined)?.command));
 
 async function person(sessionId: string, token: string, name: string) {
-  const p = await Peer.person(relay, sessionId, token, name, `dev-${name}`);
+  const p = await Peer.person(tandem.relay, sessionId, token, name, `dev-${name}`);
   peers.push(p);
   await p.hello(0);
   return p;
 }
 
 test('a driver’s deny rule stops the push; removing it is an owner-only ASK; the hash follows every change', async () => {
-  run = TandemRun.start(relay, ['--pace', '300']);
+  const run = tandem.run(['--pace', '300']);
   const { sessionId, ownerUrl } = await run.session();
   const started = await run.waitFor((l) => l.kind === 'session.started');
   const startHash = (started.body?.policy as { hash: string }).hash;
@@ -71,7 +64,7 @@ test('a driver’s deny rule stops the push; removing it is an owner-only ASK; t
 });
 
 test('"approve always" on the push becomes a visible allow rule, saved with the session', async () => {
-  run = TandemRun.start(relay, ['--once']);
+  const run = tandem.run(['--once']);
   const { sessionId, ownerUrl } = await run.session();
   const olga = await person(sessionId, ownerToken(ownerUrl), 'Olga');
   const asked = await olga.next('approval.requested', () => true, 30_000);

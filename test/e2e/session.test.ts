@@ -1,37 +1,20 @@
 // End to end: the real relay (workerd), the real `tandem` runner with the demo
 // harness, and the built PWA in Debian's Chromium at 390x844.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
-import { launch } from '../support/browser.ts';
+import { describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { deliverPush, tapNotification, useTandem, visit } from '../support/pages.ts';
 import { Peer, ownerToken } from '../support/peer.ts';
 import { PushService } from '../support/push-service.ts';
-import { startRelay, type Relay } from '../support/relay.ts';
-import { TandemRun, type JsonLine } from '../support/runner.ts';
+import type { JsonLine, TandemRun } from '../support/runner.ts';
 
-let relay: Relay;
-let context: BrowserContext | undefined;
-let run: TandemRun | undefined;
-
-beforeAll(async () => {
-  relay = await startRelay();
-});
-afterAll(() => relay?.stop());
-afterEach(async () => {
-  await context?.close();
-  context = undefined;
-  if (run?.proc.exitCode === null) await run.kill();
-  run = undefined;
-});
+const tandem = useTandem();
 
 const isPushCall = (l: JsonLine) => l.kind === 'tool.call' && /git push/.test(String((l.body?.input as { command?: string } | undefined)?.command));
 
 /** Open the owner link as a person on a phone, giving a name on first join. */
 async function openSession(url: string, name: string): Promise<Page> {
-  context = await launch();
-  const page = await context.newPage();
-  await page.goto(url);
-  await page.getByTestId('name-input').fill(name);
-  await page.getByTestId('name-save').click();
+  const page = await (await tandem.browser()).newPage();
+  await visit(page, url, name);
   return page;
 }
 
@@ -42,9 +25,9 @@ async function pushResult(r: TandemRun) {
 
 describe('a demo session from runner to phone and back', () => {
   test('it streams live, the push ASKs, and Approve lets the agent push', async () => {
-    run = TandemRun.start(relay, ['--once']);
+    const run = tandem.run(['--once']);
     const { ownerUrl } = await run.session();
-    expect(ownerUrl).toMatch(new RegExp(`^${relay.url}/s/[\\w-]+#t=[\\w-]{40,}$`));
+    expect(ownerUrl).toMatch(new RegExp(`^${tandem.relay.url}/s/[\\w-]+#t=[\\w-]{40,}$`));
     const page = await openSession(ownerUrl, 'Ana');
 
     // The token leaves the address bar once the app has it.
@@ -71,7 +54,7 @@ describe('a demo session from runner to phone and back', () => {
   });
 
   test('Deny stops the push', async () => {
-    run = TandemRun.start(relay, ['--once']);
+    const run = tandem.run(['--once']);
     const { ownerUrl } = await run.session();
     const page = await openSession(ownerUrl, 'Ben');
     await page.getByTestId('approval').waitFor();
@@ -84,7 +67,7 @@ describe('a demo session from runner to phone and back', () => {
   });
 
   test('a steer from the phone reaches the running agent, which answers and adapts its plan', async () => {
-    run = TandemRun.start(relay, ['--once'], { env: { TANDEM_DEMO_PACE_MS: '400' } });
+    const run = tandem.run(['--once'], { env: { TANDEM_DEMO_PACE_MS: '400' } });
     const { ownerUrl } = await run.session();
     const page = await openSession(ownerUrl, 'Cy');
     await page.getByTestId('tool-call').first().waitFor();
@@ -100,28 +83,28 @@ describe('a demo session from runner to phone and back', () => {
 
 describe('the app itself', () => {
   test('is installable, lists followed sessions on Home, and opens offline from its cache', async () => {
-    const manifest = (await (await fetch(`${relay.url}/manifest.webmanifest`)).json()) as { name: string; display: string; icons: { sizes: string }[] };
+    const manifest = (await (await fetch(`${tandem.relay.url}/manifest.webmanifest`)).json()) as { name: string; display: string; icons: { sizes: string }[] };
     expect(manifest).toMatchObject({ name: 'Tandem', display: 'standalone' });
     expect(manifest.icons.map((i) => i.sizes)).toEqual(expect.arrayContaining(['192x192', '512x512']));
-    const csp = (await fetch(`${relay.url}/`)).headers.get('content-security-policy');
+    const csp = (await fetch(`${tandem.relay.url}/`)).headers.get('content-security-policy');
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("frame-ancestors 'none'");
 
-    run = TandemRun.start(relay, ['--once']);
+    const run = tandem.run(['--once']);
     const { ownerUrl } = await run.session();
     const page = await openSession(ownerUrl, 'Ana');
     await page.getByTestId('approval').waitFor();
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
-    await page.goto(`${relay.url}/`);
+    await page.goto(`${tandem.relay.url}/`);
     const item = page.getByTestId('session-item');
     await item.first().waitFor();
     expect(await item.first().textContent()).toContain('Demo');
 
-    await context!.setOffline(true);
+    await page.context().setOffline(true);
     await page.reload();
     await page.getByTestId('session-list').waitFor();
     expect(await page.getByTestId('session-item').count()).toBe(1);
-    await context!.setOffline(false);
+    await page.context().setOffline(false);
   });
 });
 
@@ -129,15 +112,15 @@ describe('push notifications', () => {
   test("the relay's encrypted push, delivered to the service worker, shows Approve/Deny and the Approve action decides", async () => {
     const service = await PushService.start();
     try {
-      run = TandemRun.start(relay, ['--once'], { env: { TANDEM_DEMO_PACE_MS: '300' } });
+      const run = tandem.run(['--once'], { env: { TANDEM_DEMO_PACE_MS: '300' } });
       const { ownerUrl, sessionId } = await run.session();
       const page = await openSession(ownerUrl, 'Ana');
-      await context!.grantPermissions(['notifications'], { origin: relay.url });
+      await page.context().grantPermissions(['notifications'], { origin: tandem.relay.url });
       await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
 
       // pushManager.subscribe() cannot reach a push service offline; a phone subscribes
       // through the same protocol with a subscription whose keys the test holds.
-      const phone = await Peer.person(relay, sessionId, ownerToken(ownerUrl), 'Ana phone', 'ana-phone');
+      const phone = await Peer.person(tandem.relay, sessionId, ownerToken(ownerUrl), 'Ana phone', 'ana-phone');
       const device = service.device('ana-phone');
       phone.send('push.subscribe', device.subscription);
 
@@ -145,15 +128,7 @@ describe('push notifications', () => {
       const payload = device.decrypt(push!.body);
       expect(JSON.parse(payload)).toMatchObject({ type: 'approval', sessionId });
 
-      const cdp = await context!.newCDPSession(page);
-      const registration = new Promise<string>((resolve) =>
-        cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => {
-          const reg = e.registrations.find((r) => !r.isDeleted && r.scopeURL.startsWith(relay.url));
-          if (reg) resolve(reg.registrationId);
-        }),
-      );
-      await cdp.send('ServiceWorker.enable');
-      await cdp.send('ServiceWorker.deliverPushMessage', { origin: relay.url, registrationId: await registration, data: payload });
+      await deliverPush(page, tandem.relay.url, payload);
 
       const notifications = () =>
         page.evaluate(async () =>
@@ -168,18 +143,7 @@ describe('push notifications', () => {
       expect(shown[0]!.actions).toEqual(['approve', 'deny']);
       expect(shown[0]!.body).toContain('git push');
 
-      // notificationclick cannot be fired through CDP: dispatch it in the service worker.
-      const worker = context!.serviceWorkers().find((w) => w.url().startsWith(relay.url))!;
-      await worker.evaluate(async () => {
-        type Scope = {
-          registration: ServiceWorkerRegistration;
-          dispatchEvent(e: Event): boolean;
-          NotificationEvent: new (type: string, init: { notification: Notification; action: string }) => Event;
-        };
-        const sw = self as unknown as Scope;
-        const [notification] = await sw.registration.getNotifications();
-        sw.dispatchEvent(new sw.NotificationEvent('notificationclick', { notification: notification!, action: 'approve' }));
-      });
+      await tapNotification(page.context(), tandem.relay.url, 'approve');
 
       const decided = await run.waitFor((l) => l.kind === 'approval.decided');
       expect(decided.body).toMatchObject({ decision: 'approve', via: 'notification', by: { name: 'Ana phone' } });
