@@ -2,22 +2,17 @@
 // a fork cut before the commit is continued with `tandem run --fork` and the demo carries on from
 // the step after the cut and finishes in the fork; the original's log does not change. A harness
 // that cannot resume from a transcript leaves the fork read-only (exit 2).
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import * as v from 'valibot';
 import { ForkResponse, type Event } from '@tandem/relay/protocol';
+import { useTandem } from '../support/pages.ts';
 import { Peer, ownerToken, ticket } from '../support/peer.ts';
-import { startRelay, type Relay } from '../support/relay.ts';
-import { TandemRun } from '../support/runner.ts';
 
-let relay: Relay;
-beforeAll(async () => {
-  relay = await startRelay();
-});
-afterAll(() => relay?.stop());
+const tandem = useTandem();
 
 async function forkAt(sessionId: string, token: string, uptoSeq: number) {
-  const t = await ticket(relay, sessionId, token, 'Olga', 'dev-olga-fork');
-  const res = await fetch(`${relay.url}/api/sessions/${sessionId}/fork`, {
+  const t = await ticket(tandem.relay, sessionId, token, 'Olga', 'dev-olga-fork');
+  const res = await fetch(`${tandem.relay.url}/api/sessions/${sessionId}/fork`, {
     method: 'POST',
     headers: { authorization: `Bearer ${t.ticket}`, 'content-type': 'application/json' },
     body: JSON.stringify({ uptoSeq }),
@@ -29,10 +24,10 @@ async function forkAt(sessionId: string, token: string, uptoSeq: number) {
 const callIds = (events: Event[]) => events.flatMap((e) => (e.kind === 'tool.call' ? [e.body.callId] : []));
 
 test('a fork cut before the commit is continued by tandem run --fork: the demo goes on from there and finishes', async () => {
-  const run = TandemRun.start(relay, ['--once']);
+  const run = tandem.run(['--once']);
   const { sessionId, ownerUrl } = await run.session();
   const asked = await run.waitFor((l) => l.kind === 'approval.requested');
-  const owner = await Peer.person(relay, sessionId, ownerToken(ownerUrl), 'Olga', 'dev-olga');
+  const owner = await Peer.person(tandem.relay, sessionId, ownerToken(ownerUrl), 'Olga', 'dev-olga');
   await owner.hello(0);
   owner.send('approval.decide', { approvalId: (asked.body as { approvalId: string }).approvalId, decision: 'deny' });
   expect(await run.exited).toBe(0);
@@ -43,12 +38,12 @@ test('a fork cut before the commit is continued by tandem run --fork: the demo g
   const cut = original.find((e) => e.id === 'msg-demo-test-after')!.seq!;
   const made = await forkAt(sessionId, ownerToken(ownerUrl), cut);
 
-  const cont = TandemRun.start(relay, ['--fork', made.ownerUrl, '--once']);
+  const cont = tandem.run(['--fork', made.ownerUrl, '--once']);
   const started = await cont.session();
   expect(started).toEqual({ sessionId: made.sessionId, ownerUrl: made.ownerUrl });
   // the push asks again, in the fork: approve it there
   const again = await cont.waitFor((l) => l.kind === 'approval.requested');
-  const forkOwner = await Peer.person(relay, made.sessionId, ownerToken(made.ownerUrl), 'Olga', 'dev-olga-2');
+  const forkOwner = await Peer.person(tandem.relay, made.sessionId, ownerToken(made.ownerUrl), 'Olga', 'dev-olga-2');
   await forkOwner.hello(0);
   forkOwner.send('approval.decide', { approvalId: (again.body as { approvalId: string }).approvalId, decision: 'approve' });
   expect(await cont.exited, cont.stderr).toBe(0);
@@ -74,26 +69,26 @@ test('a fork cut before the commit is continued by tandem run --fork: the demo g
 });
 
 test('a harness that cannot resume from a transcript leaves the fork read-only: exit 2, and a fork of a fork continues too', async () => {
-  const run = TandemRun.start(relay, ['--once']);
+  const run = tandem.run(['--once']);
   const { sessionId, ownerUrl } = await run.session();
   await run.waitFor((l) => l.kind === 'approval.requested');
-  const owner = await Peer.person(relay, sessionId, ownerToken(ownerUrl), 'Olga', 'dev-olga-3');
+  const owner = await Peer.person(tandem.relay, sessionId, ownerToken(ownerUrl), 'Olga', 'dev-olga-3');
   const log = await owner.hello(0);
   const cut = log.find((e) => e.id === 'msg-demo-intro')!.seq!;
   const first = await forkAt(sessionId, ownerToken(ownerUrl), cut);
   await run.kill('SIGTERM');
 
-  const refused = TandemRun.start(relay, ['--fork', first.ownerUrl, '--harness', 'codex']);
+  const refused = tandem.run(['--fork', first.ownerUrl, '--harness', 'codex']);
   expect(await refused.exited).toBe(2);
   expect(refused.stderr).toContain('the codex harness cannot continue a fork (it cannot resume from a transcript); the fork stays read-only');
 
   // fork the fork at its own last event, then continue that one
-  const forkOwner = await Peer.person(relay, first.sessionId, ownerToken(first.ownerUrl), 'Olga', 'dev-olga-4');
+  const forkOwner = await Peer.person(tandem.relay, first.sessionId, ownerToken(first.ownerUrl), 'Olga', 'dev-olga-4');
   const firstLog = await forkOwner.hello(0);
   const second = await forkAt(first.sessionId, ownerToken(first.ownerUrl), firstLog.at(-1)!.seq!);
-  const cont = TandemRun.start(relay, ['--fork', second.ownerUrl, '--once']);
+  const cont = tandem.run(['--fork', second.ownerUrl, '--once']);
   const again = await cont.waitFor((l) => l.kind === 'approval.requested');
-  const p2 = await Peer.person(relay, second.sessionId, ownerToken(second.ownerUrl), 'Olga', 'dev-olga-5');
+  const p2 = await Peer.person(tandem.relay, second.sessionId, ownerToken(second.ownerUrl), 'Olga', 'dev-olga-5');
   await p2.hello(0);
   p2.send('approval.decide', { approvalId: (again.body as { approvalId: string }).approvalId, decision: 'deny' });
   expect(await cont.exited, cont.stderr).toBe(0);

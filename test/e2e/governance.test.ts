@@ -6,11 +6,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { beforeAll, expect, test } from 'vitest';
 import type { EventOf } from '@tandem/relay/protocol';
+import { useTandem } from '../support/pages.ts';
 import { Peer, ownerToken } from '../support/peer.ts';
-import { startRelay, type Relay } from '../support/relay.ts';
-import { TandemRun, type JsonLine } from '../support/runner.ts';
+import type { JsonLine, TandemRun } from '../support/runner.ts';
 
 const POLICY = `name: install-then-push
 version: 1
@@ -26,19 +26,12 @@ policies:
     default: deny
 `;
 
-let relay: Relay;
+const tandem = useTandem();
 let policyFile: string;
-let run: TandemRun | undefined;
 
-beforeAll(async () => {
-  relay = await startRelay();
+beforeAll(() => {
   policyFile = join(mkdtempSync(join(tmpdir(), 'tandem-governance-')), 'install-then-push.yaml');
   writeFileSync(policyFile, POLICY);
-});
-afterAll(() => relay?.stop());
-afterEach(async () => {
-  if (run?.proc.exitCode === null) await run.kill();
-  run = undefined;
 });
 
 const commandOf = (l: JsonLine) => String((l.body?.input as { command?: string } | undefined)?.command);
@@ -47,7 +40,7 @@ const decisionOf = (r: TandemRun, call: JsonLine) => r.lines.find((l) => l.kind 
 const resultOf = (r: TandemRun, call: JsonLine) => r.waitFor((l) => l.kind === 'tool.result' && l.body?.callId === call.body?.callId);
 
 test('no dependency install: the push goes ahead without an ASK', async () => {
-  run = TandemRun.start(relay, ['--policy', policyFile, '--once']);
+  const run = tandem.run(['--policy', policyFile, '--once']);
   await run.session();
   const started = await run.waitFor((l) => l.kind === 'session.started');
   expect(started.body?.policy).toMatchObject({ name: 'install-then-push' });
@@ -64,7 +57,7 @@ test('no dependency install: the push goes ahead without an ASK', async () => {
 });
 
 test('a dependency install first: the push ASKs, and approving it on the relay lets it run', async () => {
-  run = TandemRun.start(relay, ['--policy', policyFile, '--once'], { env: { TANDEM_DEMO_INSTALL: '1' } });
+  const run = tandem.run(['--policy', policyFile, '--once'], { env: { TANDEM_DEMO_INSTALL: '1' } });
   const { sessionId, ownerUrl } = await run.session();
 
   const install = await run.waitFor(isCall(/^npm install /));
@@ -81,7 +74,7 @@ test('a dependency install first: the push ASKs, and approving it on the relay l
   expect(run.lines.slice(0, before).filter((l) => l.kind === 'tool.result').map((l) => l.body?.status)).not.toContain('denied');
 
   // Approve it as a person on the relay.
-  const peer = await Peer.person(relay, sessionId, ownerToken(ownerUrl), 'Ana', 'ana-laptop');
+  const peer = await Peer.person(tandem.relay, sessionId, ownerToken(ownerUrl), 'Ana', 'ana-laptop');
   try {
     await peer.hello();
     peer.send('approval.decide', { approvalId: String(asked.body?.approvalId), decision: 'approve' });

@@ -3,17 +3,12 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
+import { useTandem } from '../support/pages.ts';
 import { Peer, ownerToken } from '../support/peer.ts';
-import { startRelay, type Relay } from '../support/relay.ts';
-import { TandemRun } from '../support/runner.ts';
 
 const BIN = join(import.meta.dirname, '../../runner-agent/bin/tandem.js');
-let relay: Relay;
-beforeAll(async () => {
-  relay = await startRelay();
-});
-afterAll(() => relay?.stop());
+const tandem = useTandem();
 
 async function share(home: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -26,7 +21,7 @@ async function share(home: string, args: string[]): Promise<{ code: number; stdo
 }
 
 test('tandem share makes an approver link for the newest session, lists it and revokes it', async () => {
-  const run = TandemRun.start(relay, ['--once']);
+  const run = tandem.run(['--once']);
   const { sessionId } = await run.session();
   await run.waitFor((l) => l.kind === 'approval.requested');
 
@@ -34,7 +29,7 @@ test('tandem share makes an approver link for the newest session, lists it and r
   expect(made.code, made.stderr).toBe(0);
   const link = JSON.parse(made.stdout) as { linkId: string; role: string; url: string; expiresAt: number; label: string };
   expect(link).toMatchObject({ role: 'approver', label: 'for Ana' });
-  expect(link.url).toMatch(new RegExp(`^${relay.url}/s/${sessionId}#t=`));
+  expect(link.url).toMatch(new RegExp(`^${tandem.relay.url}/s/${sessionId}#t=`));
   expect(link.expiresAt).toBeGreaterThan(Date.now() + 7000_000);
 
   // the human form prints the link, a QR code and how to revoke it
@@ -43,7 +38,7 @@ test('tandem share makes an approver link for the newest session, lists it and r
   expect(human.stdout).toContain('▄');
   expect(human.stdout).toContain('tandem share');
 
-  const ana = await Peer.person(relay, sessionId, ownerToken(link.url), 'Ana', 'dev-ana');
+  const ana = await Peer.person(tandem.relay, sessionId, ownerToken(link.url), 'Ana', 'dev-ana');
   const asked = (await ana.hello(0)).find((e) => e.kind === 'approval.requested');
   if (asked?.kind !== 'approval.requested') throw new Error('the approval is not in the log');
   expect((await ana.next('welcome')).body.role).toBe('approver');
@@ -67,7 +62,7 @@ test('tandem share makes an approver link for the newest session, lists it and r
 
   // the approver still decides through a fresh link
   const fresh = await share(run.home, ['--role', 'approver', '--json']);
-  const bea = await Peer.person(relay, sessionId, ownerToken((JSON.parse(fresh.stdout) as { url: string }).url), 'Bea', 'dev-bea');
+  const bea = await Peer.person(tandem.relay, sessionId, ownerToken((JSON.parse(fresh.stdout) as { url: string }).url), 'Bea', 'dev-bea');
   await bea.hello(0);
   bea.send('approval.decide', { approvalId: asked.body.approvalId, decision: 'approve' });
   expect(await run.exited).toBe(0);
