@@ -14,6 +14,21 @@ afterAll(() => relay?.stop());
 
 type Session = Awaited<ReturnType<typeof createSession>>;
 
+/** The session's runner, welcomed, its hello sent. */
+async function runnerOf(s: Session) {
+  const runner = await Peer.runner(relay, s.sessionId, s.runnerKey);
+  await runner.next('welcome');
+  runner.send('hello', { lastSeq: 0 });
+  return runner;
+}
+
+/** `name` on the session with a link's token (device dev-<name>), caught up. */
+async function person(s: Session, token: string, name: string) {
+  const peer = await Peer.person(relay, s.sessionId, token, name, `dev-${name.toLowerCase()}`);
+  await peer.hello(0);
+  return peer;
+}
+
 /** A share link made by the owner's app; resolves with its token. */
 async function share(owner: Peer, role: Exclude<Role, 'owner'>, expiresInMs?: number) {
   const ref = owner.send('link.create', { role, ...(expiresInMs ? { expiresInMs } : {}) });
@@ -62,8 +77,7 @@ describe('roles', () => {
     const kinds = (ClientFrame.options as { entries: { kind: { literal: ClientFrameKind } } }[]).map((o) => o.entries.kind.literal);
     expect(new Set(kinds)).toEqual(new Set(Object.keys(SAMPLE)));
     const s = await createSession(relay);
-    const owner = await Peer.person(relay, s.sessionId, s.ownerToken, 'Olga', 'dev-olga');
-    await owner.hello(0);
+    const owner = await person(s, s.ownerToken, 'Olga');
     const tokens: Record<Role, string> = { owner: s.ownerToken } as Record<Role, string>;
     for (const role of Roles) if (role !== 'owner') tokens[role] = (await share(owner, role)).token;
 
@@ -95,13 +109,9 @@ describe('roles', () => {
 
   test('removing a deny rule is the owner’s alone; an approve-always rule can be revoked by an approver', async () => {
     const s = await createSession(relay);
-    const runner = await Peer.runner(relay, s.sessionId, s.runnerKey);
-    await runner.next('welcome');
-    runner.send('hello', { lastSeq: 0 });
-    const owner = await Peer.person(relay, s.sessionId, s.ownerToken, 'Olga', 'dev-olga');
-    await owner.hello(0);
-    const approver = await Peer.person(relay, s.sessionId, (await share(owner, 'approver')).token, 'Ana', 'dev-ana');
-    await approver.hello(0);
+    const runner = await runnerOf(s);
+    const owner = await person(s, s.ownerToken, 'Olga');
+    const approver = await person(s, (await share(owner, 'approver')).token, 'Ana');
     const rule = (ruleId: string, decision: 'deny' | 'allow') => ({ ruleId, tool: 'shell', pattern: 'rm *', decision, reason: 'r', by: { name: 'Olga' }, at: Date.now() });
     runner.send('policy.changed', { name: 'p', hash: 'h1', change: 'added', rule: rule('r1', 'deny'), by: { name: 'Olga' }, rules: [rule('r1', 'deny'), rule('r2', 'allow')] }, 'pc-1');
     await approver.next('policy.changed');
@@ -133,13 +143,11 @@ describe('roles', () => {
 describe('share links', () => {
   test('the owner makes, lists and revokes links; revoking closes the socket that used it at once, with the reason', async () => {
     const s = await createSession(relay);
-    const owner = await Peer.person(relay, s.sessionId, s.ownerToken, 'Olga', 'dev-olga');
-    await owner.hello(0);
+    const owner = await person(s, s.ownerToken, 'Olga');
     const made = await share(owner, 'driver', 3600_000);
     expect(made.link).toMatchObject({ role: 'driver', revokedAt: null, createdBy: { name: 'Olga' } });
     expect(made.link.expiresAt).toBeGreaterThan(Date.now() + 3500_000);
-    const ben = await Peer.person(relay, s.sessionId, made.token, 'Ben', 'dev-ben');
-    await ben.hello(0);
+    const ben = await person(s, made.token, 'Ben');
     expect((await ben.next('welcome')).body.role).toBe('driver');
     // the link list never carries a token
     owner.send('link.list', {});
@@ -171,8 +179,7 @@ describe('share links', () => {
     const s = await createSession(relay);
     const made = await runnerApi(s, 'POST', '', { role: 'viewer', expiresInMs: 1500 });
     const token = ownerToken(made.json.url as string);
-    const vic = await Peer.person(relay, s.sessionId, token, 'Vic', 'dev-vic');
-    await vic.hello(0);
+    const vic = await person(s, token, 'Vic');
     // the relay's own alarm closes the socket at expiry
     expect(await vic.closedWith(5000)).toEqual({ code: 4004, reason: 'this link has expired; ask the owner for a new one' });
     expect(vic.frames.find((f) => f.kind === 'error')?.body).toMatchObject({ code: 'link_expired' });
@@ -193,15 +200,15 @@ describe('share links', () => {
     expect(made.status).toBe(201);
     expect(made.json.url).toMatch(new RegExp(`/s/${s.sessionId}#t=`));
     expect(made.json.link).toMatchObject({ role: 'approver', label: 'for Ana', createdBy: { name: 'runner (tandem share)' } });
-    const person = await Peer.person(relay, s.sessionId, ownerToken(made.json.url as string), 'Ana', 'dev-ana');
-    expect((await person.next('welcome')).body.role).toBe('approver');
-    await person.hello(0);
+    const ana = await Peer.person(relay, s.sessionId, ownerToken(made.json.url as string), 'Ana', 'dev-ana');
+    expect((await ana.next('welcome')).body.role).toBe('approver');
+    await ana.hello(0);
     const list = await runnerApi(s, 'GET', '');
     expect((list.json.links as { role: string }[]).map((l) => l.role)).toEqual(['owner', 'approver']);
     const linkId = (made.json.link as { linkId: string }).linkId;
     const del = await runnerApi(s, 'DELETE', `/${linkId}`);
     expect(del.status).toBe(200);
-    expect((await person.closedWith(1000)).code).toBe(4004);
+    expect((await ana.closedWith(1000)).code).toBe(4004);
     expect((await runnerApi(s, 'DELETE', '/nope')).json).toEqual({ error: { code: 'not_found', message: 'no link nope in this session' } });
     expect((await runnerApi(s, 'POST', '', { role: 'owner' })).status).toBe(400);
     const wrong = await fetch(`${relay.url}/api/sessions/${s.sessionId}/links`, { headers: { authorization: `Bearer ${s.ownerToken}` } });
@@ -223,11 +230,8 @@ describe('approve always and owner-only approvals', () => {
 
   test('"always" is accepted only where offered, reaches the runner with the decision, and is audited', async () => {
     const s = await createSession(relay);
-    const runner = await Peer.runner(relay, s.sessionId, s.runnerKey);
-    await runner.next('welcome');
-    runner.send('hello', { lastSeq: 0 });
-    const owner = await Peer.person(relay, s.sessionId, s.ownerToken, 'Olga', 'dev-olga');
-    await owner.hello(0);
+    const runner = await runnerOf(s);
+    const owner = await person(s, s.ownerToken, 'Olga');
     runner.send('approval.requested', ask('ap-plain'), 'ap-plain');
     runner.send('approval.requested', ask('ap-offer', { always: { tool: 'shell', pattern: 'npm test*' } }), 'ap-offer');
     await owner.next('approval.requested', (f) => f.body.approvalId === 'ap-offer');
@@ -243,13 +247,9 @@ describe('approve always and owner-only approvals', () => {
 
   test('an owner-only approval: an approver is refused, the owner decides', async () => {
     const s = await createSession(relay);
-    const runner = await Peer.runner(relay, s.sessionId, s.runnerKey);
-    await runner.next('welcome');
-    runner.send('hello', { lastSeq: 0 });
-    const owner = await Peer.person(relay, s.sessionId, s.ownerToken, 'Olga', 'dev-olga');
-    await owner.hello(0);
-    const ana = await Peer.person(relay, s.sessionId, (await share(owner, 'approver')).token, 'Ana', 'dev-ana');
-    await ana.hello(0);
+    const runner = await runnerOf(s);
+    const owner = await person(s, s.ownerToken, 'Olga');
+    const ana = await person(s, (await share(owner, 'approver')).token, 'Ana');
     runner.send('approval.requested', ask('ap-owner', { ownerOnly: true, tool: 'policy' }), 'ap-owner');
     await ana.next('approval.requested');
     const id = ana.send('approval.decide', { approvalId: 'ap-owner', decision: 'approve' });
