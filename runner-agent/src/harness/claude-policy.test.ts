@@ -6,23 +6,18 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { EventBody } from '@tandem/relay/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../log.ts';
 import { startAnthropicServer, text, toolUse, type AnthropicServer } from '../testing/anthropic-server.ts';
-import { policySession, type PolicySession } from '../testing/policy-session.ts';
-import { tempDir, until } from '../testing/util.ts';
+import { BUDGET_POLICY, REDACT_EMAILS_DENY_KEYS_POLICY, SECRET, policySession, redactPolicy, type PolicySession } from '../testing/policy-session.ts';
+import { tempDir } from '../testing/util.ts';
 import { ClaudeHarness, claudeHarness } from './claude.ts';
-import type { HarnessEvent } from './types.ts';
 
 const MODEL = 'claude-sonnet-4-5';
-const SECRET = 'AKIAABCDEFGHIJKLMNOP';
 
 describe('claude harness: policy phases', () => {
   let dir: string;
   let cwd: string;
   let server: AnthropicServer;
-  let events: HarnessEvent[];
   let session: PolicySession | undefined;
   let harness: ClaudeHarness | undefined;
 
@@ -32,7 +27,6 @@ describe('claude harness: policy phases', () => {
     mkdirSync(cwd, { recursive: true });
     mkdirSync(path.join(dir, 'home'), { recursive: true });
     server = await startAnthropicServer();
-    events = [];
   });
   afterEach(async () => {
     await harness?.stop();
@@ -55,25 +49,16 @@ describe('claude harness: policy phases', () => {
         env: { HOME: path.join(dir, 'home'), TEST_ANTHROPIC_KEY: 'sk-ant-test', CLAUDE_CODE_MAX_RETRIES: '0' },
       },
       workDir: path.join(dir, 'harness'),
-      emit: (e) => {
-        events.push(e);
-        s.observe(e);
-      },
-      gate: s.gate,
-      policy: s.policy,
-      progress: undefined,
-      saveProgress: () => {},
-      paceMs: 0,
-      log: silentLogger,
+      ...s.wiring,
     }) as ClaudeHarness;
     return harness;
   }
-  const of = <K extends HarnessEvent['kind']>(kind: K): EventBody<K>[] => events.filter((e) => e.kind === kind).map((e) => e.body as EventBody<K>);
-  const waitTurns = (n: number) => until(() => of('turn.ended').length >= n && of('turn.ended'), `${n} turn(s) to end`, 60_000);
+  const of: PolicySession['of'] = (kind) => session!.of(kind);
+  const waitTurns = (n: number) => session!.turnsEnded(n, 60_000);
 
   it('llm_request through the model gateway: a session budget the first turn spent DENIES the second model call (the server never sees it)', async () => {
     server.enqueue(text('first answer', { usage: { input_tokens: 2_000_000, output_tokens: 10 } }));
-    const h = create('policies:\n  - name: budget\n    use: cost_budget\n    with: { session_usd: 0.01 }\n', 'hello');
+    const h = create(BUDGET_POLICY, 'hello');
     await h.start();
     await waitTurns(1);
     expect(of('turn.ended')[0]).toMatchObject({ status: 'completed' });
@@ -86,7 +71,7 @@ describe('claude harness: policy phases', () => {
 
   it('llm_request redaction: a secret in the person\'s message never reaches the model server', async () => {
     server.enqueue(text('noted'));
-    const h = create('policies:\n  - name: secrets\n    use: pii\n    with: { action: redact, phases: [llm_request] }\n', `deploy with key ${SECRET} please`);
+    const h = create(redactPolicy('llm_request'), `deploy with key ${SECRET} please`);
     await h.start();
     await waitTurns(1);
     const sent = server.messageRequests().map((r) => JSON.stringify(r.body)).join('\n');
@@ -96,7 +81,7 @@ describe('claude harness: policy phases', () => {
 
   it('tool_call rewrite: Claude Code runs the redacted command (PreToolUse updatedInput)', async () => {
     server.enqueue(toolUse('Bash', { command: `echo token=${SECRET} > out.txt`, description: 'write it' }), text('written'));
-    const h = create('policies:\n  - name: secrets\n    use: pii\n    with: { action: redact, phases: [tool_call] }\n', 'write the token');
+    const h = create(redactPolicy('tool_call'), 'write the token');
     await h.start();
     await waitTurns(1);
     expect(readFileSync(path.join(cwd, 'out.txt'), 'utf8').trim()).toBe('token=[REDACTED:api_key]');
@@ -110,7 +95,7 @@ describe('claude harness: policy phases', () => {
       toolUse('Read', { file_path: path.join(cwd, 'keys.txt') }),
       text('read them'),
     );
-    const h = create('policies:\n  - name: secrets\n    use: pii\n    with: { action: { email: redact, api_key: deny }, phases: [tool_result] }\n', 'read both');
+    const h = create(REDACT_EMAILS_DENY_KEYS_POLICY, 'read both');
     await h.start();
     await waitTurns(1);
     const results = of('tool.result');
@@ -122,6 +107,6 @@ describe('claude harness: policy phases', () => {
     expect(seen).toContain('[REDACTED:email]');
     expect(seen).not.toContain('ana@example.com');
     expect(seen).not.toContain(SECRET);
-    expect(JSON.stringify(events)).not.toContain('ana@example.com');
+    expect(JSON.stringify(session!.events)).not.toContain('ana@example.com');
   }, 120_000);
 });

@@ -5,22 +5,17 @@
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import type { EventBody } from '@tandem/relay/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../log.ts';
 import { reply, startResponsesServer, type ResponsesServer } from '../testing/openai-responses-server.ts';
-import { policySession, type PolicySession } from '../testing/policy-session.ts';
-import { tempDir, until } from '../testing/util.ts';
+import { BUDGET_POLICY, SECRET, policySession, redactPolicy, type PolicySession } from '../testing/policy-session.ts';
+import { tempDir } from '../testing/util.ts';
 import { CodexHarness, REWRITE_DECLINED } from './codex.ts';
-import type { HarnessEvent } from './types.ts';
 
 const MODEL = 'gpt-5-mini';
-const SECRET = 'AKIAABCDEFGHIJKLMNOP';
 
 describe('codex harness: policy phases', () => {
   let server: ResponsesServer;
   let root: string;
-  let events: HarnessEvent[];
   let session: PolicySession | undefined;
   let harness: CodexHarness | undefined;
 
@@ -43,7 +38,6 @@ describe('codex harness: policy phases', () => {
     root = tempDir('codex-policy');
     const cwd = path.join(root, 'project');
     mkdirSync(cwd, { recursive: true });
-    events = [];
     const s = (session = policySession(yaml, cwd));
     harness = new CodexHarness({
       sessionId: 's_policy',
@@ -57,25 +51,16 @@ describe('codex harness: policy phases', () => {
         env: { HOME: path.join(root, 'home'), SCRIPTED_API_KEY: 'sk-scripted' },
       },
       workDir: path.join(root, 'state'),
-      emit: (e) => {
-        events.push(e);
-        s.observe(e);
-      },
-      gate: s.gate,
-      policy: s.policy,
-      progress: undefined,
-      saveProgress: () => {},
-      paceMs: 0,
-      log: silentLogger,
+      ...s.wiring,
     });
     return harness;
   }
-  const of = <K extends HarnessEvent['kind']>(kind: K) => events.filter((e) => e.kind === kind).map((e) => e.body as EventBody<K>);
-  const waitTurns = (n: number) => until(() => of('turn.ended').length >= n && of('turn.ended'), `${n} turn(s) to end`, 60_000);
+  const of: PolicySession['of'] = (kind) => session!.of(kind);
+  const waitTurns = (n: number) => session!.turnsEnded(n, 60_000);
 
   it('llm_request through the model gateway: a session budget the first turn spent DENIES the second model call (the server never sees it)', async () => {
     server.enqueue(reply.text('first answer', { inputTokens: 2_000_000, cachedInputTokens: 0, outputTokens: 10 }));
-    const h = create('policies:\n  - name: budget\n    use: cost_budget\n    with: { session_usd: 0.01 }\n', 'hello');
+    const h = create(BUDGET_POLICY, 'hello');
     await h.start();
     await waitTurns(1);
     expect(of('turn.ended')[0]).toMatchObject({ status: 'completed' });
@@ -87,7 +72,7 @@ describe('codex harness: policy phases', () => {
 
   it('llm_request redaction: a secret in the person\'s message never reaches the model server', async () => {
     server.enqueue(reply.text('noted'));
-    const h = create('policies:\n  - name: secrets\n    use: pii\n    with: { action: redact, phases: [llm_request] }\n', `deploy with key ${SECRET} please`);
+    const h = create(redactPolicy('llm_request'), `deploy with key ${SECRET} please`);
     await h.start();
     await waitTurns(1);
     const sent = JSON.stringify(server.responseRequests().map((r) => r.body));
@@ -97,7 +82,7 @@ describe('codex harness: policy phases', () => {
 
   it('tool_call rewrite: Codex cannot run a rewritten command, so the call is declined with the reason (fail closed)', async () => {
     server.enqueue(reply.exec(`echo token=${SECRET} > out.txt`), reply.text('understood'));
-    const h = create('policies:\n  - name: secrets\n    use: pii\n    with: { action: redact, phases: [tool_call] }\n', 'write the token');
+    const h = create(redactPolicy('tool_call'), 'write the token');
     await h.start();
     await waitTurns(1);
     expect(existsSync(path.join(h.cwd, 'out.txt'))).toBe(false);

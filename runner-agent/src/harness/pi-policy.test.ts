@@ -6,30 +6,24 @@
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { EventBody } from '@tandem/relay/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../log.ts';
 import { contentText, OpenAIChatServer } from '../testing/openai-chat-server.ts';
-import { policySession, type PolicySession } from '../testing/policy-session.ts';
-import { tempDir, until } from '../testing/util.ts';
+import { BUDGET_POLICY, REDACT_EMAILS_DENY_KEYS_POLICY, SECRET, policySession, redactPolicy, type PolicySession } from '../testing/policy-session.ts';
+import { tempDir } from '../testing/util.ts';
 import { PiHarness } from './pi.ts';
-import type { HarnessEvent } from './types.ts';
 
 const MODEL = 'gpt-4o-mini';
-const SECRET = 'AKIAABCDEFGHIJKLMNOP';
 process.env.PI_TEST_KEY = 'sk-test-pi';
 
 describe('pi harness: policy phases', () => {
   let dir: string;
   let server: OpenAIChatServer;
-  let events: HarnessEvent[];
   let session: PolicySession | undefined;
   let h: PiHarness | undefined;
 
   beforeEach(async () => {
     dir = tempDir('pi-policy');
     server = await OpenAIChatServer.start();
-    events = [];
   });
   afterEach(async () => {
     await h?.stop();
@@ -53,25 +47,16 @@ describe('pi harness: policy phases', () => {
         provider: { api: 'openai-chat', baseUrl: server.baseUrl, apiKeyEnv: 'PI_TEST_KEY' },
         env: { HOME: path.join(dir, '.home') },
       },
-      emit: (e) => {
-        events.push(e);
-        s.observe(e);
-      },
-      gate: s.gate,
-      policy: s.policy,
-      progress: undefined,
-      saveProgress: () => {},
-      paceMs: 0,
-      log: silentLogger,
+      ...s.wiring,
     });
     return h;
   }
-  const of = <K extends HarnessEvent['kind']>(kind: K) => events.filter((e) => e.kind === kind).map((e) => e.body as EventBody<K>);
-  const waitTurns = (n: number) => until(() => of('turn.ended').length >= n && of('turn.ended'), `${n} turn(s) to end`, 30_000);
+  const of: PolicySession['of'] = (kind) => session!.of(kind);
+  const waitTurns = (n: number) => session!.turnsEnded(n, 30_000);
 
   it('llm_request through the model gateway: a session budget the first turn spent DENIES the second model call (the server never sees it)', async () => {
     server.script({ text: 'first answer', usage: { prompt_tokens: 2_000_000, completion_tokens: 10 } });
-    const p = harness('policies:\n  - name: budget\n    use: cost_budget\n    with: { session_usd: 0.01 }\n', 'hello');
+    const p = harness(BUDGET_POLICY, 'hello');
     await p.start();
     await waitTurns(1);
     expect(of('turn.ended')[0]).toMatchObject({ status: 'completed' });
@@ -83,7 +68,7 @@ describe('pi harness: policy phases', () => {
 
   it('llm_request redaction: a secret in the person\'s message never reaches the model server', async () => {
     server.script({ text: 'noted' });
-    const p = harness('policies:\n  - name: secrets\n    use: pii\n    with: { action: redact, phases: [llm_request] }\n', `deploy with key ${SECRET} please`);
+    const p = harness(redactPolicy('llm_request'), `deploy with key ${SECRET} please`);
     await p.start();
     await waitTurns(1);
     const sent = JSON.stringify(server.requests.map((r) => r.body));
@@ -93,7 +78,7 @@ describe('pi harness: policy phases', () => {
 
   it('tool_call rewrite: pi runs the redacted command', async () => {
     server.script({ toolCalls: [{ name: 'bash', arguments: { command: `echo token=${SECRET} > out.txt` } }] }, { text: 'written' });
-    const p = harness('policies:\n  - name: secrets\n    use: pii\n    with: { action: redact, phases: [tool_call] }\n', 'write the token');
+    const p = harness(redactPolicy('tool_call'), 'write the token');
     await p.start();
     await waitTurns(1);
     expect(readFileSync(path.join(dir, 'out.txt'), 'utf8').trim()).toBe('token=[REDACTED:api_key]');
@@ -107,7 +92,7 @@ describe('pi harness: policy phases', () => {
       { toolCalls: [{ name: 'read', arguments: { path: 'keys.txt' } }] },
       { text: 'read them' },
     );
-    const p = harness('policies:\n  - name: secrets\n    use: pii\n    with: { action: { email: redact, api_key: deny }, phases: [tool_result] }\n', 'read both');
+    const p = harness(REDACT_EMAILS_DENY_KEYS_POLICY, 'read both');
     await p.start();
     await waitTurns(1);
     const results = of('tool.result');
@@ -119,6 +104,6 @@ describe('pi harness: policy phases', () => {
     expect(seen).toContain('[REDACTED:email]');
     expect(seen).not.toContain('ana@example.com');
     expect(seen).not.toContain(SECRET);
-    expect(JSON.stringify(events)).not.toContain('ana@example.com');
+    expect(JSON.stringify(session!.events)).not.toContain('ana@example.com');
   }, 60_000);
 });

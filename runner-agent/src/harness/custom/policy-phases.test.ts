@@ -5,14 +5,10 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../log.ts';
 import { OpenAIChatServer, contentText } from '../../testing/openai-chat-server.ts';
-import { policySession, type PolicySession } from '../../testing/policy-session.ts';
-import { tempDir, until } from '../../testing/util.ts';
-import type { HarnessEvent } from '../types.ts';
+import { BUDGET_POLICY, REDACT_EMAILS_DENY_KEYS_POLICY, SECRET, policySession, redactPolicy, type PolicySession } from '../../testing/policy-session.ts';
+import { tempDir } from '../../testing/util.ts';
 import { CustomHarness, customHarness } from './loop.ts';
-
-const SECRET = 'AKIAABCDEFGHIJKLMNOP';
 
 describe('custom harness: policy phases', () => {
   let server: OpenAIChatServer;
@@ -33,32 +29,21 @@ describe('custom harness: policy phases', () => {
 
   function rig(yaml: string, prompt?: string) {
     const s = (session = policySession(yaml, cwd));
-    const events: HarnessEvent[] = [];
     const harness = customHarness.create({
       sessionId: 'sess-policy',
       cwd,
       ...(prompt ? { prompt } : {}),
       agent: { name: 't', harness: 'custom', model: 'gpt-5-mini', provider: { api: 'openai-chat', baseUrl: server.baseUrl } },
       workDir: cwd,
-      emit: (ev) => {
-        events.push(ev);
-        s.observe(ev);
-      },
-      gate: s.gate,
-      policy: s.policy,
-      progress: undefined,
-      saveProgress: () => {},
-      paceMs: 0,
-      log: silentLogger,
+      ...s.wiring,
     }) as CustomHarness;
     harnesses.push(harness);
-    const of = <K extends HarnessEvent['kind']>(kind: K) => events.filter((e) => e.kind === kind).map((e) => e.body) as Extract<HarnessEvent, { kind: K }>['body'][];
-    return { harness, events, of, ended: (n: number) => until(() => of('turn.ended').length >= n, `${n} turn.ended`) };
+    return { harness, of: s.of, ended: (n: number) => s.turnsEnded(n) };
   }
 
   it('llm_request: a session budget the first turn spent DENIES the second model call; the server never receives it', async () => {
     server.script({ text: 'first answer', usage: { prompt_tokens: 2_000_000, completion_tokens: 10 } });
-    const r = rig('policies:\n  - name: budget\n    use: cost_budget\n    with: { session_usd: 0.01 }\n', 'hello');
+    const r = rig(BUDGET_POLICY, 'hello');
     await r.harness.start();
     await r.ended(1);
     expect(r.of('turn.ended')[0]).toMatchObject({ status: 'completed' });
@@ -73,7 +58,7 @@ describe('custom harness: policy phases', () => {
 
   it('llm_request: pii redact keeps a secret in the person\'s message from reaching the model server', async () => {
     server.script({ text: 'noted' });
-    const r = rig('policies:\n  - name: secrets\n    use: pii\n    with: { action: redact, phases: [llm_request] }\n', `deploy with key ${SECRET} please`);
+    const r = rig(redactPolicy('llm_request'), `deploy with key ${SECRET} please`);
     await r.harness.start();
     await r.ended(1);
     const sent = JSON.stringify(server.requests[0]!.body);
@@ -86,7 +71,7 @@ describe('custom harness: policy phases', () => {
       { toolCalls: [{ id: 'c1', name: 'shell', arguments: { command: `echo token=${SECRET}` } }] },
       { text: 'done' },
     );
-    const r = rig('policies:\n  - name: secrets\n    use: pii\n    with: { action: redact, phases: [tool_call] }\n', 'run it');
+    const r = rig(redactPolicy('tool_call'), 'run it');
     await r.harness.start();
     await r.ended(1);
     const result = r.of('tool.result')[0]!;
@@ -104,7 +89,7 @@ describe('custom harness: policy phases', () => {
       { toolCalls: [{ id: 'c1', name: 'read_file', arguments: { path: 'contacts.txt' } }, { id: 'c2', name: 'read_file', arguments: { path: 'keys.txt' } }] },
       { text: 'read them' },
     );
-    const r = rig('policies:\n  - name: secrets\n    use: pii\n    with: { action: { email: redact, api_key: deny }, phases: [tool_result] }\n', 'read both');
+    const r = rig(REDACT_EMAILS_DENY_KEYS_POLICY, 'read both');
     await r.harness.start();
     await r.ended(1);
     const [contacts, keys] = r.of('tool.result');
@@ -121,7 +106,7 @@ describe('custom harness: policy phases', () => {
 
   it('response: the reply is redacted before it is shown, and no delta streamed the secret', async () => {
     server.script({ text: 'Write to ana@example.com about it.' });
-    const r = rig('policies:\n  - name: secrets\n    use: pii\n    with: { action: redact, phases: [response] }\n', 'who do I ask?');
+    const r = rig(redactPolicy('response'), 'who do I ask?');
     await r.harness.start();
     await r.ended(1);
     expect(r.of('agent.message')[0]?.text).toBe('Write to [REDACTED:email] about it.');
