@@ -9,6 +9,7 @@ import type { BrowserContext } from 'playwright-core';
 import { startAnthropicServer, text, toolUse, type AnthropicServer } from '../../runner-agent/src/testing/anthropic-server.ts';
 import { writeAgentFile } from '../../runner-agent/src/testing/agent-file.ts';
 import { launch } from '../support/browser.ts';
+import { visit } from '../support/pages.ts';
 import { startRelay, type Relay } from '../support/relay.ts';
 import { TandemRun } from '../support/runner.ts';
 
@@ -44,9 +45,7 @@ test("a Claude Code session's ASK is approved from the phone, and the command ru
   const { ownerUrl } = await run.session();
   context = await launch();
   const page = await context.newPage();
-  await page.goto(ownerUrl);
-  await page.getByTestId('name-input').fill('Ana');
-  await page.getByTestId('name-save').click();
+  await visit(page, ownerUrl, 'Ana');
 
   const card = page.getByTestId('approval');
   await card.waitFor({ timeout: 60_000 });

@@ -5,6 +5,7 @@ import type { BrowserContext } from 'playwright-core';
 import type { Event, EventOf } from '@tandem/relay/protocol';
 import { RUNNER_EVENT_KINDS } from '@tandem/relay/protocol';
 import { launch } from '../support/browser.ts';
+import { join } from '../support/pages.ts';
 import { Peer, ownerToken } from '../support/peer.ts';
 import { startRelay, type Relay } from '../support/relay.ts';
 import { TandemRun } from '../support/runner.ts';
@@ -126,11 +127,7 @@ test('a phone that was offline reconnects and shows every event it missed, in or
   runs.push(run);
   const { sessionId, ownerUrl } = await run.session();
   context = await launch();
-  const page = await context.newPage();
-  await page.goto(ownerUrl);
-  await page.getByTestId('name-input').fill('Dee');
-  await page.getByTestId('name-save').click();
-  await page.getByTestId('connection').and(page.locator('[data-state="live"]')).waitFor();
+  const page = await join(context, ownerUrl, 'Dee');
 
   // Drop the phone's connection: the relay goes away for a moment, the page notices.
   await relay.kill();
