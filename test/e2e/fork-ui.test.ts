@@ -4,37 +4,12 @@
 // the copied events and not the later ones; the original's page is unchanged. Then
 // `tandem run --fork <the command's owner link> --once` continues the fork: the page shows the
 // runner online and the new events.
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
-import { launch } from '../support/browser.ts';
-import { startRelay, type Relay } from '../support/relay.ts';
-import { TandemRun } from '../support/runner.ts';
+import { expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { DESKTOP, useTandem } from '../support/pages.ts';
 
-const DESKTOP = { width: 1280, height: 800 };
-
-let relay: Relay;
-const runs: TandemRun[] = [];
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  relay = await startRelay();
-});
-afterAll(() => relay?.stop());
-afterEach(async () => {
-  for (const c of contexts.splice(0)) await c.close();
-  for (const r of runs.splice(0)) if (r.proc.exitCode === null) await r.kill();
-});
-
-async function open(url: string, name: string): Promise<Page> {
-  const context = await launch({ viewport: DESKTOP });
-  contexts.push(context);
-  const page = await context.newPage();
-  await page.goto(url);
-  await page.getByTestId('name-input').fill(name);
-  await page.getByTestId('name-save').click();
-  await page.getByTestId('connection').and(page.locator('[data-state="live"]')).waitFor();
-  return page;
-}
+const tandem = useTandem();
+const open = (url: string, name: string) => tandem.open(url, name, DESKTOP);
 
 /** The seqs of the timeline's events, and the tool calls shown, as the page has them. */
 async function shown(page: Page) {
@@ -44,8 +19,7 @@ async function shown(page: Page) {
 }
 
 test('the owner forks from an earlier tool call, lands on the read-only fork, and tandem run --fork continues it', async () => {
-  const run = TandemRun.start(relay, ['--once']);
-  runs.push(run);
+  const run = tandem.run(['--once']);
   const { sessionId, ownerUrl } = await run.session();
   await run.waitFor((l) => l.kind === 'approval.requested');
 
@@ -106,8 +80,7 @@ test('the owner forks from an earlier tool call, lands on the read-only fork, an
   await run.kill('SIGTERM');
 
   // continue the fork on this machine: the runner comes online and the demo goes on
-  const cont = TandemRun.start(relay, ['--fork', forkOwnerUrl, '--once']);
-  runs.push(cont);
+  const cont = tandem.run(['--fork', forkOwnerUrl, '--once']);
   await page.locator('[data-testid="runner-presence"][data-online="true"]').waitFor({ timeout: 60_000 });
   await page.locator('[data-testid="tool-call"][data-call-id="demo-test-after"]').waitFor({ timeout: 60_000 });
   await page.getByTestId('fork-readonly').waitFor({ state: 'detached' });
@@ -124,8 +97,7 @@ test('the owner forks from an earlier tool call, lands on the read-only fork, an
 }, 180_000);
 
 test('a fork cut at an open approval closes it ("Closed by the fork"); others see the read-only note without the owner link, and no fork button', async () => {
-  const run = TandemRun.start(relay, ['--once']);
-  runs.push(run);
+  const run = tandem.run(['--once']);
   const { ownerUrl } = await run.session();
   await run.waitFor((l) => l.kind === 'approval.requested');
   const page = await open(ownerUrl, 'Olga');
