@@ -72,16 +72,31 @@ export async function fetchPushKey(fetchFn: FetchLike = (i, o) => fetch(i, o)): 
   return parsed.output.key;
 }
 
-export type AuditOutcome = { ok: true; audit: AuditResponse } | { ok: false; status: number; code: string; message: string };
+type Refused = { ok: false; status: number; code: string; message: string };
+export type AuditOutcome = { ok: true; audit: AuditResponse } | Refused;
+export type ForkOutcome = { ok: true; fork: ForkResponse } | Refused;
 
-/** The owner's audit log: a fresh connect ticket, then `GET /api/sessions/:id/audit` with it. */
-export async function fetchAudit(sessionId: string, req: TicketRequest, fetchFn: FetchLike = (i, o) => fetch(i, o)): Promise<AuditOutcome> {
+/**
+ * A request that authenticates with a fresh connect ticket (traded for the link token first),
+ * its answer checked against `schema`; every failure says what went wrong.
+ */
+async function withTicket<S extends v.GenericSchema>(
+  sessionId: string,
+  req: TicketRequest,
+  path: string,
+  init: { method?: string; body?: unknown },
+  schema: S,
+  what: string,
+  fetchFn: FetchLike,
+): Promise<{ ok: true; value: v.InferOutput<S> } | Refused> {
   const t = await requestTicket(sessionId, req, fetchFn);
   if (!t.ok) return { ok: false, status: t.status ?? 0, code: t.code, message: t.message };
   let res: Response;
   try {
-    res = await fetchFn(`/api/sessions/${encodeURIComponent(sessionId)}/audit`, {
-      headers: { authorization: `Bearer ${t.ticket.ticket}` },
+    res = await fetchFn(`/api/sessions/${encodeURIComponent(sessionId)}/${path}`, {
+      ...(init.method ? { method: init.method } : {}),
+      headers: { authorization: `Bearer ${t.ticket.ticket}`, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
       cache: 'no-store',
       credentials: 'omit',
     });
@@ -95,37 +110,19 @@ export async function fetchAudit(sessionId: string, req: TicketRequest, fetchFn:
   } catch {
     // checked below
   }
-  const parsed = v.safeParse(AuditResponse, body);
-  if (!parsed.success) return { ok: false, status: res.status, code: 'bad_response', message: `The relay sent an invalid audit log: ${v.summarize(parsed.issues)}` };
-  return { ok: true, audit: parsed.output };
+  const parsed = v.safeParse(schema, body);
+  if (!parsed.success) return { ok: false, status: res.status, code: 'bad_response', message: `The relay sent an invalid ${what}: ${v.summarize(parsed.issues)}` };
+  return { ok: true, value: parsed.output };
 }
 
-export type ForkOutcome = { ok: true; fork: ForkResponse } | { ok: false; status: number; code: string; message: string };
+/** The owner's audit log: `GET /api/sessions/:id/audit`. */
+export async function fetchAudit(sessionId: string, req: TicketRequest, fetchFn: FetchLike = (i, o) => fetch(i, o)): Promise<AuditOutcome> {
+  const out = await withTicket(sessionId, req, 'audit', {}, AuditResponse, 'audit log', fetchFn);
+  return out.ok ? { ok: true, audit: out.value } : out;
+}
 
-/** Fork the session up to event `uptoSeq`: a fresh connect ticket, then `POST /api/sessions/:id/fork` with it. */
+/** Fork the session up to event `uptoSeq`: `POST /api/sessions/:id/fork`. */
 export async function forkSession(sessionId: string, uptoSeq: number, req: TicketRequest, fetchFn: FetchLike = (i, o) => fetch(i, o)): Promise<ForkOutcome> {
-  const t = await requestTicket(sessionId, req, fetchFn);
-  if (!t.ok) return { ok: false, status: t.status ?? 0, code: t.code, message: t.message };
-  let res: Response;
-  try {
-    res = await fetchFn(`/api/sessions/${encodeURIComponent(sessionId)}/fork`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${t.ticket.ticket}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ uptoSeq }),
-      cache: 'no-store',
-      credentials: 'omit',
-    });
-  } catch {
-    return { ok: false, status: 0, code: 'network', message: 'Cannot reach the relay.' };
-  }
-  if (!res.ok) return { ok: false, ...(await readError(res)) };
-  let body: unknown = null;
-  try {
-    body = await res.json();
-  } catch {
-    // checked below
-  }
-  const parsed = v.safeParse(ForkResponse, body);
-  if (!parsed.success) return { ok: false, status: res.status, code: 'bad_response', message: `The relay sent an invalid answer: ${v.summarize(parsed.issues)}` };
-  return { ok: true, fork: parsed.output };
+  const out = await withTicket(sessionId, req, 'fork', { method: 'POST', body: { uptoSeq } }, ForkResponse, 'answer', fetchFn);
+  return out.ok ? { ok: true, fork: out.value } : out;
 }

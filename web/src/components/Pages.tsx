@@ -60,22 +60,29 @@ export function LinkClosed(props: { code: string; sessionId: string; title?: str
         {text().explain}
       </p>
       <p class="muted">It no longer opens this session, and what the session showed was removed from this device.</p>
-      <div class="row">
-        <a class="btn secondary" href="/">
-          Your sessions
-        </a>
-        <button
-          type="button"
-          class="btn ghost"
-          onClick={() => {
-            forget(props.sessionId);
-            navigate('/', { replace: true });
-          }}
-        >
-          Forget this session
-        </button>
-      </div>
+      <LeaveActions sessionId={props.sessionId} />
     </main>
+  );
+}
+
+/** Back to Home, or forget a session this device can no longer open. */
+function LeaveActions(props: { sessionId: string }) {
+  return (
+    <div class="row">
+      <a class="btn secondary" href="/">
+        Your sessions
+      </a>
+      <button
+        type="button"
+        class="btn ghost"
+        onClick={() => {
+          forget(props.sessionId);
+          navigate('/', { replace: true });
+        }}
+      >
+        Forget this session
+      </button>
+    </div>
   );
 }
 
@@ -89,21 +96,7 @@ export function LinkError(props: { fatal: Fatal; sessionId: string }) {
         {props.fatal.message}
       </p>
       <p class="muted">Ask the person who shared it for a new link.</p>
-      <div class="row">
-        <a class="btn secondary" href="/">
-          Your sessions
-        </a>
-        <button
-          type="button"
-          class="btn ghost"
-          onClick={() => {
-            forget(props.sessionId);
-            navigate('/', { replace: true });
-          }}
-        >
-          Forget this session
-        </button>
-      </div>
+      <LeaveActions sessionId={props.sessionId} />
     </main>
   );
 }
