@@ -1,6 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { AgentFileError, loadAgentFile, type LoadedAgent } from './agent/spec.ts';
 import { RelayApiError } from './api.ts';
 import { DEFAULT_DEMO_PACE_MS } from './harness/demo.ts';
@@ -9,7 +8,7 @@ import type { AgentSpec } from './harness/types.ts';
 import { stderrLogger } from './log.ts';
 import { humanPrinter, jsonPrinter } from './output.ts';
 import { PolicyFileError } from './policy/load.ts';
-import { UsageError, startRun, type RunHandle } from './runner.ts';
+import { UsageError, parseCommandLine, startRun, type RunHandle } from './runner.ts';
 import { shareMain } from './share.ts';
 import { findBwrap, probeBwrap } from './sandbox/bwrap.ts';
 import { tandemHome } from './state.ts';
@@ -87,29 +86,23 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIO): 
   let json = false;
   try {
     if (argv[0] === 'share') return await shareMain(argv.slice(1), tandemHome(env), io);
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        strict: true,
-        options: {
-          harness: { type: 'string' },
-          model: { type: 'string' },
-          cwd: { type: 'string' },
-          relay: { type: 'string' },
-          json: { type: 'boolean' },
-          resume: { type: 'string' },
-          fork: { type: 'string' },
-          policy: { type: 'string' },
-          once: { type: 'boolean' },
-          pace: { type: 'string' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      });
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}\n\n${USAGE}`);
-    }
+    const parsed = parseCommandLine(
+      argv,
+      {
+        harness: { type: 'string' },
+        model: { type: 'string' },
+        cwd: { type: 'string' },
+        relay: { type: 'string' },
+        json: { type: 'boolean' },
+        resume: { type: 'string' },
+        fork: { type: 'string' },
+        policy: { type: 'string' },
+        once: { type: 'boolean' },
+        pace: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      USAGE,
+    );
     const { values, positionals } = parsed;
     if (values.help || positionals[0] === 'help') {
       io.stdout(`${USAGE}\n`);

@@ -6,6 +6,7 @@
  */
 import type { AgentSpec } from './harness/types.ts';
 import path from 'node:path';
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import {
   PROTOCOL_VERSION,
   RunnerFrame,
@@ -37,6 +38,15 @@ import { StateStore, type SessionFile } from './state.ts';
 /** A problem with how tandem was invoked or configured: exit code 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/** parseArgs (strict, with positionals); a bad flag is a UsageError followed by the command's usage. */
+export function parseCommandLine<const O extends ParseArgsOptionsConfig>(argv: string[], options: O, usage: string) {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, strict: true, options });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n\n${usage}`);
+  }
 }
 
 export interface RunOptions {

@@ -4,13 +4,12 @@
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import QRCode from 'qrcode';
 import { ShareRole, type LinkInfo, type LinkRequest } from '@tandem/relay/protocol';
 import * as v from 'valibot';
 import { links } from './api.ts';
 import { parseDuration } from './policy/load.ts';
-import { UsageError } from './runner.ts';
+import { UsageError, parseCommandLine } from './runner.ts';
 import { StateStore } from './state.ts';
 
 export const SHARE_USAGE = `Usage: tandem share [SESSION] [--role ROLE] [--expires DURATION] [--label TEXT]
@@ -60,25 +59,19 @@ function newestSession(home: string): StateStore {
 }
 
 export async function shareMain(argv: string[], home: string, io: ShareIO): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        role: { type: 'string' },
-        expires: { type: 'string' },
-        label: { type: 'string' },
-        list: { type: 'boolean' },
-        revoke: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${SHARE_USAGE}`);
-  }
+  const parsed = parseCommandLine(
+    argv,
+    {
+      role: { type: 'string' },
+      expires: { type: 'string' },
+      label: { type: 'string' },
+      list: { type: 'boolean' },
+      revoke: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    SHARE_USAGE,
+  );
   const { values, positionals } = parsed;
   if (values.help) {
     io.stdout(`${SHARE_USAGE}\n`);
