@@ -301,10 +301,13 @@ async function main() {
     results.push(row('ASK round trip p99 (ms)', fmt(at.p99), fmt(ab.p99), fmt(at.p99 / ab.p99, 1) + 'x'));
     const [rt, rb] = [await replay(relay), await replay(baseline)];
     results.push(row(`replay ${REPLAY} events (s)`, fmt(rt.seconds, 3), fmt(rb.seconds, 3), fmt(rt.seconds / rb.seconds, 1) + 'x', rt.seconds < 0.5 ? 'aim <0.5 s: met' : 'aim <0.5 s: MISSED'));
-    results.push(...(await roomRows(realRelay, row)));
-    results.push(...(await harnessRows(realRelay, row)));
-    results.push(...(await sandboxRows(row)));
-    results.push(...(await policyRows(row)));
+    // BENCH_ONLY=core stops here (fan-out, ASK, replay): a quick figure while working on the relay
+    if (process.env.BENCH_ONLY !== 'core') {
+      results.push(...(await roomRows(realRelay, row)));
+      results.push(...(await harnessRows(realRelay, row)));
+      results.push(...(await sandboxRows(row)));
+      results.push(...(await policyRows(row)));
+    }
   } finally {
     await relay.close();
     await baseline.close();
