@@ -108,6 +108,47 @@ describe('the shared queue', () => {
   });
 });
 
+describe('a revoked link', () => {
+  test('its queued messages never reach the agent and its hold on the wheel ends', async () => {
+    const { s, runner, owner, join, status } = await room();
+    status('running');
+    const ref = owner.send('link.create', { role: 'driver' });
+    const { link, token } = (await owner.next('link.created', (f) => f.body.ref === ref)).body;
+    const dan = await Peer.person(relay, s.sessionId, token, 'Dan', 'dev-Dan');
+    await dan.hello(0);
+    const bea = await join('driver', 'Bea');
+    dan.send('wheel.take', {});
+    dan.send('user.message', { text: 'from a link about to go' });
+    bea.send('user.message', { text: 'from bea' });
+    await expect.poll(() => lastQueue(owner)?.items.length).toBe(2);
+    owner.send('link.revoke', { linkId: link.linkId });
+    await dan.closedWith(1000);
+    await expect.poll(() => lastQueue(owner)?.items.map((i) => i.text)).toEqual(['from bea']);
+    expect(lastQueue(owner)!.wheel.holder).toBeNull();
+    status('idle');
+    await expect.poll(() => texts(runner)).toEqual(['from bea']);
+  });
+
+  test('another link claiming the same device id cannot edit, withdraw or take the wheel as that person', async () => {
+    const { s, owner, join, status } = await room();
+    status('running');
+    const dan = await join('driver', 'Dan');
+    dan.send('wheel.take', {});
+    const q = dan.send('user.message', { text: 'mine' });
+    await dan.next('ack', (f) => f.body.id === q);
+    // a second driver link whose client claims Dan's device id
+    const ref = owner.send('link.create', { role: 'driver' });
+    const { token } = (await owner.next('link.created', (f) => f.body.ref === ref)).body;
+    const eve = await Peer.person(relay, s.sessionId, token, 'Eve', 'dev-Dan');
+    await eve.hello(0);
+    const edit = eve.send('queue.edit', { queueId: `u:dev-Dan:${q}`, text: 'forged' });
+    expect((await eve.next('error', (f) => f.body.ref === edit)).body.code).toBe('forbidden');
+    const release = eve.send('wheel.release', {});
+    expect((await eve.next('error', (f) => f.body.ref === release)).body.message).toBe('Dan holds the wheel, not you');
+    expect(lastQueue(owner)!.items.map((i) => i.text)).toEqual(['mine']);
+  });
+});
+
 describe('the wheel', () => {
   test('the holder sends alone; others wait, may ask for it, and cannot steer; the owner can always take it', async () => {
     const { runner, owner, join, status } = await room();
@@ -247,7 +288,7 @@ describe('approvals a device did not see', () => {
     expect(mine()).toHaveLength(1);
   });
 
-  test('a background connection (the Home inbox) is not shown as here and is not a join', async () => {
+  test('a background connection (the Home inbox) is not shown as here, and its join is audited as background', async () => {
     const { s, owner } = await room();
     const res = await fetch(`${relay.url}/api/sessions/${s.sessionId}/tickets`, {
       method: 'POST',
@@ -265,9 +306,12 @@ describe('approvals a device did not see', () => {
       body: JSON.stringify({ token: s.ownerToken, name: 'Olga', device: 'laptop', deviceId: 'dev-olga' }),
     });
     const audit = (await (await fetch(`${relay.url}/api/sessions/${s.sessionId}/audit`, { headers: { authorization: `Bearer ${((await t.json()) as { ticket: string }).ticket}` } })).json()) as {
-      entries: { action: string; actor: { deviceId?: string } }[];
+      entries: { action: string; actor: { deviceId?: string }; detail: { background?: boolean } }[];
     };
-    expect(audit.entries.filter((e) => e.action === 'join').map((e) => e.actor.deviceId)).toEqual(['dev-olga']);
+    expect(audit.entries.filter((e) => e.action === 'join').map((e) => [e.actor.deviceId, e.detail.background ?? false])).toEqual([
+      ['dev-olga', false],
+      ['dev-olga-phone', true],
+    ]);
     inbox.close();
   });
 });

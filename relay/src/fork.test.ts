@@ -142,6 +142,18 @@ describe('fork', () => {
     expect((await fork(s.sessionId, s.ownerToken, 'x')).status).toBe(400);
     const noTicket = await fetch(`${relay.url}/api/sessions/${s.sessionId}/fork`, { method: 'POST', body: JSON.stringify({ uptoSeq: 1 }) });
     expect(noTicket.status).toBe(401);
+    // a ticket forks once: replaying one (say, seen in a log) is refused
+    const t = await ticket(relay, s.sessionId, s.ownerToken, 'Olga', 'dev-olga-replay');
+    const post = () =>
+      fetch(`${relay.url}/api/sessions/${s.sessionId}/fork`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t.ticket}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ uptoSeq: 1 }),
+      });
+    expect((await post()).status).toBe(201);
+    const replayed = await post();
+    expect(replayed.status).toBe(401);
+    expect(((await replayed.json()) as { error: { message: string } }).error.message).toBe('this connect ticket was already used; get a new one');
   });
 
   test('a fork of a fork copies the fork’s own later events; the runner key comes with the owner link only', async () => {
@@ -175,6 +187,20 @@ describe('fork', () => {
     const seq = (await runner.next('ack', (f) => f.body.id === fid)).body.seq;
     expect(seq).toBe(4);
     const firstLog = await forkOwner.hello(0);
+    // once a runner continues the fork, and on a session that is no fork, the owner link buys no runner key
+    const again = await fetch(`${relay.url}/api/sessions/${first.sessionId}/runner-key`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: ownerToken(first.ownerUrl) }),
+    });
+    expect(again.status).toBe(409);
+    const original = await fetch(`${relay.url}/api/sessions/${s.sessionId}/runner-key`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: s.ownerToken }),
+    });
+    expect(original.status).toBe(403);
+    expect(((await original.json()) as { error: { message: string } }).error.message).toBe('only a fork gives out its runner key (this session has its own runner)');
 
     // fork the fork at its own later event
     const second = v.parse(ForkResponse, (await fork(first.sessionId, ownerToken(first.ownerUrl), seq)).json);

@@ -195,7 +195,7 @@ app.post('/api/sessions/:id/fork', async (c) => {
   const by = { type: 'person', name: check.claims.name, device: check.claims.device, deviceId: check.claims.deviceId } as const;
   const forkId = await newSessionId(c.env.RELAY_SECRET);
   const source = room(c, sessionId);
-  const ok = (await source.forkCheck(check.claims.lid, req.uptoSeq, by, forkId)) as RoomResult<{ sessionId: string; title: string; harness: string }>;
+  const ok = (await source.forkCheck(check.claims.lid, req.uptoSeq, by, forkId, { ...(check.claims.jti ? { jti: check.claims.jti } : {}), exp: check.claims.exp })) as RoomResult<{ sessionId: string; title: string; harness: string }>;
   if (!ok.ok) return fail(c, ok.status, ok.code, ok.message);
   const ownerToken = randomToken(32);
   const fork = room(c, forkId);

@@ -9,15 +9,23 @@ import type { Actor, QueueBody, QueueItem } from './protocol/index.ts';
 export const QUEUE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS queue (
   id TEXT PRIMARY KEY, text TEXT NOT NULL, actor TEXT NOT NULL, at INTEGER NOT NULL,
-  position REAL NOT NULL, edited INTEGER NOT NULL DEFAULT 0);
+  position REAL NOT NULL, edited INTEGER NOT NULL DEFAULT 0, link_id TEXT NOT NULL DEFAULT '');
 `;
+/** For queues made before rows carried their link. */
+const QUEUE_MIGRATION = "ALTER TABLE queue ADD COLUMN link_id TEXT NOT NULL DEFAULT ''";
 
-/** At most this many messages wait in one session's queue. */
+/** At most this many messages, and this much text, wait in one session's queue (everyone gets all of it on each change). */
 export const MAX_QUEUED = 200;
+export const MAX_QUEUED_CHARS = 256 * 1024;
 
 type Person = QueueItem['by'];
-type Row = { id: string; text: string; actor: string; at: number; position: number; edited: number };
-type Wheel = QueueBody['wheel'];
+type Row = { id: string; text: string; actor: string; at: number; position: number; edited: number; link_id: string };
+/** The wheel as stored: who holds it and through which link (revoking that link frees it). */
+type Wheel = QueueBody['wheel'] & { holderLink?: string };
+/** Who a frame is from: the person and the link their socket was opened with. */
+export type Sender = { actor: Actor; linkId: string };
+/** The same person on the same link: a device id alone is only what the client claimed. */
+const same = (actor: Actor, linkId: string, other: Actor, otherLink: string) => actor.deviceId === other.deviceId && linkId === otherLink;
 
 export type QueueResult = { ok: true } | { ok: false; code: 'not_found' | 'forbidden' | 'bad_request'; message: string };
 
@@ -31,6 +39,11 @@ export class MessageQueue {
     this.sql = sql;
     this.meta = meta;
     sql.exec(QUEUE_SCHEMA);
+    try {
+      sql.exec(QUEUE_MIGRATION);
+    } catch {
+      // the column exists already
+    }
   }
 
   get wheel(): Wheel {
@@ -55,28 +68,29 @@ export class MessageQueue {
     return this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM queue WHERE id = ?', id).one().n > 0;
   }
 
-  add(id: string, text: string, actor: Actor, now = Date.now()): QueueResult {
+  add(id: string, text: string, from: Sender, now = Date.now()): QueueResult {
     if (this.has(id)) return { ok: true }; // a re-sent frame: already queued
-    if (this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM queue').one().n >= MAX_QUEUED) {
-      return { ok: false, code: 'bad_request', message: `${MAX_QUEUED} messages are already waiting; withdraw some first` };
+    const { n, chars } = this.sql.exec<{ n: number; chars: number | null }>('SELECT COUNT(*) AS n, SUM(length(text)) AS chars FROM queue').one();
+    if (n >= MAX_QUEUED || (chars ?? 0) + text.length > MAX_QUEUED_CHARS) {
+      return { ok: false, code: 'bad_request', message: `the queue is full (${n} messages waiting); withdraw some first` };
     }
     const last = this.sql.exec<{ p: number | null }>('SELECT MAX(position) AS p FROM queue').one().p ?? 0;
-    this.sql.exec('INSERT INTO queue (id, text, actor, at, position) VALUES (?, ?, ?, ?, ?)', id, text, JSON.stringify(actor), now, last + 1);
+    this.sql.exec('INSERT INTO queue (id, text, actor, at, position, link_id) VALUES (?, ?, ?, ?, ?, ?)', id, text, JSON.stringify(from.actor), now, last + 1, from.linkId);
     return { ok: true };
   }
 
-  edit(id: string, text: string, by: Actor): QueueResult {
+  edit(id: string, text: string, by: Sender): QueueResult {
     const row = this.row(id);
     if (!row) return gone(id);
-    if ((JSON.parse(row.actor) as Actor).deviceId !== by.deviceId) return { ok: false, code: 'forbidden', message: 'only its author can edit a queued message' };
+    if (!same(JSON.parse(row.actor) as Actor, row.link_id, by.actor, by.linkId)) return { ok: false, code: 'forbidden', message: 'only its author can edit a queued message' };
     this.sql.exec('UPDATE queue SET text = ?, edited = 1 WHERE id = ?', text, id);
     return { ok: true };
   }
 
-  withdraw(id: string, by: Actor, lead: boolean): QueueResult {
+  withdraw(id: string, by: Sender, lead: boolean): QueueResult {
     const row = this.row(id);
     if (!row) return gone(id);
-    if (!lead && (JSON.parse(row.actor) as Actor).deviceId !== by.deviceId) {
+    if (!lead && !same(JSON.parse(row.actor) as Actor, row.link_id, by.actor, by.linkId)) {
       return { ok: false, code: 'forbidden', message: 'only its author or the owner can withdraw a queued message' };
     }
     this.sql.exec('DELETE FROM queue WHERE id = ?', id);
@@ -101,52 +115,69 @@ export class MessageQueue {
 
   /** The next message the agent may take now (the wheel's holder's only, while it is held), removed from the queue. */
   takeNext(): { id: string; text: string; actor: Actor } | null {
-    const holder = this.wheel.holder;
+    const w = this.wheel;
     for (const row of this.rows()) {
       const actor = JSON.parse(row.actor) as Actor;
-      if (holder && actor.deviceId !== holder.deviceId) continue;
+      if (w.holder && !(actor.deviceId === w.holder.deviceId && row.link_id === w.holderLink)) continue;
       this.sql.exec('DELETE FROM queue WHERE id = ?', row.id);
       return { id: row.id, text: row.text, actor };
     }
     return null;
   }
 
-  take(by: Actor, lead: boolean): QueueResult {
+  /** Whether `by` holds the wheel. */
+  private holds(w: Wheel, by: Sender): boolean {
+    return !!w.holder && w.holder.deviceId === by.actor.deviceId && w.holderLink === by.linkId;
+  }
+
+  take(by: Sender, lead: boolean): QueueResult {
     const w = this.wheel;
-    if (w.holder && w.holder.deviceId !== by.deviceId && !lead) {
+    if (w.holder && !this.holds(w, by) && !lead) {
       return { ok: false, code: 'forbidden', message: `${w.holder.name} holds the wheel; ask for it` };
     }
-    this.setWheel({ holder: personOf(by), requests: w.requests.filter((p) => p.deviceId !== by.deviceId) });
+    this.setWheel({ holder: personOf(by.actor), holderLink: by.linkId, requests: w.requests.filter((p) => p.deviceId !== by.actor.deviceId) });
     return { ok: true };
   }
 
-  release(by: Actor, lead: boolean): QueueResult {
+  release(by: Sender, lead: boolean): QueueResult {
     const w = this.wheel;
     if (!w.holder) return { ok: true };
-    if (w.holder.deviceId !== by.deviceId && !lead) return { ok: false, code: 'forbidden', message: `${w.holder.name} holds the wheel, not you` };
+    if (!this.holds(w, by) && !lead) return { ok: false, code: 'forbidden', message: `${w.holder.name} holds the wheel, not you` };
     this.setWheel({ holder: null, requests: w.requests });
     return { ok: true };
   }
 
-  request(by: Actor): QueueResult {
+  /** Whether asking changed anything (asking twice does not). */
+  request(by: Sender): QueueResult & { changed?: boolean } {
     const w = this.wheel;
     if (!w.holder) return { ok: false, code: 'bad_request', message: 'nobody holds the wheel: take it' };
-    if (w.holder.deviceId === by.deviceId || w.requests.some((p) => p.deviceId === by.deviceId)) return { ok: true };
-    this.setWheel({ holder: w.holder, requests: [...w.requests, personOf(by)].slice(-20) });
-    return { ok: true };
+    if (this.holds(w, by) || w.requests.some((p) => p.deviceId === by.actor.deviceId)) return { ok: true };
+    this.setWheel({ ...w, requests: [...w.requests, personOf(by.actor)].slice(-20) });
+    return { ok: true, changed: true };
+  }
+
+  /** A link was revoked or expired: what its people queued never reaches the agent, and its hold on the wheel ends. */
+  dropLink(linkId: string): boolean {
+    const dropped = this.sql.exec('DELETE FROM queue WHERE link_id = ?', linkId).rowsWritten > 0;
+    const w = this.wheel;
+    if (w.holder && w.holderLink === linkId) {
+      this.setWheel({ holder: null, requests: w.requests });
+      return true;
+    }
+    return dropped;
   }
 
   /** Who holds the wheel, if it is not `by`. */
-  heldAgainst(by: Actor): Person | null {
-    const holder = this.wheel.holder;
-    return holder && holder.deviceId !== by.deviceId ? holder : null;
+  heldAgainst(by: Sender): Person | null {
+    const w = this.wheel;
+    return w.holder && !this.holds(w, by) ? w.holder : null;
   }
 
   state(agent: QueueBody['agent']): QueueBody {
-    const wheel = this.wheel;
+    const { holderLink, ...wheel } = this.wheel;
     const items = this.rows().map((r): QueueItem => {
       const actor = JSON.parse(r.actor) as Actor;
-      const held = wheel.holder && wheel.holder.deviceId !== actor.deviceId ? `waits: ${wheel.holder.name} holds the wheel` : undefined;
+      const held = wheel.holder && !(wheel.holder.deviceId === actor.deviceId && r.link_id === holderLink) ? `waits: ${wheel.holder.name} holds the wheel` : undefined;
       return { queueId: r.id, text: r.text, by: personOf(actor), at: r.at, ...(r.edited ? { edited: true } : {}), ...(held ? { held } : {}) };
     });
     return { items, wheel, agent };

@@ -13,6 +13,7 @@ import {
   FRAME_CAPABILITY,
   PING_FRAME,
   PING_INTERVAL_MS,
+  PONG_TIMEOUT_MS,
   PONG_FRAME,
   PROTOCOL_VERSION,
   REPLAY_PAGE_SIZE,
@@ -48,7 +49,7 @@ import {
   type TicketResponse,
 } from './protocol/index.ts';
 import { pushTopic, sendPush } from './push.ts';
-import { MessageQueue } from './queue.ts';
+import { MessageQueue, type QueueResult } from './queue.ts';
 
 type Attachment =
   | { type: 'runner'; connectedAt: number; ready: boolean }
@@ -118,6 +119,8 @@ CREATE TABLE IF NOT EXISTS push_outcomes (
   id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, endpoint TEXT NOT NULL, device TEXT NOT NULL,
   approval_id TEXT NOT NULL, status INTEGER NOT NULL, delivered INTEGER NOT NULL, detail TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS used_tickets (jti TEXT PRIMARY KEY, exp INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS decision_tokens_approval ON decision_tokens (approval_id, endpoint);
+CREATE INDEX IF NOT EXISTS events_kind ON events (kind, seq);
 CREATE TABLE IF NOT EXISTS device_prefs (device_id TEXT PRIMARY KEY, muted INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS audit (
   id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);
@@ -329,7 +332,11 @@ export class SessionRoom extends DurableObject<RelayEnv> {
    * May this link fork the session at `uptoSeq`? It needs `send`, and the event must exist.
    * On success the fork is recorded in this session's audit (who, and the new session's id).
    */
-  forkCheck(linkId: string, uptoSeq: number, by: Actor, forkId: string): RoomResult<{ sessionId: string; title: string; harness: string }> {
+  forkCheck(linkId: string, uptoSeq: number, by: Actor, forkId: string, ticket: { jti?: string; exp: number }): RoomResult<{ sessionId: string; title: string; harness: string }> {
+    // a ticket forks once: one seen in a log cannot be replayed for an owner link to a copy
+    if (ticket.jti && !this.sql.exec('INSERT INTO used_tickets (jti, exp) VALUES (?, ?) ON CONFLICT DO NOTHING', ticket.jti, ticket.exp).rowsWritten) {
+      return { ok: false, status: 401, code: 'unauthorized', message: 'this connect ticket was already used; get a new one' };
+    }
     const link = this.sql.exec<LinkRow>('SELECT * FROM links WHERE id = ?', linkId).toArray()[0];
     const problem = this.linkProblem(link);
     if (problem) return { ok: false, ...problem };
@@ -391,7 +398,10 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     const problem = this.linkProblem(link);
     if (problem) return { ok: false, ...problem };
     if (link!.role !== 'owner') return { ok: false, status: 403, code: 'forbidden', message: `only the owner link can get the runner key (this is a ${link!.role} link)` };
-    this.audit(RUNNER, 'runner.key', { with: 'owner link' });
+    // only a fork nobody runs yet: an owner link must not let its holder replace a live session's runner
+    if (!this.meta('forkOf')) return { ok: false, status: 403, code: 'forbidden', message: 'only a fork gives out its runner key (this session has its own runner)' };
+    if (this.meta('runnerConnected')) return { ok: false, status: 409, code: 'bad_request', message: 'a runner already continues this fork; continue it there (tandem run --resume)' };
+    this.audit({ type: 'person', name: 'owner link', role: 'owner' }, 'runner.key', { with: 'owner link' });
     return { ok: true, value: { sessionId: this.meta('sessionId')!, title: this.meta('title') ?? '' } };
   }
 
@@ -415,6 +425,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       for (const old of this.sockets('runner')) old.close(CloseCode.runnerReplaced, 'replaced by a newer runner connection');
       this.ctx.acceptWebSocket(server, ['runner']);
       this.attach(server, { type: 'runner', connectedAt: now, ready: false });
+      if (!this.meta('runnerConnected')) this.setMeta('runnerConnected', String(now));
       this.send(server, 'welcome', { sessionId: this.meta('sessionId')!, role: 'runner', capabilities: [], lastSeq: this.lastSeq, title: this.meta('title') ?? '', ...this.forkedFrom() });
       this.broadcastPresence(undefined, server);
       this.scheduleAlarm();
@@ -450,7 +461,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       };
       this.attach(server, att);
       this.send(server, 'welcome', { sessionId: this.meta('sessionId')!, role: att.role, capabilities: [...ROLE_CAPABILITIES[att.role]], lastSeq: this.lastSeq, title: this.meta('title') ?? '', ...this.forkedFrom() });
-      if (!att.background) this.audit(this.personActor(att), 'join', { role: att.role });
+      this.audit(this.personActor(att), 'join', { role: att.role, ...(att.background ? { background: true } : {}) });
       this.broadcastPresence(undefined, server);
       return new Response(null, { status: 101, webSocket: client });
     }
@@ -479,6 +490,8 @@ export class SessionRoom extends DurableObject<RelayEnv> {
 
   override async webSocketError(ws: WebSocket): Promise<void> {
     this.broadcastPresence(ws);
+    const att = this.attachment(ws);
+    if (att?.type === 'person' && att.visible && !this.foregroundDevices(ws).has(att.deviceId)) this.ctx.waitUntil(this.pushMissed(att.deviceId));
   }
 
   private async onRunnerFrame(ws: WebSocket, att: Extract<Attachment, { type: 'runner' }>, message: string | ArrayBuffer) {
@@ -548,7 +561,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       case 'session.steer':
       case 'session.interrupt':
       case 'session.model': {
-        const holder = frame.kind === 'session.steer' ? this.queue.heldAgainst(actor) : null;
+        const holder = frame.kind === 'session.steer' ? this.queue.heldAgainst({ actor, linkId: att.linkId }) : null;
         if (holder) return this.sendError(ws, 'forbidden', `${holder.name} holds the wheel: ask for it to steer`, frame.id);
         const problem = frame.kind === 'policy.remove' ? this.ruleRemovalProblem(att, frame.body.ruleId) : null;
         if (problem) return this.sendError(ws, problem.code, problem.message, frame.id);
@@ -600,26 +613,29 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       case 'wheel.request': {
         const lead = hasCapability(att.role, 'lead');
         const q = this.queue;
-        const result =
+        const from = { actor, linkId: att.linkId };
+        const result: QueueResult & { changed?: boolean } =
           frame.kind === 'queue.edit'
-            ? q.edit(frame.body.queueId, frame.body.text, actor)
+            ? q.edit(frame.body.queueId, frame.body.text, from)
             : frame.kind === 'queue.withdraw'
-              ? q.withdraw(frame.body.queueId, actor, lead)
+              ? q.withdraw(frame.body.queueId, from, lead)
               : frame.kind === 'queue.move'
                 ? q.move(frame.body.queueId, frame.body.before)
                 : frame.kind === 'wheel.take'
-                  ? q.take(actor, lead)
+                  ? q.take(from, lead)
                   : frame.kind === 'wheel.release'
-                    ? q.release(actor, lead)
-                    : q.request(actor);
+                    ? q.release(from, lead)
+                    : q.request(from);
         if (!result.ok) return this.sendError(ws, result.code, result.message, frame.id);
-        if (frame.kind.startsWith('wheel.')) this.audit(actor, frame.kind, {});
+        if (frame.kind === 'wheel.take' || frame.kind === 'wheel.release' || result.changed) this.audit(actor, frame.kind, {});
         this.pump();
         return;
       }
       case 'push.mute': {
-        const was = this.sql.exec<{ muted: number }>('SELECT muted FROM device_prefs WHERE device_id = ?', att.deviceId).toArray()[0]?.muted === 1;
-        this.sql.exec('INSERT OR REPLACE INTO device_prefs (device_id, muted) VALUES (?, ?)', att.deviceId, frame.body.muted ? 1 : 0);
+        // keyed by link and device: a device id is only what the client claimed
+        const key = `${att.linkId}/${att.deviceId}`;
+        const was = this.sql.exec<{ muted: number }>('SELECT muted FROM device_prefs WHERE device_id = ?', key).toArray()[0]?.muted === 1;
+        this.sql.exec('INSERT OR REPLACE INTO device_prefs (device_id, muted) VALUES (?, ?)', key, frame.body.muted ? 1 : 0);
         if (was !== frame.body.muted) this.audit(actor, frame.body.muted ? 'push.muted' : 'push.unmuted', { device: att.device });
         return;
       }
@@ -760,7 +776,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       if (stored.kind !== 'user.message') return this.sendError(ws, 'invalid_frame', `frame id is already used by a ${stored.kind} event`, frameId);
       return this.send(ws, 'ack', { id: frameId, seq: stored.seq });
     }
-    const added = this.queue.add(id, text, this.personActor(att));
+    const added = this.queue.add(id, text, { actor: this.personActor(att), linkId: att.linkId });
     if (!added.ok) return this.sendError(ws, added.code, added.message, frameId);
     this.pump();
     const sent = this.sql.exec<{ seq: number }>('SELECT seq FROM events WHERE id = ?', id).toArray()[0];
@@ -936,10 +952,12 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     );
     // A device keeps only its newest few subscriptions (browsers rotate them).
     this.sql.exec(
-      `DELETE FROM push_subscriptions WHERE device_id = ? AND endpoint NOT IN
-       (SELECT endpoint FROM push_subscriptions WHERE device_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?)`,
+      `DELETE FROM push_subscriptions WHERE device_id = ? AND link_id = ? AND endpoint NOT IN
+       (SELECT endpoint FROM push_subscriptions WHERE device_id = ? AND link_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?)`,
       att.deviceId,
+      att.linkId,
       att.deviceId,
+      att.linkId,
       PUSH_SUBSCRIPTIONS_PER_DEVICE,
     );
     this.audit(this.personActor(att), 'push.subscribed', { device: att.device });
@@ -1043,10 +1061,14 @@ export class SessionRoom extends DurableObject<RelayEnv> {
   /** Devices showing this session right now: they see everything live, so no push. */
   private foregroundDevices(except?: WebSocket): Set<string> {
     const out = new Set<string>();
+    const now = Date.now();
     for (const ws of this.sockets('person')) {
       if (ws === except) continue;
       const att = this.attachment(ws) as PersonAttachment;
-      if (att.visible === true) out.add(att.deviceId);
+      // a phone that locked or lost its network without saying so stops pinging: not looking
+      const lastPing = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
+      const alive = now - Math.max(lastPing, att.connectedAt) <= PING_INTERVAL_MS + PONG_TIMEOUT_MS;
+      if (att.visible === true && alive) out.add(att.deviceId);
     }
     return out;
   }
@@ -1062,7 +1084,7 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     const subs = this.sql
       .exec<{ endpoint: string; keys: string; device: string; device_id: string; name: string; revoked_at: number | null; expires_at: number | null }>(
         `SELECT s.endpoint, s.keys, s.device, s.device_id, s.name, l.revoked_at, l.expires_at FROM push_subscriptions s
-         JOIN links l ON l.id = s.link_id LEFT JOIN device_prefs p ON p.device_id = s.device_id WHERE COALESCE(p.muted, 0) = 0`,
+         JOIN links l ON l.id = s.link_id LEFT JOIN device_prefs p ON p.device_id = s.link_id || '/' || s.device_id WHERE COALESCE(p.muted, 0) = 0`,
       )
       .toArray()
       .filter(
@@ -1117,6 +1139,13 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     // Push the next retry time forward first, so a slow push service cannot make the alarm spin.
     for (const item of due) this.sql.exec('UPDATE push_queue SET next_at = ? WHERE endpoint = ? AND approval_id = ?', now + 60_000, item.endpoint, item.approval_id);
     for (const item of due) this.ctx.waitUntil(this.pushApproval(item.approval_id, item.endpoint));
+    // devices that stopped looking without saying so (no pings) get the approvals they missed
+    if (this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM approvals WHERE status = 'pending'").one().n) {
+      const foreground = this.foregroundDevices();
+      for (const { device_id } of this.sql.exec<{ device_id: string }>('SELECT DISTINCT device_id FROM push_subscriptions').toArray()) {
+        if (!foreground.has(device_id)) this.ctx.waitUntil(this.pushMissed(device_id));
+      }
+    }
     for (const link of this.sql.exec<{ id: string }>('SELECT id FROM links WHERE expires_at <= ? AND revoked_at IS NULL', now).toArray()) {
       this.closeLinkSockets(link.id, 'link_expired', EXPIRED_REASON);
     }
@@ -1191,12 +1220,14 @@ export class SessionRoom extends DurableObject<RelayEnv> {
     return { runnerOnline, people: [...people.values()] };
   }
 
+  /** A link revoked or expired: its sockets close at once, its queued messages go, its hold on the wheel ends. */
   private closeLinkSockets(linkId: string, code: 'link_revoked' | 'link_expired', message: string) {
     for (const ws of this.sockets(`link:${linkId}`)) {
       this.sendError(ws, code, message);
       ws.close(CloseCode.linkRevoked, closeReason(message));
       this.broadcastPresence(ws);
     }
+    if (this.queue.dropLink(linkId)) this.pump();
   }
 
   /** Owners' link lists follow every change. */
