@@ -99,6 +99,10 @@ describe('the shared queue', () => {
     expect(lastQueue(owner)!.agent).toBe('offline');
     owner.send('queue.withdraw', { queueId: `u:dev-olga:${drop}` });
     await expect.poll(() => lastQueue(owner)?.items.map((i) => i.text)).toEqual(['keep']);
+    // the withdrawn frame sent again (its ack was lost): acknowledged, not queued again
+    owner.send('user.message', { text: 'drop' }, drop);
+    await expect.poll(() => owner.frames.filter((f) => f.kind === 'ack' && f.body.id === drop).length).toBe(2);
+    expect(lastQueue(owner)!.items.map((i) => i.text)).toEqual(['keep']);
     const runner = await Peer.runner(relay, s.sessionId, s.runnerKey);
     runner.send('hello', { lastSeq: 0 });
     const got = await runner.next('user.message');

@@ -10,6 +10,7 @@ export const QUEUE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS queue (
   id TEXT PRIMARY KEY, text TEXT NOT NULL, actor TEXT NOT NULL, at INTEGER NOT NULL,
   position REAL NOT NULL, edited INTEGER NOT NULL DEFAULT 0, link_id TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS queue_withdrawn (id TEXT PRIMARY KEY);
 `;
 /** For queues made before rows carried their link. */
 const QUEUE_MIGRATION = "ALTER TABLE queue ADD COLUMN link_id TEXT NOT NULL DEFAULT ''";
@@ -64,6 +65,11 @@ export class MessageQueue {
     this.meta.set('agent', busy ? 'busy' : 'idle');
   }
 
+  /** Withdrawn or dropped: a frame re-sent after a lost ack must not queue it again. */
+  gone(id: string): boolean {
+    return this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM queue_withdrawn WHERE id = ?', id).one().n > 0;
+  }
+
   has(id: string): boolean {
     return this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM queue WHERE id = ?', id).one().n > 0;
   }
@@ -94,6 +100,7 @@ export class MessageQueue {
       return { ok: false, code: 'forbidden', message: 'only its author or the owner can withdraw a queued message' };
     }
     this.sql.exec('DELETE FROM queue WHERE id = ?', id);
+    this.sql.exec('INSERT OR IGNORE INTO queue_withdrawn (id) VALUES (?)', id);
     return { ok: true };
   }
 
@@ -158,6 +165,7 @@ export class MessageQueue {
 
   /** A link was revoked or expired: what its people queued never reaches the agent, and its hold on the wheel ends. */
   dropLink(linkId: string): boolean {
+    this.sql.exec('INSERT OR IGNORE INTO queue_withdrawn (id) SELECT id FROM queue WHERE link_id = ?', linkId);
     const dropped = this.sql.exec('DELETE FROM queue WHERE link_id = ?', linkId).rowsWritten > 0;
     const w = this.wheel;
     if (w.holder && w.holderLink === linkId) {

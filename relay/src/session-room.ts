@@ -776,6 +776,8 @@ export class SessionRoom extends DurableObject<RelayEnv> {
       if (stored.kind !== 'user.message') return this.sendError(ws, 'invalid_frame', `frame id is already used by a ${stored.kind} event`, frameId);
       return this.send(ws, 'ack', { id: frameId, seq: stored.seq });
     }
+    // withdrawn meanwhile (its ack was lost and the frame came again): acknowledged, not queued again
+    if (this.queue.gone(id)) return this.send(ws, 'ack', { id: frameId, seq: this.lastSeq, queued: true });
     const added = this.queue.add(id, text, { actor: this.personActor(att), linkId: att.linkId });
     if (!added.ok) return this.sendError(ws, added.code, added.message, frameId);
     this.pump();
