@@ -49,7 +49,9 @@ export async function safeEqual(a: string, b: string): Promise<boolean> {
  * Durable Object is created for them.
  */
 export async function newSessionId(secret: string): Promise<string> {
-  const random = randomToken(12);
+  // never a leading '-': people paste ids into commands (`tandem share ID`), where it reads as a flag
+  let random = randomToken(12);
+  while (random.startsWith('-')) random = randomToken(12);
   return `${random}${(await sessionTag(secret, random))}`;
 }
 

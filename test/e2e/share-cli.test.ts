@@ -34,7 +34,7 @@ test('tandem share makes an approver link for the newest session, lists it and r
 
   // the human form prints the link, a QR code and how to revoke it
   const human = await share(run.home, [sessionId, '--role', 'viewer']);
-  expect(human.stdout).toMatch(/viewer link \(can watch\):\n.*\/s\//);
+  expect(human.stdout, human.stderr).toMatch(/viewer link \(can watch\):\n.*\/s\//);
   expect(human.stdout).toContain('▄');
   expect(human.stdout).toContain('tandem share');
 
