@@ -32,6 +32,9 @@ test('the owner forks from an earlier tool call, lands on the read-only fork, an
 
   // fork from the edit: confirm, and the copy is ours
   const edit = page.getByTestId('event').filter({ has: page.locator('[data-call-id="demo-edit"]') });
+  // an item's actions show once it is tapped
+  expect(await edit.getByTestId('fork-here').isVisible()).toBe(false);
+  await edit.getByTestId('tool-call').click();
   await edit.getByTestId('fork-here').click();
   const box = edit.getByTestId('fork-confirm-box');
   expect(await box.textContent()).toContain('Fork this session up to here? You will own the copy.');
@@ -104,6 +107,7 @@ test('a fork cut at an open approval closes it ("Closed by the fork"); others se
   await page.getByTestId('approval').waitFor();
 
   const asked = page.locator('[data-testid="event"][data-kind="approval.requested"]');
+  await asked.click();
   await asked.getByTestId('fork-here').click();
   // cancel first: nothing happens
   await asked.getByTestId('fork-cancel').click();

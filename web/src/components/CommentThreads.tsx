@@ -24,7 +24,7 @@ export function EventComments(props: { api: CommentsApi; item: Item }) {
           when={composing()}
           fallback={
             <Show when={props.api.canComment()}>
-              <button type="button" class="comment-open" data-testid="comment-open" onClick={() => props.api.open(props.item)}>
+              <button type="button" class="comment-open event-action" data-testid="comment-open" onClick={() => props.api.open(props.item)}>
                 Comment
               </button>
             </Show>

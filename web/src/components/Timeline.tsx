@@ -17,6 +17,14 @@ import { forkSeqOf } from '../fork.ts';
 export function Timeline(props: { timeline: TimelineState; queued: readonly OutFrame[]; onCancel: (id: string) => void; comments?: CommentsApi; forkFrom?: string | undefined }) {
   /** The item whose "Fork from here" waits for a confirm (its key). */
   const [forking, setForking] = createSignal<string | null>(null);
+  /** The item tapped last: its actions (Comment, Fork from here) show; elsewhere they wait for a hover or a tap. */
+  const [active, setActive] = createSignal<string | null>(null);
+  const select = (key: string, event: MouseEvent) => {
+    const target = event.target as Element;
+    if (target.closest('.event-foot, .fork-confirm')) return;
+    // a second tap on the item's plain text puts its actions away; a tap on a control keeps them
+    setActive((k) => (k === key && !target.closest('button, a, summary, input, textarea') ? null : key));
+  };
   const [open, setOpen] = createSignal<ReadonlySet<string>>(new Set());
   const toggle = (key: string) =>
     setOpen((s) => {
@@ -37,14 +45,21 @@ export function Timeline(props: { timeline: TimelineState; queued: readonly OutF
             fallback={<li class="event folded" data-testid="event" data-kind={row.kind} data-seq={row.seq} hidden />}
           >
             {(item) => (
-              <li class={`event event-${item().type}`} data-testid="event" data-kind={row.kind} data-seq={row.seq}>
+              <li
+                class={`event event-${item().type}`}
+                classList={{ active: active() === item().key }}
+                data-testid="event"
+                data-kind={row.kind}
+                data-seq={row.seq}
+                onClick={(e) => select(item().key, e)}
+              >
                 <ItemView item={item()} open={open().has(item().key)} onToggle={() => toggle(item().key)} comments={props.comments} />
                 <div class="event-foot">
                   <Show when={props.comments && COMMENTABLE.has(item().type) ? props.comments : null}>
                     {(c) => <EventComments api={c()} item={item()} />}
                   </Show>
                   <Show when={props.forkFrom && COMMENTABLE.has(item().type) && forking() !== item().key}>
-                    <button type="button" class="fork-here" data-testid="fork-here" onClick={() => setForking(item().key)}>
+                    <button type="button" class="fork-here event-action" data-testid="fork-here" onClick={() => setForking(item().key)}>
                       Fork from here
                     </button>
                   </Show>
