@@ -6,7 +6,8 @@
  *  - tool_result: a tool's output before the agent and people see it;
  *  - llm_request: the text going to the model (the custom loop asks directly; the
  *    other harnesses go through the loopback model gateway, src/gateway/);
- *  - response: the model's reply before it is shown.
+ *  - response: the model's reply before people see it (the custom loop asks itself; the
+ *    runner screens the other harnesses' agent.message events).
  * Every ASK goes through the gate's approvals; an engine failure is a DENY.
  */
 import { newId } from '@tandem/relay/protocol';
@@ -29,6 +30,11 @@ export interface PhaseOptions {
 
 function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** What people see of a screened reply: the (rewritten) text, or why it was withheld. */
+export function replyShown(checked: CheckedText): string {
+  return checked.allowed ? checked.text : `(the reply was withheld: ${checked.reason})`;
 }
 
 export class PhaseChecks implements PolicyChecks {

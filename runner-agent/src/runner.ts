@@ -26,7 +26,7 @@ import type { Logger } from './log.ts';
 import { Outbox } from './outbox.ts';
 import type { Printer } from './output.ts';
 import { LiveRules } from './live-rules.ts';
-import { PhaseChecks } from './phases.ts';
+import { PhaseChecks, replyShown } from './phases.ts';
 import type { PolicyEngine } from './policy/engine.ts';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from './policy/load.ts';
 import { SessionRules } from './policy/session.ts';
@@ -330,9 +330,45 @@ async function run(
     const held = heldCalls.get(callId);
     if (!held) return;
     heldCalls.delete(callId);
-    emit('tool.call', shown ? { ...held.body, input: shown.input, preview: shown.preview } : held.body, held.id);
+    afterReplies(() => emit('tool.call', shown ? { ...held.body, input: shown.input, preview: shown.preview } : held.body, held.id));
   };
+
+  /**
+   * response: a harness that does not screen its replies itself (all but the custom loop)
+   * has each agent.message checked here before people see it, and its deltas are not
+   * shown (a redacted secret would already be out). Events after a reply wait for its
+   * check, so the session keeps the harness's order. This governs what the session shows;
+   * the harness's own transcript keeps what its model said.
+   */
+  let screening: Promise<void> | null = null;
+  let waiting = 0;
+  const inOrder = (task: () => void | Promise<void>): void => {
+    waiting++;
+    screening = (screening ?? Promise.resolve())
+      .then(task)
+      .catch((err: unknown) => log.error(`a reply could not be screened: ${(err as Error).message}`))
+      .finally(() => {
+        if (--waiting === 0) screening = null;
+      });
+  };
+  const afterReplies = (fn: () => void): void => (screening ? inOrder(fn) : fn());
+  const screensHere = () => !def.screensReplies && !!hctx.policy?.screensReplies;
+
   const onHarnessEvent = (ev: HarnessEvent): void => {
+    if (screensHere()) {
+      if (ev.kind === 'agent.delta') return; // the reply is shown whole, once screened
+      if (ev.kind === 'agent.message') {
+        const policy = hctx.policy!;
+        return inOrder(async () => {
+          const text = replyShown(await policy.response(ev.body.text)).slice(0, 64 * 1024);
+          emit('agent.message', { ...ev.body, text }, ev.id ?? eventId('msg', ev.body.messageId));
+        });
+      }
+    }
+    if (ev.kind === 'tool.call') return routeHarnessEvent(ev); // held until the gate saw it (showCall)
+    afterReplies(() => routeHarnessEvent(ev));
+  };
+  const routeHarnessEvent = (ev: HarnessEvent): void => {
     switch (ev.kind) {
       case 'tool.call':
         // shown once the gate has seen it, with the policies' redaction applied (see showCall)

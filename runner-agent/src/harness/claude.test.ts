@@ -631,6 +631,34 @@ describe('claude through the real relay (tandem run AGENT.yaml --harness claude 
     server.fallback = text('(no scripted reply)');
   });
 
+  it('response policies decide what people see of a reply: redacted, and never streamed before the check', async () => {
+    server.enqueue(text('Mail ana@example.com for the report.'));
+    const root = tempDir('claude-agent');
+    dirs.push(root);
+    const { file } = writeAgentFile(root, {
+      harness: 'claude',
+      model: MODEL,
+      api: 'anthropic',
+      baseUrl: server.url,
+      apiKeyEnv: 'CLAUDE_TEST_KEY',
+      env: { CLAUDE_CODE_MAX_RETRIES: '0' },
+      policies: ['  - name: emails', '    use: pii', '    with: { action: { email: redact }, phases: [response] }'],
+    });
+    const run = TandemRun.start(relay, [file, '--harness', 'claude', '--once', 'who gets the report?'], { env: { CLAUDE_TEST_KEY: 'sk-ant-test' } });
+    runs.push(run);
+    const { sessionId, ownerUrl } = await run.session();
+    const code = await Promise.race([run.exited, new Promise((r) => setTimeout(() => r('timeout'), 45_000))]);
+    expect(code, run.stderr).toBe(0);
+    const own = run.lines.filter((l) => !('seq' in l));
+    expect(own.filter((l) => l.kind === 'agent.message').map((l) => l.body?.text)).toEqual(['Mail [REDACTED:email] for the report.']);
+    expect(own.filter((l) => l.kind === 'agent.delta')).toEqual([]);
+    const ana = await Peer.person(relay, sessionId, ownerToken(ownerUrl), 'Ana', 'ana-claude-response');
+    const log = await ana.hello(0);
+    expect(log.map((e) => e.kind)).toContain('agent.message');
+    expect(JSON.stringify(log)).not.toContain('ana@example.com');
+    ana.close();
+  });
+
   it('ASK approved by a person on the relay: the command runs and the model sees its output', async () => {
     const { cwd, name, results, toolSeen, callId } = await askedThenDecided('approve');
     expect(existsSync(path.join(cwd, name))).toBe(true);

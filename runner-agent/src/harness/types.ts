@@ -177,5 +177,10 @@ export interface HarnessDefinition {
   detect?(): Promise<HarnessReadiness>;
   /** It can continue a session from its transcript (ctx.transcript): `tandem run --fork` works with it. */
   resumesFromTranscript?: boolean;
+  /**
+   * It passes its replies through ctx.policy.response itself, before streaming them (the
+   * custom loop). Otherwise the runner screens its agent.message events (see runner.ts).
+   */
+  screensReplies?: boolean;
   create(ctx: HarnessContext): Harness;
 }

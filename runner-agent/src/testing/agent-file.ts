@@ -15,6 +15,8 @@ export interface TestAgent {
   shellTool?: string;
   /** Extra environment for the harness, beside HOME. */
   env?: Record<string, string>;
+  /** More entries of the `policies:` list, as YAML lines (`  - name: ...`). */
+  policies?: string[];
 }
 
 /** Writes `root/agent.yaml`; returns it and the agent's working directory. */
@@ -41,6 +43,7 @@ export function writeAgentFile(root: string, agent: TestAgent): { file: string; 
       `    match: { tool: ${agent.shellTool ?? 'shell'}, command: "touch*" }`,
       '    decision: ask',
       '    reason: Creating files needs a person.',
+      ...(agent.policies ?? []),
       'env:',
       ...Object.entries(env).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`),
       '',

@@ -19,6 +19,7 @@ import { ProviderError, type Message, type ModelCall, type ToolUse } from './pro
 import { OPENAI_DEFAULT_BASE_URL, openaiChat } from './providers/openai-chat.ts';
 import { ShellInterrupted, TOOLS, previewOf, runTool } from './tools.ts';
 import { requestText, withRequestText } from '../../gateway/text.ts';
+import { replyShown } from '../../phases.ts';
 
 export const CUSTOM_TITLE = 'Custom agent';
 /** Model calls per turn before the loop gives up (a model stuck calling tools). */
@@ -258,8 +259,7 @@ export class CustomHarness implements Harness {
       flush();
       if (res.text) {
         const shown = policy ? await policy.response(res.text) : { allowed: true as const, text: res.text };
-        const text = shown.allowed ? shown.text : `(the reply was withheld: ${shown.reason})`;
-        this.emit({ kind: 'agent.message', body: { messageId, text: text.slice(0, 64 * 1024) } });
+        this.emit({ kind: 'agent.message', body: { messageId, text: replyShown(shown).slice(0, 64 * 1024) } });
       }
       return res;
     } catch (err) {
@@ -340,6 +340,7 @@ export const customHarness: HarnessDefinition = {
   name: 'custom',
   description: "Tandem's own agent loop against an OpenAI-compatible chat-completions server or the Anthropic Messages API",
   title: CUSTOM_TITLE,
+  screensReplies: true,
   async detect() {
     return { ready: true, detail: 'built in (needs a model server: provider in the agent file)' };
   },
