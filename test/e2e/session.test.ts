@@ -49,8 +49,10 @@ describe('a demo session from runner to phone and back', () => {
     expect(result.body).toMatchObject({ status: 'ok' });
     expect(String(result.body?.output)).toMatch(/main -> main/);
     expect(await run.exited).toBe(0);
-    // Everyone watching sees the push result too.
-    await page.locator('[data-testid="tool-call"][data-status="ok"]').filter({ hasText: 'git push' }).waitFor();
+    // Everyone watching sees the push result too, and the call's ASK says it was approved.
+    const push = page.locator('[data-testid="tool-call"][data-status="ok"]').filter({ hasText: 'git push' });
+    await push.waitFor();
+    expect(await push.getByTestId('tool-policy').textContent()).toMatch(/^ASK · ask-before-push: .* · approved$/);
   });
 
   test('Deny stops the push', async () => {
@@ -63,7 +65,9 @@ describe('a demo session from runner to phone and back', () => {
     const result = await pushResult(run);
     expect(result.body).toMatchObject({ status: 'denied' });
     expect(await run.exited).toBe(0);
-    await page.locator('[data-testid="tool-call"][data-status="denied"]').filter({ hasText: 'git push' }).waitFor();
+    const push = page.locator('[data-testid="tool-call"][data-status="denied"]').filter({ hasText: 'git push' });
+    await push.waitFor();
+    expect(await push.getByTestId('tool-policy').getAttribute('data-answer')).toBe('deny');
   });
 
   test('a steer from the phone reaches the running agent, which answers and adapts its plan', async () => {

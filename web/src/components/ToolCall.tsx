@@ -11,6 +11,9 @@ const STATUS: Record<ToolStatus, { icon: string; label: string }> = {
   denied: { icon: '⊘', label: 'denied' },
 };
 
+/** An answered ASK says how it was answered (the decision line says who). */
+const ANSWER = { approve: ' · approved', deny: ' · denied', none: '' } as const;
+
 function inputText(input: ToolItem['input']): string {
   if (!input) return '(not received)';
   try {
@@ -42,8 +45,9 @@ export function ToolCall(props: { item: ToolItem; open: boolean; onToggle: () =>
       {/* ASK and DENY always show; a routine ALLOW shows with the details */}
       <Show when={props.item.policy && (props.open || props.item.policy.decision !== 'allow') ? props.item.policy : null}>
         {(p) => (
-          <div class="tool-policy" data-testid="tool-policy" data-decision={p().decision}>
+          <div class="tool-policy" data-testid="tool-policy" data-decision={p().decision} data-answer={props.item.approval?.decision ?? undefined}>
             {policyText(p())}
+            {ANSWER[props.item.approval?.decision ?? 'none']}
           </div>
         )}
       </Show>
