@@ -3,7 +3,9 @@ import * as v from 'valibot';
 import { Event, type Actor, type EventBody, type EventKind } from '@tandem/relay/protocol';
 import {
   addEvents,
+  ROW_WINDOW,
   emptyTimeline,
+  firstShown,
   pendingApprovals,
   rowsOf,
   type AgentItem,
@@ -233,6 +235,17 @@ describe('timeline', () => {
     expect(at(8)).toBeNull();
     expect(at(9)).toBeNull();
     expect(at(13)).toMatchObject({ kind: 'approval.decided' });
+  });
+
+  it('shows the last ROW_WINDOW rows, or every row from a given seq on', () => {
+    const rows = Array.from({ length: 1000 }, (_, i) => ({ seq: 2 * i + 1, kind: 'agent.message' as const, item: null }));
+    expect(firstShown(rows, null)).toBe(1000 - ROW_WINDOW);
+    expect(firstShown(rows.slice(0, 10), null)).toBe(0);
+    expect(firstShown(rows, 1)).toBe(0);
+    expect(firstShown(rows, 2)).toBe(1); // seq 2 is not there: from the next one
+    expect(firstShown(rows, 1999)).toBe(999);
+    expect(firstShown(rows, 5000)).toBe(1000);
+    expect(firstShown([], 7)).toBe(0);
   });
 
   it('moves a streaming bubble to its latest part', () => {

@@ -263,6 +263,26 @@ export function rowsOf(t: Timeline, cache: Map<number, Row> = new Map()): Row[] 
   return rows;
 }
 
+/** Rows a timeline shows at first and adds per "Show earlier": a long session stays light on a phone. */
+export const ROW_WINDOW = 300;
+
+/**
+ * The index of the first row to show: the last ROW_WINDOW rows while `from` is null, else
+ * the first row at or after seq `from` (the reader asked for earlier rows or is reading
+ * back, so the start stays put while events arrive). Rows are in seq order.
+ */
+export function firstShown(rows: readonly Row[], from: number | null): number {
+  if (from === null) return Math.max(0, rows.length - ROW_WINDOW);
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (rows[mid]!.seq < from) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Approvals still waiting for a decision, oldest first. */
 export function pendingApprovals(t: Timeline): Approval[] {
   const out: Approval[] = [];

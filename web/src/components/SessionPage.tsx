@@ -1,4 +1,4 @@
-import { Show, createEffect, createMemo, createSignal, on, untrack } from 'solid-js';
+import { Show, createEffect, createMemo, createSignal, on, onCleanup, untrack } from 'solid-js';
 import { connectionText, shortHash, usageText, usageTotalText } from '../format.ts';
 import { enablePush, pushError, pushState } from '../push.ts';
 import { createSession, type SessionModel } from '../session.ts';
@@ -99,9 +99,30 @@ function SessionView(props: { s: SessionModel }) {
 
   let scroller: HTMLElement | undefined;
   const [stuck, setStuck] = createSignal(true);
+  // Only the reader leaves the bottom (wheel, touch, keys, the scrollbar): a scroll event
+  // while events pour in (content grew or rows left the top after our own scroll) must not
+  // stop the view following the session.
+  let gestureAt = -Infinity;
+  let holdingScrollbar = false;
+  const onGesture = () => (gestureAt = performance.now());
   const onScroll = () => {
-    if (scroller) setStuck(scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 96);
+    if (!scroller) return;
+    if (scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 96) setStuck(true);
+    else if (holdingScrollbar || performance.now() - gestureAt < 1000) setStuck(false);
+    else if (untrack(stuck)) requestAnimationFrame(toBottom);
   };
+  const onKey = (e: KeyboardEvent) => {
+    if (!(e.target instanceof HTMLElement && e.target.closest('input, textarea, select'))) onGesture();
+  };
+  const onRelease = () => (holdingScrollbar = false);
+  document.addEventListener('keydown', onKey);
+  document.addEventListener('pointerup', onRelease);
+  document.addEventListener('pointercancel', onRelease);
+  onCleanup(() => {
+    document.removeEventListener('keydown', onKey);
+    document.removeEventListener('pointerup', onRelease);
+    document.removeEventListener('pointercancel', onRelease);
+  });
   const toBottom = () => {
     if (scroller) scroller.scrollTop = scroller.scrollHeight;
   };
@@ -282,13 +303,21 @@ function SessionView(props: { s: SessionModel }) {
         </div>
       </Show>
 
-      <main class="scroller" ref={scroller} onScroll={onScroll}>
+      <main
+        class="scroller"
+        ref={scroller}
+        onScroll={onScroll}
+        onWheel={onGesture}
+        onTouchMove={onGesture}
+        // a press on the scroller itself (not its content) is its scrollbar
+        onPointerDown={(e) => (holdingScrollbar = e.target === e.currentTarget)}
+      >
         <Show when={s.timeline().items.length === 0 && s.outbox().length === 0}>
           <p class="empty timeline-empty">
             {s.status().state === 'live' ? 'Nothing has happened in this session yet.' : 'Loading the session…'}
           </p>
         </Show>
-        <Timeline timeline={s.timeline()} queued={s.outbox()} onCancel={(id) => s.cancelQueued(id)} comments={comments} forkFrom={s.can('send') ? s.sessionId : undefined} />
+        <Timeline timeline={s.timeline()} queued={s.outbox()} onCancel={(id) => s.cancelQueued(id)} comments={comments} forkFrom={s.can('send') ? s.sessionId : undefined} following={stuck()} />
         <Show when={!stuck()}>
           <button
             type="button"

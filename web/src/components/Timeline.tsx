@@ -1,8 +1,8 @@
-import { For, Show, createMemo, createSignal } from 'solid-js';
+import { For, Show, createEffect, createMemo, createSignal, on } from 'solid-js';
 import type { OutFrame } from '../connection.ts';
 import { clockTime, decisionText, policyChangeText, sessionStateText, shortHash, turnStatusText, usageText } from '../format.ts';
 import { deviceId } from '../state.ts';
-import { rowsOf, type Item, type Row, type Timeline as TimelineState, type TurnItem, type Usage } from '../timeline.ts';
+import { ROW_WINDOW, firstShown, rowsOf, type Item, type Row, type Timeline as TimelineState, type TurnItem, type Usage } from '../timeline.ts';
 import { RichText } from './Text.tsx';
 import { ToolCall } from './ToolCall.tsx';
 import { later } from '../lib/later.ts';
@@ -14,7 +14,15 @@ import { forkSeqOf } from '../fork.ts';
  * (a tool result, a policy decision, a message's deltas) is an empty, hidden `<li>`.
  * Every item is a text-only rendering of untrusted content.
  */
-export function Timeline(props: { timeline: TimelineState; queued: readonly OutFrame[]; onCancel: (id: string) => void; comments?: CommentsApi; forkFrom?: string | undefined }) {
+export function Timeline(props: {
+  timeline: TimelineState;
+  queued: readonly OutFrame[];
+  onCancel: (id: string) => void;
+  comments?: CommentsApi;
+  forkFrom?: string | undefined;
+  /** The reader is at the bottom, following the session (else the shown rows' start stays put). */
+  following: boolean;
+}) {
   /** The item whose "Fork from here" waits for a confirm (its key). */
   const [forking, setForking] = createSignal<string | null>(null);
   /** The item tapped last: its actions (Comment, Fork from here) show; elsewhere they wait for a hover or a tap. */
@@ -34,11 +42,40 @@ export function Timeline(props: { timeline: TimelineState; queued: readonly OutF
     });
   const cache = new Map<number, Row>();
   const rows = createMemo(() => rowsOf(props.timeline, cache));
+  // Only the last rows are in the page (a long session would otherwise be tens of thousands
+  // of nodes): following, the window slides; reading back or after "Show earlier", it holds.
+  const [from, setFrom] = createSignal<number | null>(null);
+  const start = createMemo(() => firstShown(rows(), from()));
+  const shown = createMemo(() => (start() === 0 ? rows() : rows().slice(start())));
+  const earlier = createMemo(() => rows().slice(0, start()).filter((r) => r.item).length);
+  createEffect(
+    on(
+      () => props.following,
+      (following) => setFrom(following ? null : (rows()[start()]?.seq ?? null)),
+      { defer: true },
+    ),
+  );
+  let list: HTMLOListElement | undefined;
+  const showEarlier = () => {
+    const all = rows();
+    const scroller = list?.closest('.scroller');
+    const fromBottom = scroller ? scroller.scrollHeight - scroller.scrollTop : 0;
+    setFrom(all[Math.max(0, start() - ROW_WINDOW)]?.seq ?? null);
+    // keep what the reader was looking at where it was
+    if (scroller) scroller.scrollTop = scroller.scrollHeight - fromBottom;
+  };
   const queuedMessages = () => props.queued.filter((f) => f.kind === 'user.message' || f.kind === 'session.steer');
 
   return (
-    <ol class="timeline" data-testid="timeline" role="log">
-      <For each={rows()}>
+    <ol class="timeline" data-testid="timeline" role="log" ref={list}>
+      <Show when={earlier() > 0}>
+        <li class="earlier">
+          <button type="button" class="btn secondary small-btn" data-testid="show-earlier" onClick={showEarlier}>
+            Show earlier ({earlier()})
+          </button>
+        </li>
+      </Show>
+      <For each={shown()}>
         {(row) => (
           <Show
             when={row.item}
