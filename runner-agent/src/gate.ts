@@ -324,6 +324,7 @@ export class ApprovalGate {
       let set = this.waiters.get(id);
       if (!set) this.waiters.set(id, (set = new Set()));
       set.add(waiter);
+      if (signal?.aborted) return onAbort(); // aborted before the wait began: an abort event never comes
       signal?.addEventListener('abort', onAbort, { once: true });
       timer = setTimeout(expire, Math.max(0, pending.expiresAt - this.now()));
     });

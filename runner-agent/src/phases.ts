@@ -32,11 +32,6 @@ function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** What people see of a screened reply: the (rewritten) text, or why it was withheld. */
-export function replyShown(checked: CheckedText): string {
-  return checked.allowed ? checked.text : `(the reply was withheld: ${checked.reason})`;
-}
-
 export class PhaseChecks implements PolicyChecks {
   private readonly opts: PhaseOptions;
   private readonly gateways: ModelGateway[] = [];
@@ -105,15 +100,20 @@ export class PhaseChecks implements PolicyChecks {
     return verdict.allowed ? { allowed: true, text: d.rewritten?.text ?? req.text } : { allowed: false, reason: verdict.reason };
   }
 
-  async response(text: string): Promise<CheckedText> {
+  /**
+   * response: the reply as people may see it: rewritten, or a line saying why it was
+   * withheld. `key` makes its ASK's approval id stable; `signal` ends an ASK's wait.
+   */
+  async response(text: string, opts: { key?: string; signal?: AbortSignal } = {}): Promise<string> {
     const d = await this.evaluate({ phase: 'response', text });
     let verdict: { allowed: boolean; reason: string };
     try {
-      verdict = await this.settle(d, { key: newId('reply_'), tool: 'reply', preview: text });
+      verdict = await this.settle(d, { key: opts.key ?? newId('reply_'), tool: 'reply', preview: text }, opts.signal);
     } catch (err) {
-      verdict = { allowed: false, reason: `the approval failed (${(err as Error).message})` };
+      const why = opts.signal?.aborted ? (opts.signal.reason as Error).message : `the approval failed (${(err as Error).message})`;
+      verdict = { allowed: false, reason: why };
     }
-    return verdict.allowed ? { allowed: true, text: d.rewritten?.text ?? text } : { allowed: false, reason: verdict.reason };
+    return verdict.allowed ? (d.rewritten?.text ?? text) : `(the reply was withheld: ${verdict.reason})`;
   }
 
   async modelGateway(upstream: string, api: ModelApi): Promise<string> {

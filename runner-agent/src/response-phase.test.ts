@@ -16,7 +16,10 @@ import { tempDir, until } from './testing/util.ts';
 const SECRET = 'AKIAABCDEFGHIJKLMNOP';
 const POLICY = 'policies:\n  - name: secrets\n    use: pii\n    with: { action: { email: redact, api_key: deny, card: ask }, phases: [response] }\n';
 
-/** Answers each message with its text as a streamed reply, then goes idle; "finish" ends the task. */
+/**
+ * Answers each message with its text as a streamed reply, then goes idle; "... then run"
+ * also runs `echo ran` through the gate after the reply; "finish" ends the task.
+ */
 function echoHarness(): HarnessDefinition {
   return {
     name: 'pi',
@@ -24,12 +27,25 @@ function echoHarness(): HarnessDefinition {
     title: 'Replies',
     create: (ctx) => {
       let n = 0;
-      const reply = (text: string) => {
-        const messageId = `m${++n}`;
+      let turn: string | null = null;
+      const end = (status: 'completed' | 'interrupted') => {
+        if (!turn) return;
+        ctx.emit({ kind: 'turn.ended', body: { turnId: turn, status } });
+        ctx.emit({ kind: 'session.status', body: { state: 'idle' } });
+        turn = null;
+      };
+      const reply = async (text: string) => {
+        const messageId = (turn = `m${++n}`);
         ctx.emit({ kind: 'turn.started', body: { turnId: messageId } });
         for (const part of text.match(/.{1,6}/g) ?? []) ctx.emit({ kind: 'agent.delta', body: { messageId, text: part } });
         ctx.emit({ kind: 'agent.message', body: { messageId, text } });
-        ctx.emit({ kind: 'turn.ended', body: { turnId: messageId, status: 'completed' } });
+        if (text.endsWith('then run')) {
+          const call = { callId: `c${n}`, tool: 'shell', input: { command: 'echo ran' }, preview: 'echo ran' };
+          ctx.emit({ kind: 'tool.call', body: call });
+          const verdict = await ctx.gate(call, new AbortController().signal);
+          ctx.emit({ kind: 'tool.result', body: { callId: call.callId, status: verdict.allowed ? 'ok' : 'denied', output: verdict.allowed ? 'ran' : verdict.reason } });
+        }
+        if (turn === messageId) end('completed');
       };
       return {
         name: 'pi',
@@ -39,10 +55,10 @@ function echoHarness(): HarnessDefinition {
         },
         send: (text) => {
           if (text === 'finish') return ctx.emit({ kind: 'session.status', body: { state: 'finished' } });
-          reply(`you said: ${text}`);
+          void reply(`you said: ${text}`);
         },
         steer() {},
-        interrupt() {},
+        interrupt: () => end('interrupted'),
         async stop() {},
       };
     },
@@ -98,6 +114,43 @@ describe('response phase (screened by the runner)', () => {
     expect(relay.runnerEvents('agent.delta')).toEqual([]);
     expect(JSON.stringify(relay.runnerEvents())).not.toContain(SECRET);
     expect(JSON.stringify(relay.runnerEvents())).not.toContain('ana@example.com');
+  });
+
+  it('a tool call after a reply under review waits for it, so the session shows them in order', async () => {
+    writeFileSync(file, `harness: pi\n${POLICY}`);
+    const done = run();
+    await until(() => relay.runnerEvents('session.status').length > 0, 'the session');
+    relay.say('charge 4111 1111 1111 1111 then run');
+    const asked = await until(() => relay.runnerEvents('approval.requested')[0], 'the approval');
+    expect(asked.body).toMatchObject({ tool: 'reply' });
+    await new Promise((r) => setTimeout(r, 200));
+    const after = (kinds: string[]) => relay.runnerEvents().filter((e) => kinds.includes(e.kind)).map((e) => e.kind);
+    const SHOWN = ['agent.message', 'tool.call', 'policy.decision', 'tool.result', 'turn.ended', 'session.status'];
+    expect(after(SHOWN)).toEqual(['session.status']); // only the first idle: the call waits behind the reply
+    relay.decide(asked.body.approvalId as string, 'approve');
+    await until(() => relay.runnerEvents('turn.ended').length === 1, 'the turn');
+    expect(after(SHOWN).slice(1).filter((k) => k !== 'policy.decision')).toEqual(['agent.message', 'tool.call', 'tool.result', 'turn.ended', 'session.status']);
+    expect(relay.runnerEvents('tool.result')[0]!.body).toMatchObject({ status: 'ok', output: 'ran' });
+    relay.say('finish');
+    expect(await done).toBe(0);
+  });
+
+  it('an interrupt ends a reply\'s pending review: withheld, and the turn end and idle that waited behind it follow', async () => {
+    writeFileSync(file, `harness: pi\n${POLICY}`);
+    const done = run();
+    await until(() => relay.runnerEvents('session.status').length > 0, 'the session');
+    relay.say('charge 4111 1111 1111 1111');
+    await until(() => relay.runnerEvents('approval.requested')[0], 'the approval');
+    relay.interrupt();
+    await until(() => relay.runnerEvents('turn.ended').length === 1, 'the interrupted turn');
+    expect(shown().map((e) => [e.kind, e.body.text ?? e.body.turnId ?? ''])).toEqual([
+      ['approval.requested', ''],
+      ['agent.message', '(the reply was withheld: the turn was interrupted before the reply was screened)'],
+      ['turn.ended', 'm1'],
+    ]);
+    expect(relay.runnerEvents('session.status').at(-1)!.body.state).toBe('idle');
+    relay.say('finish');
+    expect(await done).toBe(0);
   });
 
   it('without response policies replies stream as the harness sends them', async () => {

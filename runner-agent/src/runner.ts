@@ -20,13 +20,13 @@ import { createSession, runnerKeyFor } from './api.ts';
 import { ForkLinkError, fetchTranscript, parseSessionLink, transcriptHarness, transcriptRules } from './fork.ts';
 import { ApprovalGate, stateApprovalStore, type RunnerEventKind } from './gate.ts';
 import { HARNESSES, harnessNames } from './harness/index.ts';
-import type { Harness, HarnessContext, HarnessEvent } from './harness/types.ts';
+import type { Harness, HarnessContext, HarnessEvent, PolicyChecks } from './harness/types.ts';
 import { eventId } from './ids.ts';
 import type { Logger } from './log.ts';
 import { Outbox } from './outbox.ts';
 import type { Printer } from './output.ts';
 import { LiveRules } from './live-rules.ts';
-import { PhaseChecks, replyShown } from './phases.ts';
+import { PhaseChecks } from './phases.ts';
 import type { PolicyEngine } from './policy/engine.ts';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from './policy/load.ts';
 import { SessionRules } from './policy/session.ts';
@@ -326,46 +326,64 @@ async function run(
    * either. A call the gate never saw (interrupted first) is shown as it was with its result.
    */
   const heldCalls = new Map<string, { body: EventBody<'tool.call'>; id: string }>();
-  const showCall = (callId: string, shown?: { input: Record<string, unknown>; preview: string }): void => {
+  const emitHeldCall = (callId: string, shown?: { input: Record<string, unknown>; preview: string }): void => {
     const held = heldCalls.get(callId);
     if (!held) return;
     heldCalls.delete(callId);
-    afterReplies(() => emit('tool.call', shown ? { ...held.body, input: shown.input, preview: shown.preview } : held.body, held.id));
+    emit('tool.call', shown ? { ...held.body, input: shown.input, preview: shown.preview } : held.body, held.id);
   };
+  /** The gate saw the call (or never will): show it, after any reply still being screened. */
+  const showCall = (callId: string, shown?: { input: Record<string, unknown>; preview: string }): void =>
+    afterReplies(() => emitHeldCall(callId, shown));
 
   /**
    * response: a harness that does not screen its replies itself (all but the custom loop)
    * has each agent.message checked here before people see it, and its deltas are not
-   * shown (a redacted secret would already be out). Events after a reply wait for its
-   * check, so the session keeps the harness's order. This governs what the session shows;
-   * the harness's own transcript keeps what its model said.
+   * shown (a redacted secret would already be out). The harness's later events wait for
+   * the check and its next tool call waits before the gate, so the session keeps the
+   * harness's order; an interrupt or a stop ends a reply's pending ASK (withheld). This
+   * governs what the session shows: the harness's own transcript keeps what its model said.
    */
   let screening: Promise<void> | null = null;
   let waiting = 0;
+  const replyAsks = new Set<AbortController>();
   const inOrder = (task: () => void | Promise<void>): void => {
     waiting++;
     screening = (screening ?? Promise.resolve())
       .then(task)
-      .catch((err: unknown) => log.error(`a reply could not be screened: ${(err as Error).message}`))
+      .catch((err: unknown) => log.error(`an event after a screened reply was not sent: ${(err as Error).message}`))
       .finally(() => {
         if (--waiting === 0) screening = null;
       });
   };
   const afterReplies = (fn: () => void): void => (screening ? inOrder(fn) : fn());
+  const repliesShown = (): Promise<void> => screening ?? Promise.resolve();
+  const endReplyAsks = (why: string): void => {
+    for (const c of replyAsks) c.abort(new Error(why));
+  };
   const screensHere = () => !def.screensReplies && !!hctx.policy?.screensReplies;
+  const screenReply = (policy: PolicyChecks, body: EventBody<'agent.message'>, id: string): void => {
+    const ask = new AbortController();
+    replyAsks.add(ask);
+    inOrder(async () => {
+      let text: string;
+      try {
+        text = await policy.response(body.text, { key: `reply:${body.messageId}`, signal: ask.signal });
+      } catch (err) {
+        text = `(the reply was withheld: it could not be screened: ${(err as Error).message})`;
+      } finally {
+        replyAsks.delete(ask);
+      }
+      emit('agent.message', { ...body, text: text.slice(0, 64 * 1024) }, id);
+    });
+  };
 
   const onHarnessEvent = (ev: HarnessEvent): void => {
-    if (screensHere()) {
-      if (ev.kind === 'agent.delta') return; // the reply is shown whole, once screened
-      if (ev.kind === 'agent.message') {
-        const policy = hctx.policy!;
-        return inOrder(async () => {
-          const text = replyShown(await policy.response(ev.body.text)).slice(0, 64 * 1024);
-          emit('agent.message', { ...ev.body, text }, ev.id ?? eventId('msg', ev.body.messageId));
-        });
-      }
-    }
+    // budgets count spend at once, even while a reply waits for its screen
+    if (ev.kind === 'usage') engine.observe({ kind: 'usage', ...ev.body, at: Date.now() });
     if (ev.kind === 'tool.call') return routeHarnessEvent(ev); // held until the gate saw it (showCall)
+    if (screensHere() && ev.kind === 'agent.delta') return; // the reply is shown whole, once screened
+    if (screensHere() && ev.kind === 'agent.message') return screenReply(hctx.policy!, ev.body, ev.id ?? eventId('msg', ev.body.messageId));
     afterReplies(() => routeHarnessEvent(ev));
   };
   const routeHarnessEvent = (ev: HarnessEvent): void => {
@@ -375,7 +393,7 @@ async function run(
         heldCalls.set(ev.body.callId, { body: ev.body, id: ev.id ?? eventId('tc', ev.body.callId) });
         return;
       case 'tool.result':
-        showCall(ev.body.callId);
+        emitHeldCall(ev.body.callId); // already in order here
         return emit('tool.result', ev.body, ev.id ?? eventId('tr', ev.body.callId));
       case 'agent.message':
         return emit('agent.message', ev.body, ev.id ?? eventId('msg', ev.body.messageId));
@@ -388,7 +406,6 @@ async function run(
       case 'turn.ended':
         return emit('turn.ended', ev.body, ev.id);
       case 'usage':
-        engine.observe({ kind: 'usage', ...ev.body, at: Date.now() }); // budgets count spend
         return emit('usage', ev.body, ev.id);
       case 'session.status':
         emit('session.status', ev.body, ev.id);
@@ -412,7 +429,10 @@ async function run(
         if (kind === 'user.message') h.send(text, from);
         else h.steer(text, from);
       }).catch((err: unknown) => log.error(`delivering a message failed: ${(err as Error)?.message ?? String(err)}`));
-    } else if (event.kind === 'session.interrupt') h.interrupt(from);
+    } else if (event.kind === 'session.interrupt') {
+      endReplyAsks('the turn was interrupted before the reply was screened');
+      h.interrupt(from);
+    }
     else if (event.kind === 'session.model' && !h.setModel?.(event.body.model, from)) {
       emit('agent.error', { message: `the ${h.name} harness cannot switch models; staying on the current one` });
     }
@@ -459,7 +479,11 @@ async function run(
     sessionId: state.sessionId,
     workDir: path.join(store.dir, 'harness'),
     emit: onHarnessEvent,
-    gate: (call, signal) => gate.check(call, signal),
+    // a call after a reply under screen waits for it (the session shows them in order)
+    gate: async (call, signal) => {
+      await repliesShown();
+      return gate.check(call, signal);
+    },
     cwd: state.cwd ?? opts.cwd ?? process.cwd(),
     // the prompt is the agent's first turn: never sent again once the harness took it
     ...(state.prompt && !state.promptConsumed ? { prompt: state.prompt } : {}),
@@ -535,8 +559,10 @@ async function run(
   async function shutdown(reason: string | null, code: number): Promise<number> {
     if (stopping) return stopping;
     stopping = (async () => {
+      endReplyAsks('the runner stopped before the reply was screened');
       await Promise.race([h.stop(), new Promise((r) => setTimeout(r, 3000).unref())]);
       for (const callId of [...heldCalls.keys()]) showCall(callId); // calls the gate never saw: shown as they were
+      await Promise.race([repliesShown(), new Promise((r) => setTimeout(r, 2000).unref())]);
       await checks.close();
       if (reason !== null && !finished) emit('session.status', { state: 'stopped', detail: `the runner stopped (${reason})` });
       await link.flush(opts.flushTimeoutMs ?? 2000);

@@ -64,8 +64,8 @@ export interface PolicyChecks {
   modelRequest(req: { text: string; model: string }, signal?: AbortSignal): Promise<CheckedText>;
   /** Replies pass the response policies: a harness must not stream a reply before its check. */
   readonly screensReplies: boolean;
-  /** response: the model's reply text before people see it. */
-  response(text: string): Promise<CheckedText>;
+  /** response: the model's reply as people may see it (rewritten, or why it was withheld); an ASK waits for people. */
+  response(text: string, opts?: { key?: string; signal?: AbortSignal }): Promise<string>;
   /**
    * A loopback model gateway for a harness whose model calls go straight to the provider:
    * point the harness's base URL at the returned URL; every request passes llm_request and

@@ -19,7 +19,6 @@ import { ProviderError, type Message, type ModelCall, type ToolUse } from './pro
 import { OPENAI_DEFAULT_BASE_URL, openaiChat } from './providers/openai-chat.ts';
 import { ShellInterrupted, TOOLS, previewOf, runTool } from './tools.ts';
 import { requestText, withRequestText } from '../../gateway/text.ts';
-import { replyShown } from '../../phases.ts';
 
 export const CUSTOM_TITLE = 'Custom agent';
 /** Model calls per turn before the loop gives up (a model stuck calling tools). */
@@ -258,8 +257,8 @@ export class CustomHarness implements Harness {
       });
       flush();
       if (res.text) {
-        const shown = policy ? await policy.response(res.text) : { allowed: true as const, text: res.text };
-        this.emit({ kind: 'agent.message', body: { messageId, text: replyShown(shown).slice(0, 64 * 1024) } });
+        const text = policy ? await policy.response(res.text, { key: `reply:${messageId}` }) : res.text;
+        this.emit({ kind: 'agent.message', body: { messageId, text: text.slice(0, 64 * 1024) } });
       }
       return res;
     } catch (err) {
