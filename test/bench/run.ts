@@ -9,7 +9,7 @@
  *   replay    10,000 events to a new client
  *   room      200 people (mixed roles) while the agent streams: delivery p50/p99, exactly once,
  *             and what a presence change (join, leave, update) costs the room (room.ts)
- *   PWA       first-load JavaScript and CSS, gzip bytes
+ *   PWA       first-load JavaScript and CSS, gzip bytes; a 10,000-event session on a phone (pwa.ts)
  *   harnesses one tool call per harness with Tandem (gate + relay ASK) and without (harnesses.ts)
  *   sandbox   bwrap start-up per command: `true` in bubblewrap vs plain `sh -c true` (sandbox.ts)
  *   policy    one tool call through every built-in (governance.yaml) vs no policies (policy.ts)
@@ -25,6 +25,7 @@ import { createSession, ticket } from '../support/peer.ts';
 import { harnessRows } from './harnesses.ts';
 import { sandboxRows } from './sandbox.ts';
 import { policyRows } from './policy.ts';
+import { pwaRows } from './pwa.ts';
 import { roomRows } from './room.ts';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
@@ -307,6 +308,7 @@ async function main() {
       results.push(...(await harnessRows(realRelay, row)));
       results.push(...(await sandboxRows(row)));
       results.push(...(await policyRows(row)));
+      results.push(...(await pwaRows(realRelay, row)));
     }
   } finally {
     await relay.close();

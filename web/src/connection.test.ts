@@ -62,6 +62,7 @@ function setup(opts: { tickets?: (() => TicketOutcome | Promise<TicketOutcome>)[
   const sockets: FakeSocket[] = [];
   const statuses: ConnStatus[] = [];
   const received: number[] = [];
+  const handedOver: number[][] = [];
   const errors: string[] = [];
   let resets = 0;
   let ticketCalls = 0;
@@ -81,7 +82,10 @@ function setup(opts: { tickets?: (() => TicketOutcome | Promise<TicketOutcome>)[
     ...(opts.lastSeq !== undefined ? { lastSeq: opts.lastSeq } : {}),
     handlers: {
       status: (s) => statuses.push(s),
-      events: (evs) => received.push(...evs.map((e) => e.seq!)),
+      events: (evs) => {
+        received.push(...evs.map((e) => e.seq!));
+        handedOver.push(evs.map((e) => e.seq!));
+      },
       error: (e) => errors.push(e.code),
       reset: () => resets++,
     },
@@ -91,6 +95,7 @@ function setup(opts: { tickets?: (() => TicketOutcome | Promise<TicketOutcome>)[
     sockets,
     statuses,
     received,
+    handedOver,
     errors,
     get resets() {
       return resets;
@@ -132,6 +137,60 @@ describe('Connection', () => {
     ws.receive(event(4));
     expect(t.received).toEqual([1, 2, 3, 4]);
     expect(t.conn.lastSeq).toBe(4);
+  });
+
+  it('hands replay pages over together (one render for a long session), in order before any live event', async () => {
+    const t = setup();
+    t.conn.start();
+    await tick();
+    const ws = t.last();
+    ws.open();
+    ws.receive(welcome(2500));
+    const page = (from: number, n: number) => Array.from({ length: n }, (_, i) => event(from + i));
+    ws.receive(replay(page(1, 500), false));
+    ws.receive(replay(page(501, 500), false));
+    expect(t.handedOver).toEqual([]);
+    ws.receive(replay(page(1001, 500), false));
+    ws.receive(replay(page(1501, 500), false)); // 2,000 gathered: handed over
+    expect(t.handedOver.map((b) => b.length)).toEqual([2000]);
+    ws.receive(replay(page(2001, 2), false));
+    ws.receive(event(2600)); // a live event: what was replayed goes first
+    expect(t.handedOver.slice(1)).toEqual([[2001, 2002], [2600]]);
+    ws.receive(replay(page(2003, 498), true));
+    expect(t.handedOver.at(-1)).toHaveLength(498);
+    const seqs = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    expect(t.received).toEqual([...seqs(1, 2002), 2600, ...seqs(2003, 2500)]); // each once, none lost
+    expect(t.state()).toBe('live');
+  });
+
+  it('a slow replay shows progress: pages are handed over every 250 ms', async () => {
+    const t = setup();
+    t.conn.start();
+    await tick();
+    t.last().open();
+    t.last().receive(welcome(4));
+    t.last().receive(replay([event(1)], false));
+    await vi.advanceTimersByTimeAsync(100);
+    t.last().receive(replay([event(2)], false));
+    expect(t.handedOver).toEqual([]);
+    await vi.advanceTimersByTimeAsync(200);
+    t.last().receive(replay([event(3)], false));
+    expect(t.handedOver).toEqual([[1, 2, 3]]);
+    t.last().receive(replay([event(4)], true));
+    expect(t.handedOver).toEqual([[1, 2, 3], [4]]);
+  });
+
+  it('a socket dropped mid-replay hands over what arrived; the reconnect resumes after it', async () => {
+    const t = setup();
+    t.conn.start();
+    await tick();
+    t.last().open();
+    t.last().receive(welcome(3));
+    t.last().receive(replay([event(1), event(2)], false));
+    expect(t.received).toEqual([]);
+    t.last().drop(1006);
+    expect(t.received).toEqual([1, 2]);
+    expect(t.conn.lastSeq).toBe(2);
   });
 
   it('skips invalid frames and invalid replayed events without losing the rest', async () => {

@@ -159,6 +159,9 @@ export class Connection {
   #pongTimer: unknown = null;
   /** Why the relay is about to close this socket (an error frame without ref just before a final close). */
   #closing: ErrorBody | null = null;
+  /** Replay pages gathered while catching up: handed over together, so a long session renders once, not once a page. */
+  #replayed: Event[] = [];
+  #replayedAt: number | null = null;
 
   constructor(opts: ConnectionOptions) {
     this.#opts = opts;
@@ -341,6 +344,7 @@ export class Connection {
   }
 
   #closed(code: number, reason: string): void {
+    if (this.#replayed.length) this.#handOverReplayed(); // what arrived is good; the rest is replayed on reconnect
     if (FINAL_CLOSE_CODES.has(code)) {
       const known = FINAL_CLOSE_TEXT[code]!;
       // 4004 covers revoked and expired links: the error frame sent just before says which
@@ -421,8 +425,15 @@ export class Connection {
           if (r.success) events.push(r.output);
           else this.#opts.log?.(`tandem: ignored an event: ${v.summarize(r.issues)}`);
         }
-        this.#deliver(events);
-        if (frame.kind === 'replay' && frame.body.done) this.#live();
+        if (frame.kind === 'batch') {
+          this.#deliver(events);
+          return;
+        }
+        for (const e of events) this.#replayed.push(e);
+        this.#replayedAt ??= this.#now();
+        // hand over at the end, or every 2,000 events / 250 ms of a slow replay (progress shows)
+        if (frame.body.done || this.#replayed.length >= 2000 || this.#now() - this.#replayedAt >= 250) this.#handOverReplayed();
+        if (frame.body.done) this.#live();
         return;
       }
       case 'presence':
@@ -469,7 +480,15 @@ export class Connection {
     else this.#setStatus({ state: 'catching-up', retryAt: null, fatal: null });
   }
 
+  #handOverReplayed(): void {
+    const events = this.#replayed;
+    this.#replayed = [];
+    this.#replayedAt = null;
+    this.#deliver(events);
+  }
+
   #deliver(events: Event[]): void {
+    if (this.#replayed.length) this.#handOverReplayed(); // in seq order: what was replayed first
     if (events.length === 0) return;
     for (const e of events) if (e.seq !== undefined && e.seq > this.#lastSeq) this.#lastSeq = e.seq;
     this.#h.events?.(events);

@@ -42,8 +42,11 @@ export function relativeTime(ts: number, now: number): string {
   return new Date(ts).toLocaleDateString();
 }
 
+// one formatter for every bubble: toLocaleTimeString with options builds a new one per call
+const CLOCK = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit' });
+
 export function clockTime(ts: number): string {
-  return new Date(ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return CLOCK.format(ts);
 }
 
 export function connectionText(s: ConnStatus): string {
