@@ -50,3 +50,28 @@ test('a session of 1,500 events opens at its end with 300 rows in the page; Show
   expect(await page.getByTestId('event').count()).toBe(601);
   runner.close();
 });
+
+test('a comment being written keeps its row while the agent streams on past the window', async () => {
+  const s = await createSession(tandem.relay, 'long session');
+  const runner = await Peer.runner(tandem.relay, s.sessionId, s.runnerKey);
+  runner.send('hello', { lastSeq: 1e12 });
+  for (let i = 1; i <= 350; i++) runner.send('agent.message', { messageId: `m${i}`, text: `step ${i}` }, `ev-${i}`);
+  await runner.next('ack', (f) => f.body.id === 'ev-350', 30_000);
+  const page = await tandem.open(`${tandem.relay.url}/s/${s.sessionId}#t=${s.ownerToken}`, 'Ana');
+  const last = page.locator('[data-testid="event"][data-kind="agent.message"]').filter({ hasText: 'step 350' });
+  await last.click();
+  await last.getByTestId('comment-open').click();
+  await page.getByTestId('comment-input').fill('half a thought');
+  // the reader is at the bottom, following, while the composer is open
+  const distanceToBottom = () => page.locator('main.scroller').evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
+  await page.mouse.move(200, 300);
+  await page.mouse.wheel(0, 20_000);
+  await expect.poll(distanceToBottom).toBeLessThan(96);
+  await page.waitForTimeout(1100); // past the wheel gesture
+  for (let i = 351; i <= 700; i++) runner.send('agent.message', { messageId: `m${i}`, text: `step ${i}` }, `ev-${i}`);
+  await page.locator('[data-testid="event"][data-kind="agent.message"]').filter({ hasText: 'step 700' }).waitFor({ state: 'attached' });
+  await expect.poll(distanceToBottom).toBeLessThan(96); // still following
+  expect(await page.getByTestId('comment-input').inputValue()).toBe('half a thought');
+  expect(await last.count()).toBe(1);
+  runner.close();
+});

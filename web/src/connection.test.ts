@@ -163,6 +163,19 @@ describe('Connection', () => {
     expect(t.state()).toBe('live');
   });
 
+  it('a socket that stops answering pings mid-replay hands over what arrived before it is replaced', async () => {
+    const t = setup();
+    t.conn.start();
+    await tick();
+    t.last().open();
+    t.last().receive(welcome(3));
+    t.last().receive(replay([event(1), event(2)], false));
+    expect(t.received).toEqual([]);
+    await vi.advanceTimersByTimeAsync(PING_INTERVAL_MS + PONG_TIMEOUT_MS + 10);
+    expect(t.received).toEqual([1, 2]);
+    expect(t.conn.lastSeq).toBe(2);
+  });
+
   it('a slow replay shows progress: pages are handed over every 250 ms', async () => {
     const t = setup();
     t.conn.start();

@@ -302,6 +302,8 @@ export class Connection {
 
   /** Forgets the current socket and timers; callbacks from the old socket are ignored. */
   #teardown(): void {
+    // replayed events already here count (lastSeq moves past them), whatever ends the socket
+    if (this.#replayed.length) this.#handOverReplayed();
     this.#gen++;
     this.#closing = null;
     if (this.#unacked.length) {

@@ -1,4 +1,4 @@
-import { Show, createEffect, createMemo, createSignal, on, onCleanup, untrack } from 'solid-js';
+import { Show, createEffect, createMemo, createSignal, on, onCleanup, onMount, untrack } from 'solid-js';
 import { connectionText, shortHash, usageText, usageTotalText } from '../format.ts';
 import { enablePush, pushError, pushState } from '../push.ts';
 import { createSession, type SessionModel } from '../session.ts';
@@ -99,17 +99,33 @@ function SessionView(props: { s: SessionModel }) {
 
   let scroller: HTMLElement | undefined;
   const [stuck, setStuck] = createSignal(true);
-  // Only the reader leaves the bottom (wheel, touch, keys, the scrollbar): a scroll event
-  // while events pour in (content grew or rows left the top after our own scroll) must not
-  // stop the view following the session.
+  // The view follows the session while the reader is at the bottom. A scroll event right
+  // after the content changed (events poured in, rows left the top) is ours to undo; the
+  // reader leaves by a gesture (wheel, touch, keys, the scrollbar) or any other scroll with
+  // nothing new (a screen reader, find in page).
   let gestureAt = -Infinity;
   let holdingScrollbar = false;
+  let changes = 0;
+  let changesSeen = 0;
   const onGesture = () => (gestureAt = performance.now());
+  const toBottom = () => {
+    if (scroller) scroller.scrollTop = scroller.scrollHeight;
+  };
+  // checked when it runs: the reader may have left since, or still be moving
+  const follow = () => {
+    if (untrack(stuck) && !holdingScrollbar && performance.now() - gestureAt > 150) toBottom();
+  };
+  let lastTop = 0;
   const onScroll = () => {
     if (!scroller) return;
+    const changed = changes !== changesSeen;
+    const up = scroller.scrollTop < lastTop;
+    changesSeen = changes;
+    lastTop = scroller.scrollTop;
     if (scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 96) setStuck(true);
-    else if (holdingScrollbar || performance.now() - gestureAt < 1000) setStuck(false);
-    else if (untrack(stuck)) requestAnimationFrame(toBottom);
+    // the scroller has no scroll anchoring: only the reader moves the view up
+    else if (holdingScrollbar || (up && (performance.now() - gestureAt < 1000 || !changed))) setStuck(false);
+    else if (untrack(stuck)) requestAnimationFrame(follow);
   };
   const onKey = (e: KeyboardEvent) => {
     if (!(e.target instanceof HTMLElement && e.target.closest('input, textarea, select'))) onGesture();
@@ -123,14 +139,19 @@ function SessionView(props: { s: SessionModel }) {
     document.removeEventListener('pointerup', onRelease);
     document.removeEventListener('pointercancel', onRelease);
   });
-  const toBottom = () => {
-    if (scroller) scroller.scrollTop = scroller.scrollHeight;
+  const contentChanged = () => {
+    changes++;
+    if (untrack(stuck)) requestAnimationFrame(follow);
   };
-  createEffect(
-    on([() => s.timeline().items, s.outbox, () => oldest()?.approvalId], () => {
-      if (untrack(stuck)) requestAnimationFrame(toBottom);
-    }),
-  );
+  createEffect(on([() => s.timeline().items, s.outbox, () => oldest()?.approvalId], contentChanged));
+  // rows also grow later (a lazily loaded part, an opened tool call, the composer): follow those too
+  onMount(() => {
+    const list = scroller?.querySelector('.timeline');
+    if (!list || typeof ResizeObserver === 'undefined') return;
+    const resized = new ResizeObserver(contentChanged);
+    resized.observe(list);
+    onCleanup(() => resized.disconnect());
+  });
 
   return (
     <div class="session">
