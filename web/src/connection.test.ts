@@ -118,6 +118,16 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/** A connection that traded its ticket and was welcomed by a relay with `lastSeq` events. */
+async function catchingUp(lastSeq: number) {
+  const t = setup();
+  t.conn.start();
+  await tick();
+  t.last().open();
+  t.last().receive(welcome(lastSeq));
+  return t;
+}
+
 describe('Connection', () => {
   it('trades a ticket, says hello with lastSeq 0, catches up, then goes live', async () => {
     const t = setup();
@@ -164,11 +174,7 @@ describe('Connection', () => {
   });
 
   it('a socket that stops answering pings mid-replay hands over what arrived before it is replaced', async () => {
-    const t = setup();
-    t.conn.start();
-    await tick();
-    t.last().open();
-    t.last().receive(welcome(3));
+    const t = await catchingUp(3);
     t.last().receive(replay([event(1), event(2)], false));
     expect(t.received).toEqual([]);
     await vi.advanceTimersByTimeAsync(PING_INTERVAL_MS + PONG_TIMEOUT_MS + 10);
@@ -177,11 +183,7 @@ describe('Connection', () => {
   });
 
   it('a slow replay shows progress: pages are handed over every 250 ms', async () => {
-    const t = setup();
-    t.conn.start();
-    await tick();
-    t.last().open();
-    t.last().receive(welcome(4));
+    const t = await catchingUp(4);
     t.last().receive(replay([event(1)], false));
     await vi.advanceTimersByTimeAsync(100);
     t.last().receive(replay([event(2)], false));
@@ -194,11 +196,7 @@ describe('Connection', () => {
   });
 
   it('a socket dropped mid-replay hands over what arrived; the reconnect resumes after it', async () => {
-    const t = setup();
-    t.conn.start();
-    await tick();
-    t.last().open();
-    t.last().receive(welcome(3));
+    const t = await catchingUp(3);
     t.last().receive(replay([event(1), event(2)], false));
     expect(t.received).toEqual([]);
     t.last().drop(1006);
