@@ -10,8 +10,8 @@ import type { CommentsApi } from '../comments-model.ts';
 import { forkSeqOf } from '../fork.ts';
 
 /**
- * One `<li data-testid="event">` per event, in seq order. An event folded into another row
- * (a tool result, a policy decision, a message's deltas) is an empty, hidden `<li>`.
+ * One `<li data-testid="event">` per item, in seq order: `data-seq` is the event it sits at,
+ * `data-seqs` every event it shows (a tool call's decision and result, a message's deltas).
  * Every item is a text-only rendering of untrusted content.
  */
 export function Timeline(props: {
@@ -48,6 +48,8 @@ export function Timeline(props: {
   const [from, setFrom] = createSignal<number | null>(null);
   const start = createMemo(() => firstShown(rows(), from()));
   const shown = createMemo(() => (start() === 0 ? rows() : rows().slice(start())));
+  // events folded into another item (deltas, results, decisions) get no element of their own
+  const shownItems = createMemo(() => shown().filter((r) => r.item));
   const earlier = createMemo(() => rows().slice(0, start()).filter((r) => r.item).length);
   const sliding = () => props.following && forking() === null && !props.comments?.draft();
   createEffect(
@@ -84,12 +86,9 @@ export function Timeline(props: {
           </button>
         </li>
       </Show>
-      <For each={shown()}>
+      <For each={shownItems()}>
         {(row) => (
-          <Show
-            when={row.item}
-            fallback={<li class="event folded" data-testid="event" data-kind={row.kind} data-seq={row.seq} hidden />}
-          >
+          <Show when={row.item}>
             {(item) => (
               <li
                 class={`event event-${item().type}`}
@@ -97,6 +96,7 @@ export function Timeline(props: {
                 data-testid="event"
                 data-kind={row.kind}
                 data-seq={row.seq}
+                data-seqs={item().seqs.join(' ')}
                 onClick={(e) => select(item().key, e)}
               >
                 <ItemView item={item()} open={open().has(item().key)} onToggle={() => toggle(item().key)} comments={props.comments} />
