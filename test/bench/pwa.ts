@@ -127,7 +127,7 @@ export async function pwaRows(relay: Relay, row: Row): Promise<string[]> {
       row(`PWA, ${EVENTS.toLocaleString('en')} events (phone)`, 'Tandem', 'plain page', 'ratio', 'plain page: the same rows as bare <li> text, appended in the page (no network, no app)'),
       row('open: newest event shown (ms)', f(app.openMs, 0), f(plain.openMs, 0), f(app.openMs / plain.openMs, 1) + 'x', 'Tandem: link opened -> replay over the relay -> the newest row in the page'),
       row(`live event shown p50 / p99 (ms)`, `${f(percentile(app.live, 50))} / ${f(percentile(app.live, 99))}`, `${f(percentile(plain.live, 50))} / ${f(percentile(plain.live, 99))}`, f(percentile(app.live, 50) / percentile(plain.live, 50), 1) + 'x', `${LIVE} agent messages, runner send -> row in the page`),
-      row('rows / DOM nodes in the page', `${app.size.rows} / ${app.size.nodes}`, `${plain.size.rows} / ${plain.size.nodes}`, '', 'Tandem keeps the last 300 items (and their folded rows); "Show earlier" adds 300'),
+      row('rows / DOM nodes in the page', `${app.size.rows} / ${app.size.nodes}`, `${plain.size.rows} / ${plain.size.nodes}`, '', 'Tandem keeps the last 300 items in the page; "Show earlier" adds 300'),
       row('JS heap (MB)', f(app.size.heapMb), f(plain.size.heapMb), ''),
     ];
   } finally {
