@@ -345,16 +345,15 @@ async function run(
    * governs what the session shows: the harness's own transcript keeps what its model said.
    */
   let screening: Promise<void> | null = null;
-  let waiting = 0;
   const replyAsks = new Set<AbortController>();
   const inOrder = (task: () => void | Promise<void>): void => {
-    waiting++;
-    screening = (screening ?? Promise.resolve())
+    const next: Promise<void> = (screening ?? Promise.resolve())
       .then(task)
       .catch((err: unknown) => log.error(`an event after a screened reply was not sent: ${(err as Error).message}`))
       .finally(() => {
-        if (--waiting === 0) screening = null;
+        if (screening === next) screening = null; // the last one queued is done
       });
+    screening = next;
   };
   const afterReplies = (fn: () => void): void => (screening ? inOrder(fn) : fn());
   const repliesShown = (): Promise<void> => screening ?? Promise.resolve();
@@ -382,8 +381,10 @@ async function run(
     // budgets count spend at once, even while a reply waits for its screen
     if (ev.kind === 'usage') engine.observe({ kind: 'usage', ...ev.body, at: Date.now() });
     if (ev.kind === 'tool.call') return routeHarnessEvent(ev); // held until the gate saw it (showCall)
-    if (screensHere() && ev.kind === 'agent.delta') return; // the reply is shown whole, once screened
-    if (screensHere() && ev.kind === 'agent.message') return screenReply(hctx.policy!, ev.body, ev.id ?? eventId('msg', ev.body.messageId));
+    if ((ev.kind === 'agent.delta' || ev.kind === 'agent.message') && screensHere()) {
+      // the reply is shown whole, once screened
+      return ev.kind === 'agent.message' ? screenReply(hctx.policy!, ev.body, ev.id ?? eventId('msg', ev.body.messageId)) : undefined;
+    }
     afterReplies(() => routeHarnessEvent(ev));
   };
   const routeHarnessEvent = (ev: HarnessEvent): void => {

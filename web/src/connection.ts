@@ -346,7 +346,6 @@ export class Connection {
   }
 
   #closed(code: number, reason: string): void {
-    if (this.#replayed.length) this.#handOverReplayed(); // what arrived is good; the rest is replayed on reconnect
     if (FINAL_CLOSE_CODES.has(code)) {
       const known = FINAL_CLOSE_TEXT[code]!;
       // 4004 covers revoked and expired links: the error frame sent just before says which

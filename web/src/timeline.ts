@@ -267,11 +267,10 @@ export function rowsOf(t: Timeline, cache: Map<number, Row> = new Map()): Row[] 
 export const ROW_WINDOW = 300;
 
 /**
- * The index of the first row to show: from the ROW_WINDOW-th item from the end while `from`
- * is null (folded rows, a message's deltas, do not count), else the first row at or after
- * seq `from` (the reader asked for earlier items or is reading back, so the start stays put
- * while events arrive). A `from` past every row (the timeline was reset) is the window again.
- * Rows are in seq order.
+ * The index of the first item row to show: the last ROW_WINDOW while `from` is null, else
+ * the first at or after seq `from` (the reader asked for earlier items or is reading back,
+ * so the start stays put while events arrive). A `from` past every row (the timeline was
+ * reset) is the window again. `rows` are item rows (see rowsOf), in seq order.
  */
 export function firstShown(rows: readonly Row[], from: number | null): number {
   if (from !== null) {
@@ -284,14 +283,7 @@ export function firstShown(rows: readonly Row[], from: number | null): number {
     }
     if (lo < rows.length) return lo;
   }
-  return itemsBack(rows, rows.length, ROW_WINDOW);
-}
-
-/** The index of the row holding the `count`-th item before index `end` (0 when there are fewer). */
-export function itemsBack(rows: readonly Row[], end: number, count: number): number {
-  let items = 0;
-  for (let i = end - 1; i >= 0; i--) if (rows[i]!.item && ++items === count) return i;
-  return 0;
+  return Math.max(0, rows.length - ROW_WINDOW);
 }
 
 /** Approvals still waiting for a decision, oldest first. */

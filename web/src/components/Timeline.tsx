@@ -2,7 +2,7 @@ import { For, Show, createEffect, createMemo, createSignal, on } from 'solid-js'
 import type { OutFrame } from '../connection.ts';
 import { clockTime, decisionText, policyChangeText, sessionStateText, shortHash, turnStatusText, usageText } from '../format.ts';
 import { deviceId } from '../state.ts';
-import { ROW_WINDOW, firstShown, itemsBack, rowsOf, type Item, type Row, type Timeline as TimelineState, type TurnItem, type Usage } from '../timeline.ts';
+import { ROW_WINDOW, firstShown, rowsOf, type Item, type Row, type Timeline as TimelineState, type TurnItem, type Usage } from '../timeline.ts';
 import { RichText } from './Text.tsx';
 import { ToolCall } from './ToolCall.tsx';
 import { later } from '../lib/later.ts';
@@ -41,16 +41,14 @@ export function Timeline(props: {
       return next;
     });
   const cache = new Map<number, Row>();
-  const rows = createMemo(() => rowsOf(props.timeline, cache));
-  // Only the last rows are in the page (a long session would otherwise be tens of thousands
+  // events folded into another item (deltas, results, decisions) get no element of their own
+  const rows = createMemo(() => rowsOf(props.timeline, cache).filter((r) => r.item));
+  // Only the last items are in the page (a long session would otherwise be tens of thousands
   // of nodes): following, the window slides; reading back or after "Show earlier", it holds.
   // A comment or a fork being written holds it too, so its row (and the draft) stays.
   const [from, setFrom] = createSignal<number | null>(null);
   const start = createMemo(() => firstShown(rows(), from()));
   const shown = createMemo(() => (start() === 0 ? rows() : rows().slice(start())));
-  // events folded into another item (deltas, results, decisions) get no element of their own
-  const shownItems = createMemo(() => shown().filter((r) => r.item));
-  const earlier = createMemo(() => rows().slice(0, start()).filter((r) => r.item).length);
   const sliding = () => props.following && forking() === null && !props.comments?.draft();
   createEffect(
     on(
@@ -61,7 +59,7 @@ export function Timeline(props: {
           return;
         }
         // back to following: the window again (also once "Show earlier" let it grow past two windows)
-        if (from() !== null && (!prev?.[0] || start() < itemsBack(rows(), rows().length, 2 * ROW_WINDOW))) setFrom(null);
+        if (from() !== null && (!prev?.[0] || start() < rows().length - 2 * ROW_WINDOW)) setFrom(null);
       },
       { defer: true },
     ),
@@ -71,7 +69,7 @@ export function Timeline(props: {
     const all = rows();
     const scroller = list?.closest('.scroller');
     const fromBottom = scroller ? scroller.scrollHeight - scroller.scrollTop : 0;
-    setFrom(all[itemsBack(all, start(), ROW_WINDOW)]?.seq ?? null);
+    setFrom(all[Math.max(0, start() - ROW_WINDOW)]?.seq ?? null);
     // keep what the reader was looking at where it was
     if (scroller) scroller.scrollTop = scroller.scrollHeight - fromBottom;
   };
@@ -79,14 +77,14 @@ export function Timeline(props: {
 
   return (
     <ol class="timeline" data-testid="timeline" role="log" ref={list}>
-      <Show when={earlier() > 0}>
+      <Show when={start() > 0}>
         <li class="earlier">
           <button type="button" class="btn secondary small-btn" data-testid="show-earlier" onClick={showEarlier}>
-            Show earlier ({earlier()})
+            Show earlier ({start()})
           </button>
         </li>
       </Show>
-      <For each={shownItems()}>
+      <For each={shown()}>
         {(row) => (
           <Show when={row.item}>
             {(item) => (
