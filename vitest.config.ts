@@ -8,6 +8,12 @@ export default defineConfig({
     projects: [
       {
         test: {
+          name: 'protocol',
+          include: ['relay/protocol/**/*.test.ts'],
+        },
+      },
+      {
+        test: {
           name: 'relay',
           include: ['relay/src/**/*.test.ts'],
           testTimeout: 30_000,

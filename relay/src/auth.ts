@@ -4,7 +4,7 @@
  * can check them before a request reaches a Durable Object.
  */
 import * as v from 'valibot';
-import { Role } from './protocol/index.ts';
+import { Role } from '@tandem/protocol';
 
 const encoder = new TextEncoder();
 

@@ -2,7 +2,7 @@
 // comments, presence, and notices beyond ASK (finished, mentions; mute; foreground).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as v from 'valibot';
-import { NoticePushPayload, type Role } from './protocol/index.ts';
+import { NoticePushPayload, type Role } from '@tandem/protocol';
 import { startRelay, type Relay } from '../../test/support/relay.ts';
 import { Peer, createSession } from '../../test/support/peer.ts';
 import { PushService } from '../../test/support/push-service.ts';

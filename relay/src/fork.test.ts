@@ -3,7 +3,7 @@
 // may send can fork; a fork of a fork works; the owner link buys the runner key.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as v from 'valibot';
-import { ForkResponse, RunnerKeyResponse, type Event } from './protocol/index.ts';
+import { ForkResponse, RunnerKeyResponse, type Event } from '@tandem/protocol';
 import { startRelay, type Relay } from '../../test/support/relay.ts';
 import { Peer, createSession, ownerToken, ticket } from '../../test/support/peer.ts';
 

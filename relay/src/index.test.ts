@@ -1,7 +1,7 @@
 // The Worker's authentication and every kind of bad input, against real workerd:
 // each gets an error that names the problem, and the session's log is unchanged.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { CloseCode, MAX_FRAME_BYTES, PROTOCOL_VERSION } from './protocol/index.ts';
+import { CloseCode, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '@tandem/protocol';
 import { signTicket } from './auth.ts';
 import { startRelay, type Relay } from '../../test/support/relay.ts';
 import { Peer, createSession, ticket } from '../../test/support/peer.ts';

@@ -22,7 +22,7 @@ import {
   type LinkResponse,
   type LinksResponse,
   type RunnerKeyResponse,
-} from './protocol/index.ts';
+} from '@tandem/protocol';
 import type { RoomResult, SessionRoom } from './session-room.ts';
 
 export { SessionRoom } from './session-room.ts';

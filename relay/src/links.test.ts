@@ -2,7 +2,7 @@
 // revocation and expiry closing sockets, `tandem share`'s HTTP routes, approve-always and
 // owner-only approvals.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ClientFrame, FRAME_CAPABILITY, ROLE_CAPABILITIES, Roles, hasCapability, type ClientFrameKind, type Role } from './protocol/index.ts';
+import { ClientFrame, FRAME_CAPABILITY, ROLE_CAPABILITIES, Roles, hasCapability, type ClientFrameKind, type Role } from '@tandem/protocol';
 import { startRelay, type Relay } from '../../test/support/relay.ts';
 import { Peer, createSession, ownerToken, ticket } from '../../test/support/peer.ts';
 

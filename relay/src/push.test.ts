@@ -2,7 +2,7 @@
 // single-use decision tokens, subscription clean-up and retries.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import * as v from 'valibot';
-import { ApprovalPushPayload } from './protocol/index.ts';
+import { ApprovalPushPayload } from '@tandem/protocol';
 import { startRelay, type Relay } from '../../test/support/relay.ts';
 import { Peer, createSession, ticket } from '../../test/support/peer.ts';
 import { PushService, verifyVapid } from '../../test/support/push-service.ts';

@@ -4,7 +4,7 @@
  * https, which workerd does not serve reliably).
  */
 import webpush from 'web-push';
-import type { PushSubscriptionBody } from './protocol/index.ts';
+import type { PushSubscriptionBody } from '@tandem/protocol';
 
 const PUSH_TIMEOUT_MS = 10_000;
 

@@ -4,7 +4,7 @@
  * the agent the next message when it is idle. Whoever holds the wheel sends alone:
  * other people's messages wait until it is handed back.
  */
-import type { Actor, QueueBody, QueueItem } from './protocol/index.ts';
+import type { Actor, QueueBody, QueueItem } from '@tandem/protocol';
 
 export const QUEUE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS queue (

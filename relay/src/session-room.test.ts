@@ -1,6 +1,6 @@
 // SessionRoom in real workerd: the event log, resume, approvals, expiry, audit.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { REPLAY_PAGE_SIZE } from './protocol/index.ts';
+import { REPLAY_PAGE_SIZE } from '@tandem/protocol';
 import { startRelay, type Relay } from '../../test/support/relay.ts';
 import { Peer, createSession, ticket } from '../../test/support/peer.ts';
 

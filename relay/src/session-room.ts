@@ -47,7 +47,7 @@ import {
   type Role,
   type TicketRequest,
   type TicketResponse,
-} from './protocol/index.ts';
+} from '@tandem/protocol';
 import { pushTopic, sendPush } from './push.ts';
 import { MessageQueue, type QueueResult } from './queue.ts';
 

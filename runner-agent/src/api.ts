@@ -8,7 +8,7 @@ import {
   RunnerKeyResponse,
   type CreateSessionRequest,
   type LinkRequest,
-} from '@tandem/relay/protocol';
+} from '@tandem/protocol';
 
 export class RelayApiError extends Error {
   override name = 'RelayApiError';

@@ -6,7 +6,7 @@
 import os from 'node:os';
 import WebSocket from 'ws';
 import * as v from 'valibot';
-import { Event, PROTOCOL_VERSION, ServerFrame, TicketResponse, newId, parseFrame, type EventBody } from '@tandem/relay/protocol';
+import { Event, PROTOCOL_VERSION, ServerFrame, TicketResponse, newId, parseFrame, type EventBody } from '@tandem/protocol';
 import { RelayApiError } from './api.ts';
 import { isValidId } from './ids.ts';
 

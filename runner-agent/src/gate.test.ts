@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Actor, EventBody } from '@tandem/relay/protocol';
+import type { Actor, EventBody } from '@tandem/protocol';
 import { ApprovalGate, memoryApprovalStore, type ApprovalStore, type Emit } from './gate.ts';
 import { approvalIdFor } from './ids.ts';
 import { PolicyEngine } from './policy/engine.ts';

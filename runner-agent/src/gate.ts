@@ -1,4 +1,4 @@
-import type { AlwaysOffer, EventBody, RUNNER_EVENT_KINDS, RunnerFrame } from '@tandem/relay/protocol';
+import type { AlwaysOffer, EventBody, RUNNER_EVENT_KINDS, RunnerFrame } from '@tandem/protocol';
 import { approvalIdFor, eventId } from './ids.ts';
 import { silentLogger, type Logger } from './log.ts';
 import type { EngineDecision, PolicyEngine } from './policy/engine.ts';

@@ -4,7 +4,7 @@
  * owner-only approval) and "approve always" decisions. Every change is saved with the
  * session and announced as `policy.changed` with the new policy-set hash.
  */
-import type { AlwaysOffer, Event, EventBody, EventOf, SessionRule } from '@tandem/relay/protocol';
+import type { AlwaysOffer, Event, EventBody, EventOf, SessionRule } from '@tandem/protocol';
 import type { ApprovalGate, Emit } from './gate.ts';
 import type { Logger } from './log.ts';
 import type { PolicyEngine } from './policy/engine.ts';

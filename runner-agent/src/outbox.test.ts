@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PROTOCOL_VERSION, type RunnerFrame } from '@tandem/relay/protocol';
+import { PROTOCOL_VERSION, type RunnerFrame } from '@tandem/protocol';
 import { Outbox } from './outbox.ts';
 
 function message(id: string, text = id): RunnerFrame {

@@ -1,5 +1,5 @@
 import QRCode from 'qrcode';
-import type { Event, EventBody, RunnerFrame } from '@tandem/relay/protocol';
+import type { Event, EventBody, RunnerFrame } from '@tandem/protocol';
 import type { RunnerEventFrame } from './gate.ts';
 
 export interface SessionInfo {

@@ -10,7 +10,7 @@
  *    runner screens the other harnesses' agent.message events).
  * Every ASK goes through the gate's approvals; an engine failure is a DENY.
  */
-import { newId } from '@tandem/relay/protocol';
+import { newId } from '@tandem/protocol';
 import type { ApprovalGate, Emit } from './gate.ts';
 import { startModelGateway, type ModelGateway } from './gateway/gateway.ts';
 import type { CheckedResult, CheckedText, ModelApi, PolicyChecks, Sender, ToolCall } from './harness/types.ts';

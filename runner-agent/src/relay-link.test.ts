@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CloseCode, PROTOCOL_VERSION, type Event, type RunnerFrame } from '@tandem/relay/protocol';
+import { CloseCode, PROTOCOL_VERSION, type Event, type RunnerFrame } from '@tandem/protocol';
 import { Outbox } from './outbox.ts';
 import { FatalLinkError, RelayLink, backoffDelay, runnerSocketUrl, type RelayLinkOptions } from './relay-link.ts';
 import { FakeRelay } from './testing/fake-relay.ts';

@@ -15,7 +15,7 @@ import {
   type Event,
   type RunnerFrame,
   type ServerFrameOf,
-} from '@tandem/relay/protocol';
+} from '@tandem/protocol';
 import type { Outbox } from './outbox.ts';
 import { silentLogger, type Logger } from './log.ts';
 

@@ -14,7 +14,7 @@ import {
   parseFrame,
   type Event,
   type EventBody,
-} from '@tandem/relay/protocol';
+} from '@tandem/protocol';
 import { loadAgentFile } from './agent/spec.ts';
 import { createSession, runnerKeyFor } from './api.ts';
 import { ForkLinkError, fetchTranscript, parseSessionLink, transcriptHarness, transcriptRules } from './fork.ts';

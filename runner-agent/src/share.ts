@@ -5,7 +5,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import QRCode from 'qrcode';
-import { ShareRole, type LinkInfo, type LinkRequest } from '@tandem/relay/protocol';
+import { ShareRole, type LinkInfo, type LinkRequest } from '@tandem/protocol';
 import * as v from 'valibot';
 import { links } from './api.ts';
 import { parseDuration } from './policy/load.ts';

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { EventBody } from '@tandem/relay/protocol';
+import type { EventBody } from '@tandem/protocol';
 import type { AgentSpec } from './harness/types.ts';
 import { writeFileAtomic } from './fsutil.ts';
 import { isValidId } from './ids.ts';

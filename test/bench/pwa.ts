@@ -14,7 +14,7 @@
  */
 import type { Page } from 'playwright-core';
 import WebSocket from 'ws';
-import { PROTOCOL_VERSION } from '@tandem/relay/protocol';
+import { PROTOCOL_VERSION } from '@tandem/protocol';
 import { launch } from '../support/browser.ts';
 import { visit } from '../support/pages.ts';
 import { createSession } from '../support/peer.ts';

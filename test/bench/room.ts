@@ -22,7 +22,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { FRAME_CAPABILITY, PROTOCOL_VERSION, type Role } from '@tandem/relay/protocol';
+import { FRAME_CAPABILITY, PROTOCOL_VERSION, type Role } from '@tandem/protocol';
 import { ROOT, startRelay, type Relay } from '../support/relay.ts';
 import { Peer, createSession, ticket } from '../support/peer.ts';
 

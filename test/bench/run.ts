@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import WebSocket from 'ws';
-import { PROTOCOL_VERSION } from '@tandem/relay/protocol';
+import { PROTOCOL_VERSION } from '@tandem/protocol';
 import { startRelay, ROOT, type Relay } from '../support/relay.ts';
 import { createSession, ticket } from '../support/peer.ts';
 import { harnessRows } from './harnesses.ts';

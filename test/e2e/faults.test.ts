@@ -2,8 +2,8 @@
 // Nothing is lost, nothing is duplicated, every approval is answered exactly once.
 import { afterEach, expect, test } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
-import type { Event, EventOf } from '@tandem/relay/protocol';
-import { RUNNER_EVENT_KINDS } from '@tandem/relay/protocol';
+import type { Event, EventOf } from '@tandem/protocol';
+import { RUNNER_EVENT_KINDS } from '@tandem/protocol';
 import { launch } from '../support/browser.ts';
 import { join } from '../support/pages.ts';
 import { Peer, ownerToken } from '../support/peer.ts';

@@ -4,7 +4,7 @@
 // that cannot resume from a transcript leaves the fork read-only (exit 2).
 import { expect, test } from 'vitest';
 import * as v from 'valibot';
-import { ForkResponse, type Event } from '@tandem/relay/protocol';
+import { ForkResponse, type Event } from '@tandem/protocol';
 import { useTandem } from '../support/pages.ts';
 import { Peer, ownerToken, ticket } from '../support/peer.ts';
 

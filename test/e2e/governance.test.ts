@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
-import type { EventOf } from '@tandem/relay/protocol';
+import type { EventOf } from '@tandem/protocol';
 import { useTandem } from '../support/pages.ts';
 import { Peer, ownerToken } from '../support/peer.ts';
 import type { JsonLine, TandemRun } from '../support/runner.ts';

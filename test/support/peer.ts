@@ -14,7 +14,7 @@ import {
   parseFrame,
   type PresenceBody,
   type ServerFrameOf,
-} from '@tandem/relay/protocol';
+} from '@tandem/protocol';
 import * as v from 'valibot';
 import type { Relay } from './relay.ts';
 

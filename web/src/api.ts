@@ -1,6 +1,6 @@
 /** HTTP calls to the relay. Every answer is validated; every failure becomes a readable message. */
 import * as v from 'valibot';
-import { AuditResponse, ErrorResponse, ForkResponse, TicketResponse, type TicketRequest } from '@tandem/relay/protocol';
+import { AuditResponse, ErrorResponse, ForkResponse, TicketResponse, type TicketRequest } from '@tandem/protocol';
 import type { TicketOutcome } from './connection.ts';
 
 type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;

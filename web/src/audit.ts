@@ -1,5 +1,5 @@
 /** Words for the owner's audit view (pure). */
-import type { Actor, AuditResponse } from '@tandem/relay/protocol';
+import type { Actor, AuditResponse } from '@tandem/protocol';
 
 export type AuditEntry = AuditResponse['entries'][number];
 export type PushOutcome = AuditResponse['pushOutcomes'][number];

@@ -4,7 +4,7 @@
  * relay (which stays the source of truth) and the timeline dedups by seq.
  */
 import * as v from 'valibot';
-import { Event } from '@tandem/relay/protocol';
+import { Event } from '@tandem/protocol';
 
 const DB_NAME = 'tandem';
 const STORE = 'sessions';

@@ -4,7 +4,7 @@
  * Must be created inside a Solid owner (it cleans up with it).
  */
 import { createMemo, createSignal, onCleanup } from 'solid-js';
-import type { Capability, Event } from '@tandem/relay/protocol';
+import type { Capability, Event } from '@tandem/protocol';
 import type { AckBody, OutBody, OutFrame, OutKind, Presence, QueueFrameBody } from './connection.ts';
 import { PresenceReporter, deviceKindOf, peopleRows, typingText } from './presence.ts';
 import { addLocal, agentLine, emptyQueue, gotAck, gotDelivered, gotQueue, gotRefusal, localMessage, moveTarget, queueRows, type LocalQueue } from './queue.ts';

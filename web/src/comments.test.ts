@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as v from 'valibot';
-import { Event, type Actor, type EventBody, type EventKind } from '@tandem/relay/protocol';
+import { Event, type Actor, type EventBody, type EventKind } from '@tandem/protocol';
 import { addEvents, emptyTimeline, type Timeline, type ToolItem } from './timeline.ts';
 import {
   addComments,

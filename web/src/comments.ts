@@ -11,7 +11,7 @@
  *
  * Also here: the text "Send to agent" sends, and @mention helpers.
  */
-import type { Actor, Event, EventBody } from '@tandem/relay/protocol';
+import type { Actor, Event, EventBody } from '@tandem/protocol';
 import type { Item, Timeline } from './timeline.ts';
 
 export type CommentRange = NonNullable<EventBody<'comment'>['target']['range']>;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CloseCode, MAX_FRAME_BYTES, PING_FRAME, PING_INTERVAL_MS, PONG_FRAME, PONG_TIMEOUT_MS, type Event, type TicketResponse } from '@tandem/relay/protocol';
+import { CloseCode, MAX_FRAME_BYTES, PING_FRAME, PING_INTERVAL_MS, PONG_FRAME, PONG_TIMEOUT_MS, type Event, type TicketResponse } from '@tandem/protocol';
 import { Connection, type ConnStatus, type SocketLike, type TicketOutcome } from './connection.ts';
 
 class FakeSocket implements SocketLike {

@@ -21,7 +21,7 @@ import {
   type ClientFrame,
   type ServerFrameOf,
   type TicketResponse,
-} from '@tandem/relay/protocol';
+} from '@tandem/protocol';
 import { backoffDelay } from './lib/backoff.ts';
 import { randomId } from './lib/ids.ts';
 

@@ -3,7 +3,7 @@
  * Pure functions over plain data; `state.ts` wraps them in signals.
  */
 import * as v from 'valibot';
-import { Role } from '@tandem/relay/protocol';
+import { Role } from '@tandem/protocol';
 
 /** Local storage shape (not a wire message): what this device remembers about a session. */
 const FollowSchema = v.object({

@@ -2,7 +2,7 @@
  * Forks: where a fork from a timeline item cuts the log, the new session's link from the
  * relay's answer, and what a fork's page says about itself. Pure functions.
  */
-import { sessionUrl, type Event } from '@tandem/relay/protocol';
+import { sessionUrl, type Event } from '@tandem/protocol';
 import { parseFragment, parseRoute } from './follows.ts';
 
 /** A fork "from here" copies the item whole: up to its latest event (a tool call's result, a message's last part). */

@@ -1,5 +1,5 @@
 /** Words and numbers shown to people. Pure functions. */
-import type { Decision, SessionRule, SessionState } from '@tandem/relay/protocol';
+import type { Decision, SessionRule, SessionState } from '@tandem/protocol';
 import type { ConnStatus } from './connection.ts';
 import { totalTokens, type DecisionItem, type PolicyItem, type ToolItem, type TurnStatus, type Usage } from './timeline.ts';
 

@@ -5,7 +5,7 @@
  * Must be called inside a Solid owner (a component); it closes every connection with it.
  */
 import { createEffect, createMemo, createSignal, onCleanup, untrack } from 'solid-js';
-import type { Capability, Decision, Role } from '@tandem/relay/protocol';
+import type { Capability, Decision, Role } from '@tandem/protocol';
 import { requestTicket, socketUrl } from './api.ts';
 import { loadEvents, saveEvents } from './cache.ts';
 import { now } from './clock.ts';

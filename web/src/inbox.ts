@@ -3,7 +3,7 @@
  * Newest first; each says whether this person may decide it (approve capability; the owner
  * for an owner-only one) and, when not, who may.
  */
-import type { Capability, Role } from '@tandem/relay/protocol';
+import type { Capability, Role } from '@tandem/protocol';
 import type { Approval } from './timeline.ts';
 
 export interface InboxSession {

@@ -2,7 +2,7 @@
  * The share sheet's words and order: what each role can do, expiry choices, a link's state.
  * Only the (lazily loaded) share sheet uses these.
  */
-import type { LinkInfo, ShareRole } from '@tandem/relay/protocol';
+import type { LinkInfo, ShareRole } from '@tandem/protocol';
 import { relativeTime } from './format.ts';
 
 /** What each role a share link can carry lets its holder do, one line each. */

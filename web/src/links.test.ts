@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LinkInfo } from '@tandem/relay/protocol';
+import type { LinkInfo } from '@tandem/protocol';
 import { canRevoke, linkStateText, linkStatus, sortLinks, untilText } from './link-list.ts';
 import { emptyShare, gotCreated, gotError, gotLinks, lostCreate, startCreate } from './links.ts';
 

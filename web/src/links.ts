@@ -3,8 +3,8 @@
  * made (`link.created`, the only time its token is known). Pure functions over plain data:
  * session.ts keeps the state in a signal. The words and order of the list: link-list.ts.
  */
-import type { LinkInfo } from '@tandem/relay/protocol';
-import { sessionUrl } from '@tandem/relay/protocol';
+import type { LinkInfo } from '@tandem/protocol';
+import { sessionUrl } from '@tandem/protocol';
 
 export interface CreatedLink {
   readonly link: LinkInfo;

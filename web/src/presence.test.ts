@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { PresenceBody } from '@tandem/relay/protocol';
+import type { PresenceBody } from '@tandem/protocol';
 import { PresenceReporter, TYPING_IDLE_MS, deviceKindOf, peopleRows, typingText, type PresenceUpdate } from './presence.ts';
 
 /** A fake clock and timers. */

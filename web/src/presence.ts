@@ -5,7 +5,7 @@
  * send. Visible is the page's visibilityState: a visible device gets no push for the session,
  * so never claim it when hidden. No DOM here (clock and timers injected).
  */
-import type { DeviceKind, PresenceBody } from '@tandem/relay/protocol';
+import type { DeviceKind, PresenceBody } from '@tandem/protocol';
 
 export const TYPING_THROTTLE_MS = 2_000;
 export const TYPING_IDLE_MS = 3_000;

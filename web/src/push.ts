@@ -7,7 +7,7 @@
  */
 import * as v from 'valibot';
 import { createSignal } from 'solid-js';
-import { PushSubscriptionBody } from '@tandem/relay/protocol';
+import { PushSubscriptionBody } from '@tandem/protocol';
 import { fetchPushKey } from './api.ts';
 import { readJson, remove, writeJson } from './lib/storage.ts';
 

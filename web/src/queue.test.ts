@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { QueueBody, QueueItem } from '@tandem/relay/protocol';
+import type { QueueBody, QueueItem } from '@tandem/protocol';
 import { addLocal, agentLine, emptyQueue, gotAck, gotDelivered, gotQueue, gotRefusal, localMessage, moveTarget, queueRows, type LocalQueue } from './queue.ts';
 
 const me = { deviceId: 'dev-me', name: 'Olga' };

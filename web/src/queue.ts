@@ -7,7 +7,7 @@
  * never disappears: the `queue` frame may come just before or just after the ack. Its queue id
  * is `u:<deviceId>:<frame id>` (the relay's `personEventId`). No DOM, no Solid.
  */
-import { personEventId, type QueueBody, type QueueItem } from '@tandem/relay/protocol';
+import { personEventId, type QueueBody, type QueueItem } from '@tandem/protocol';
 
 /** One of this device's messages, from the moment it was handed to the connection. */
 export interface LocalMessage {

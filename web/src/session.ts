@@ -3,7 +3,7 @@
  * Must be called inside a Solid owner (a component); it cleans up with it.
  */
 import { createMemo, createSignal, onCleanup } from 'solid-js';
-import type { Capability, Decision, Role, SessionRule, SessionRuleSpec, ShareRole } from '@tandem/relay/protocol';
+import type { Capability, Decision, Role, SessionRule, SessionRuleSpec, ShareRole } from '@tandem/protocol';
 import { requestTicket, socketUrl } from './api.ts';
 import { deleteEvents, loadEvents, saveEvents } from './cache.ts';
 import { Connection, type ConnStatus, type OutBody, type OutFrame, type Presence, type SocketLike } from './connection.ts';

@@ -1,6 +1,6 @@
 /** Device-wide state: who I am, which sessions I follow. Signals over localStorage. */
 import { createSignal } from 'solid-js';
-import type { Role } from '@tandem/relay/protocol';
+import type { Role } from '@tandem/protocol';
 import { deleteEvents } from './cache.ts';
 import { decodeFollows, followLink, parseFragment, parseRoute, unfollow, updateFollow, type Follow } from './follows.ts';
 import { deviceLabel } from './lib/device.ts';

@@ -6,7 +6,7 @@
 import * as v from 'valibot';
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute, type PrecacheEntry } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
-import { DecisionResponse, ErrorResponse, PushPayload, type ApprovalPushPayload, type Decision } from '@tandem/relay/protocol';
+import { DecisionResponse, ErrorResponse, PushPayload, type ApprovalPushPayload, type Decision } from '@tandem/protocol';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (PrecacheEntry | string)[] };
 

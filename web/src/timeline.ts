@@ -22,7 +22,7 @@
  * `rowsOf` lays the items out one row per event, in seq order: each item is shown at its
  * anchor event (`item.seq`); the other events it absorbed are rows without an item.
  */
-import type { Actor, Decision, Event, EventBody, EventKind, SessionRule, SessionState } from '@tandem/relay/protocol';
+import type { Actor, Decision, Event, EventBody, EventKind, SessionRule, SessionState } from '@tandem/protocol';
 
 export type ToolStatus = 'running' | 'ok' | 'error' | 'denied';
 

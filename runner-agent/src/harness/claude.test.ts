@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { EventBody } from '@tandem/relay/protocol';
+import type { EventBody } from '@tandem/protocol';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Peer, ownerToken } from '../../../test/support/peer.ts';
 import { startRelay, type Relay } from '../../../test/support/relay.ts';

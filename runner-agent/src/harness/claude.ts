@@ -18,7 +18,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { newId } from '@tandem/relay/protocol';
+import { newId } from '@tandem/protocol';
 import { SEPARATOR, requestText, withRequestText } from '../gateway/text.ts';
 import { costOf } from '../usage/prices.ts';
 import { ANTHROPIC_DEFAULT_BASE_URL } from './custom/providers/anthropic.ts';

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_TOOL_OUTPUT_CHARS } from '@tandem/relay/protocol';
+import { MAX_TOOL_OUTPUT_CHARS } from '@tandem/protocol';
 import { writeAgentFile } from '../testing/agent-file.ts';
 import { silentLogger } from '../log.ts';
 import { reply, startResponsesServer, type ResponsesServer } from '../testing/openai-responses-server.ts';

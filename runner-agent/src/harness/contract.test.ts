@@ -9,7 +9,7 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import type { EventBody } from '@tandem/relay/protocol';
+import type { EventBody } from '@tandem/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../log.ts';
 import { tempDir, until } from '../testing/util.ts';

@@ -6,7 +6,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { devNull } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PROTOCOL_VERSION, type Event } from '@tandem/relay/protocol';
+import { PROTOCOL_VERSION, type Event } from '@tandem/protocol';
 import { silentLogger } from '../log.ts';
 import { tempDir, until } from '../testing/util.ts';
 import { DemoHarness, progressFromTranscript } from './demo.ts';

@@ -20,7 +20,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { devNull } from 'node:os';
-import { newId, type Event } from '@tandem/relay/protocol';
+import { newId, type Event } from '@tandem/protocol';
 import type { Harness, HarnessContext, HarnessDefinition, HarnessEvent, Sender, ToolCall } from './types.ts';
 import { CommandAborted, runShell, sleep, truncateOutput } from './util.ts';
 

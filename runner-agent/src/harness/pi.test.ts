@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { EventBody } from '@tandem/relay/protocol';
+import type { EventBody } from '@tandem/protocol';
 import { Peer, ownerToken } from '../../../test/support/peer.ts';
 import { startRelay, type Relay } from '../../../test/support/relay.ts';
 import { TandemRun } from '../../../test/support/runner.ts';

@@ -20,7 +20,7 @@ import { onLines } from '../jsonl.ts';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { newId } from '@tandem/relay/protocol';
+import { newId } from '@tandem/protocol';
 import { costOf } from '../usage/prices.ts';
 import { findExecutable, findPackage } from './locate.ts';
 import { harnessLaunch } from './sandboxed.ts';

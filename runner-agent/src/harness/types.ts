@@ -1,4 +1,4 @@
-import type { Event, EventBody } from '@tandem/relay/protocol';
+import type { Event, EventBody } from '@tandem/protocol';
 import type { Logger } from '../log.ts';
 import type { ToolCall } from '../policy/types.ts';
 import type { Sandbox } from '../sandbox/bwrap.ts';

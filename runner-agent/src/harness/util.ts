@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { MAX_TOOL_OUTPUT_CHARS } from '@tandem/relay/protocol';
+import { MAX_TOOL_OUTPUT_CHARS } from '@tandem/protocol';
 
 /** Cut tool output to MAX_TOOL_OUTPUT_CHARS, keeping its head and tail (where test failures and errors show up). */
 export function truncateOutput(text: string, max = MAX_TOOL_OUTPUT_CHARS): { output: string; truncated?: true } {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Decision } from '@tandem/relay/protocol';
+import type { Decision } from '@tandem/protocol';
 import type { Payload, Phase, Policy, PolicyContext, PolicyEvent, PolicyResult, Verdict } from './types.ts';
 
 export const DEFAULT_ASK_TIMEOUT_MS = 10 * 60_000;

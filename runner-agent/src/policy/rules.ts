@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Decision } from '@tandem/relay/protocol';
+import type { Decision } from '@tandem/protocol';
 import { compilePattern, type CompiledPattern } from './glob.ts';
 import { commandCandidates, joinArgv } from './shell.ts';
 import type { Phase, Policy, PolicyContext, PolicyResult, ToolCall, Verdict } from './types.ts';

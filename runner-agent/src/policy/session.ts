@@ -4,8 +4,8 @@
  * so an agent-file ALLOW cannot skip them. "Approve always" adds an allow rule for one
  * tool and pattern; the gate consults it to answer matching ASKs (a DENY still wins).
  */
-import type { AlwaysOffer, SessionRule, SessionRuleSpec } from '@tandem/relay/protocol';
-import { newId } from '@tandem/relay/protocol';
+import type { AlwaysOffer, SessionRule, SessionRuleSpec } from '@tandem/protocol';
+import { newId } from '@tandem/protocol';
 import { SHELL_TOOLS, WRITE_TOOLS } from './builtins/common.ts';
 import { compilePattern, type CompiledPattern } from './glob.ts';
 import { commandOf, pathsOf } from './rules.ts';

@@ -1,4 +1,4 @@
-import type { Decision, EventBody } from '@tandem/relay/protocol';
+import type { Decision, EventBody } from '@tandem/protocol';
 
 /**
  * Where in an agent's turn a policy is consulted, and where each phase is enforced:

@@ -1,6 +1,6 @@
 /**
  * A small in-process relay for the runner's tests. It speaks the protocol as
- * relay/src/protocol/README.md describes it for the runner's socket: welcome,
+ * relay/protocol/README.md describes it for the runner's socket: welcome,
  * hello -> replay pages, ack by id (dedup), people's events and approval.decided
  * forwarded live, application ping/pong. Faults can be injected (drop the socket,
  * stop answering pings, withhold acks, close with a code).
@@ -17,7 +17,7 @@ import {
   parseFrame,
   type Actor,
   type Decision,
-} from '@tandem/relay/protocol';
+} from '@tandem/protocol';
 
 export interface StoredEvent {
   v: string;

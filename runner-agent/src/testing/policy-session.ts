@@ -4,7 +4,7 @@
  * with usage fed to the engine as the runner does (so budgets count spend). Also the
  * policies and the secret the harnesses' policy-phase tests share.
  */
-import type { EventBody } from '@tandem/relay/protocol';
+import type { EventBody } from '@tandem/protocol';
 import { ApprovalGate, memoryApprovalStore, type RunnerEventKind } from '../gate.ts';
 import type { Gate, HarnessContext, HarnessEvent } from '../harness/types.ts';
 import { silentLogger } from '../log.ts';

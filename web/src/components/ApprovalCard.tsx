@@ -1,5 +1,5 @@
 import { Show } from 'solid-js';
-import type { Decision } from '@tandem/relay/protocol';
+import type { Decision } from '@tandem/protocol';
 import { now } from '../clock.ts';
 import { countdown, toolLabel } from '../format.ts';
 import type { Approval } from '../timeline.ts';

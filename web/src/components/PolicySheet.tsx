@@ -1,5 +1,5 @@
 import { For, Show, createSignal } from 'solid-js';
-import type { SessionRule, SessionRuleSpec } from '@tandem/relay/protocol';
+import type { SessionRule, SessionRuleSpec } from '@tandem/protocol';
 import { RULE_TOOLS, clockTime, ruleText, shortHash, toolLabel } from '../format.ts';
 import type { PolicyInForce } from '../timeline.ts';
 import { Sheet } from './Sheet.tsx';

@@ -1,5 +1,5 @@
 import { For, Show, createMemo, createSignal, onMount } from 'solid-js';
-import type { LinkInfo, ShareRole } from '@tandem/relay/protocol';
+import type { LinkInfo, ShareRole } from '@tandem/protocol';
 import { now } from '../clock.ts';
 import { EXPIRY_CHOICES, SHARE_ROLES, canRevoke, linkStateText, linkStatus, sortLinks } from '../link-list.ts';
 import type { CreatedLink, ShareState } from '../links.ts';

@@ -11,7 +11,7 @@
  * after each step, so --resume continues it.
  */
 import path from 'node:path';
-import { newId } from '@tandem/relay/protocol';
+import { newId } from '@tandem/protocol';
 import { costOf } from '../../usage/prices.ts';
 import type { Harness, HarnessContext, HarnessDefinition, HarnessEvent, Sender } from '../types.ts';
 import { ANTHROPIC_DEFAULT_BASE_URL, anthropicMessages } from './providers/anthropic.ts';

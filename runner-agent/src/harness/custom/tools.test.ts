@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { MAX_TOOL_OUTPUT_CHARS } from '@tandem/relay/protocol';
+import { MAX_TOOL_OUTPUT_CHARS } from '@tandem/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../testing/util.ts';
 import { previewOf, runTool } from './tools.ts';

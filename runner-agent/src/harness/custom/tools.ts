@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { MAX_TOOL_OUTPUT_CHARS } from '@tandem/relay/protocol';
+import { MAX_TOOL_OUTPUT_CHARS } from '@tandem/protocol';
 import { spawn } from 'node:child_process';
 import { truncateOutput } from '../util.ts';
 import type { ToolSchema } from './providers/common.ts';

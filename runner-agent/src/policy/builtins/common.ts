@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import type { Decision } from '@tandem/relay/protocol';
+import type { Decision } from '@tandem/protocol';
 import { compilePattern, PatternError, type CompiledPattern } from '../glob.ts';
 import { commandOf } from '../rules.ts';
 import { commandCandidates, simpleCommands } from '../shell.ts';
