@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import '../src/cli.ts';
+import '../src/cli/cli.ts';

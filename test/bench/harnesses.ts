@@ -26,7 +26,7 @@
  *
  * BENCH_TOOL_CALLS (default 20) and BENCH_HARNESSES (comma-separated) narrow it down.
  */
-import { onLines } from '../../runner-agent/src/jsonl.ts';
+import { onLines } from '../../runner-agent/src/lib/jsonl.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { subscribe } from 'node:diagnostics_channel';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,7 +41,7 @@ import { customHarness } from '../../runner-agent/src/harness/custom/loop.ts';
 import { findExecutable, findPackage } from '../../runner-agent/src/harness/locate.ts';
 import { locatePi, piHarness } from '../../runner-agent/src/harness/pi.ts';
 import type { HarnessContext, HarnessDefinition, HarnessEvent } from '../../runner-agent/src/harness/types.ts';
-import { silentLogger } from '../../runner-agent/src/log.ts';
+import { silentLogger } from '../../runner-agent/src/lib/log.ts';
 import { startAnthropicServer, text, toolUse, type AnthropicServer } from '../../runner-agent/src/testing/anthropic-server.ts';
 import { OpenAIChatServer } from '../../runner-agent/src/testing/openai-chat-server.ts';
 import { reply, startResponsesServer, type ResponsesServer } from '../../runner-agent/src/testing/openai-responses-server.ts';

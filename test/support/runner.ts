@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { onLines } from '../../runner-agent/src/jsonl.ts';
+import { onLines } from '../../runner-agent/src/lib/jsonl.ts';
 import type { Relay } from './relay.ts';
 import { ROOT } from './relay.ts';
 

@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CheckedText } from '../harness/types.ts';
-import { silentLogger } from '../log.ts';
+import { silentLogger } from '../lib/log.ts';
 import { startModelGateway, type ModelGateway } from './gateway.ts';
 import { SEPARATOR, requestText, withRequestText } from './text.ts';
 

@@ -11,7 +11,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../lib/log.ts';
 import type { CheckedText, ModelApi } from '../harness/types.ts';
 import { requestText, withRequestText } from './text.ts';
 

@@ -12,7 +12,7 @@ import { Peer, ownerToken } from '../../../test/support/peer.ts';
 import { startRelay, type Relay } from '../../../test/support/relay.ts';
 import { TandemRun } from '../../../test/support/runner.ts';
 import { writeAgentFile } from '../testing/agent-file.ts';
-import { silentLogger } from '../log.ts';
+import { silentLogger } from '../lib/log.ts';
 import {
   errorReply,
   hang,

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_TOOL_OUTPUT_CHARS } from '@tandem/protocol';
 import { writeAgentFile } from '../testing/agent-file.ts';
-import { silentLogger } from '../log.ts';
+import { silentLogger } from '../lib/log.ts';
 import { reply, startResponsesServer, type ResponsesServer } from '../testing/openai-responses-server.ts';
 import { tempDir, until } from '../testing/util.ts';
 import { costOf } from '../usage/prices.ts';

@@ -22,7 +22,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { newId } from '@tandem/protocol';
-import { onLines } from '../jsonl.ts';
+import { onLines } from '../lib/jsonl.ts';
 import { costOf } from '../usage/prices.ts';
 import { findExecutable, findPackage } from './locate.ts';
 import { harnessLaunch } from './sandboxed.ts';

@@ -11,7 +11,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { EventBody } from '@tandem/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../log.ts';
+import { silentLogger } from '../lib/log.ts';
 import { tempDir, until } from '../testing/util.ts';
 import { costOf } from '../usage/prices.ts';
 import { contractFixtures, type ContractFixture, type Scenario, type ToolPlan } from './contract-fixtures.ts';

@@ -16,7 +16,7 @@
  * - If pi exits, the turn fails with its stderr tail, and the next send() starts a
  *   fresh pi (a new conversation: pi runs with --no-session).
  */
-import { onLines } from '../jsonl.ts';
+import { onLines } from '../lib/jsonl.ts';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

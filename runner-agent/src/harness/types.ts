@@ -1,5 +1,5 @@
 import type { Event, EventBody } from '@tandem/protocol';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../lib/log.ts';
 import type { ToolCall } from '../policy/types.ts';
 import type { Sandbox } from '../sandbox/bwrap.ts';
 

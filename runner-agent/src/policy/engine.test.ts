@@ -134,7 +134,7 @@ describe('engine composition', () => {
 
 describe('gate + engine: withheld state', () => {
   async function run(decision: 'approve' | 'deny') {
-    const { ApprovalGate, memoryApprovalStore } = await import('../gate.ts');
+    const { ApprovalGate, memoryApprovalStore } = await import('../approvals/gate.ts');
     let committed = 0;
     const engine = new PolicyEngine([fixed('a', { decision: 'ask', commit: () => void committed++ })]);
     const approvals: string[] = [];

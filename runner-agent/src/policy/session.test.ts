@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApprovalGate, memoryApprovalStore } from '../gate.ts';
+import { ApprovalGate, memoryApprovalStore } from '../approvals/gate.ts';
 import { PolicyEngine } from './engine.ts';
 import { parsePolicyYaml } from './load.ts';
 import { SessionRules, alwaysOffer } from './session.ts';

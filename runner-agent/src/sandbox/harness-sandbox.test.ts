@@ -12,7 +12,7 @@ import { claudeHarness } from '../harness/claude.ts';
 import { CodexHarness } from '../harness/codex.ts';
 import { PiHarness } from '../harness/pi.ts';
 import type { AgentSpec, Harness, HarnessContext, HarnessEvent, ToolCall } from '../harness/types.ts';
-import { silentLogger } from '../log.ts';
+import { silentLogger } from '../lib/log.ts';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '../policy/load.ts';
 import { startAnthropicServer, text, toolUse } from '../testing/anthropic-server.ts';
 import { OpenAIChatServer } from '../testing/openai-chat-server.ts';

@@ -5,10 +5,10 @@
  * policies and the secret the harnesses' policy-phase tests share.
  */
 import type { EventBody } from '@tandem/protocol';
-import { ApprovalGate, memoryApprovalStore, type RunnerEventKind } from '../gate.ts';
+import { ApprovalGate, memoryApprovalStore, type RunnerEventKind } from '../approvals/gate.ts';
 import type { Gate, HarnessContext, HarnessEvent } from '../harness/types.ts';
-import { silentLogger } from '../log.ts';
-import { PhaseChecks } from '../phases.ts';
+import { silentLogger } from '../lib/log.ts';
+import { PhaseChecks } from '../approvals/phases.ts';
 import { parsePolicyYaml } from '../policy/load.ts';
 import { until } from './util.ts';
 

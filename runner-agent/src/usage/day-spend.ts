@@ -7,7 +7,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../fsutil.ts';
+import { writeFileAtomic } from '../lib/fsutil.ts';
 
 /** The local calendar day of `t` (YYYY-MM-DD): a daily budget follows the user's day, not UTC's. */
 export function localDay(t: number): string {

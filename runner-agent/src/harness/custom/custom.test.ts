@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../log.ts';
+import { silentLogger } from '../../lib/log.ts';
 import { tempDir, until } from '../../testing/util.ts';
 import type { AgentSpec, GateResult, HarnessContext, HarnessEvent, ToolCall } from '../types.ts';
 import { CustomHarness, customHarness } from './loop.ts';

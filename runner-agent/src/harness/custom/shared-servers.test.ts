@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../main.ts';
+import { main } from '../../cli/main.ts';
 import { errorReply, malformed, startAnthropicServer, text, toolUse, type AnthropicServer } from '../../testing/anthropic-server.ts';
 import { FakeRelay } from '../../testing/fake-relay.ts';
 import { OpenAIChatServer } from '../../testing/openai-chat-server.ts';

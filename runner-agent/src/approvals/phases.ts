@@ -12,11 +12,11 @@
  */
 import { newId } from '@tandem/protocol';
 import type { ApprovalGate, Emit } from './gate.ts';
-import { startModelGateway, type ModelGateway } from './gateway/gateway.ts';
-import type { CheckedResult, CheckedText, ModelApi, PolicyChecks, Sender, ToolCall } from './harness/types.ts';
-import type { Logger } from './log.ts';
-import type { EngineDecision, PolicyEngine } from './policy/engine.ts';
-import type { PolicyContext } from './policy/types.ts';
+import { startModelGateway, type ModelGateway } from '../gateway/gateway.ts';
+import type { CheckedResult, CheckedText, ModelApi, PolicyChecks, Sender, ToolCall } from '../harness/types.ts';
+import type { Logger } from '../lib/log.ts';
+import type { EngineDecision, PolicyEngine } from '../policy/engine.ts';
+import type { PolicyContext } from '../policy/types.ts';
 
 export interface PhaseOptions {
   engine: PolicyEngine;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Actor, EventBody } from '@tandem/protocol';
 import { ApprovalGate, memoryApprovalStore, type ApprovalStore, type Emit } from './gate.ts';
-import { approvalIdFor } from './ids.ts';
-import { PolicyEngine } from './policy/engine.ts';
-import { parsePolicyYaml } from './policy/load.ts';
-import { RulePolicy } from './policy/rules.ts';
-import type { Policy, ToolCall } from './policy/types.ts';
+import { approvalIdFor } from '../lib/ids.ts';
+import { PolicyEngine } from '../policy/engine.ts';
+import { parsePolicyYaml } from '../policy/load.ts';
+import { RulePolicy } from '../policy/rules.ts';
+import type { Policy, ToolCall } from '../policy/types.ts';
 
 const ANA: Actor = { type: 'person', name: 'Ana', device: 'Pixel 8', role: 'owner' };
 const SESSION = 'sess-1';

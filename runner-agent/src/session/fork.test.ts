@@ -2,8 +2,8 @@
 // transcript is refused (exit 2), before anything reaches the relay.
 import { describe, expect, it } from 'vitest';
 import { ForkLinkError, parseSessionLink } from './fork.ts';
-import { main } from './main.ts';
-import { tempDir } from './testing/util.ts';
+import { main } from '../cli/main.ts';
+import { tempDir } from '../testing/util.ts';
 
 async function tandem(args: string[]) {
   let stderr = '';

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { RunnerFrame } from '@tandem/protocol';
-import { fsyncDir, writeFileAtomic } from './fsutil.ts';
+import { fsyncDir, writeFileAtomic } from '../lib/fsutil.ts';
 
 type Record_ = { op: 'add'; frame: RunnerFrame } | { op: 'ack'; id: string; seq?: number };
 

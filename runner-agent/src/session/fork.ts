@@ -7,8 +7,8 @@ import os from 'node:os';
 import WebSocket from 'ws';
 import * as v from 'valibot';
 import { Event, PROTOCOL_VERSION, ServerFrame, TicketResponse, newId, parseFrame, type EventBody } from '@tandem/protocol';
-import { RelayApiError } from './api.ts';
-import { isValidId } from './ids.ts';
+import { RelayApiError } from '../link/api.ts';
+import { isValidId } from '../lib/ids.ts';
 
 export class ForkLinkError extends Error {
   override name = 'ForkLinkError';

@@ -7,10 +7,10 @@ import path from 'node:path';
 import QRCode from 'qrcode';
 import { ShareRole, type LinkInfo, type LinkRequest } from '@tandem/protocol';
 import * as v from 'valibot';
-import { links } from './api.ts';
-import { parseDuration } from './policy/load.ts';
-import { UsageError, parseCommandLine } from './runner.ts';
-import { StateStore } from './state.ts';
+import { links } from '../link/api.ts';
+import { parseDuration } from '../policy/load.ts';
+import { UsageError, parseCommandLine } from '../session/runner.ts';
+import { StateStore } from '../session/state.ts';
 
 export const SHARE_USAGE = `Usage: tandem share [SESSION] [--role ROLE] [--expires DURATION] [--label TEXT]
        tandem share [SESSION] --list

@@ -4,7 +4,7 @@
  * outbox and streams it over the relay link, and hands people's messages,
  * interrupts and approval decisions back to the harness and the gate.
  */
-import type { AgentSpec } from './harness/types.ts';
+import type { AgentSpec } from '../harness/types.ts';
 import path from 'node:path';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import {
@@ -15,24 +15,24 @@ import {
   type Event,
   type EventBody,
 } from '@tandem/protocol';
-import { loadAgentFile } from './agent/spec.ts';
-import { createSession, runnerKeyFor } from './api.ts';
+import { loadAgentFile } from '../agent/spec.ts';
+import { createSession, runnerKeyFor } from '../link/api.ts';
 import { ForkLinkError, fetchTranscript, parseSessionLink, transcriptHarness, transcriptRules } from './fork.ts';
-import { ApprovalGate, stateApprovalStore, type RunnerEventKind } from './gate.ts';
-import { HARNESSES, harnessNames } from './harness/index.ts';
-import type { Harness, HarnessContext, HarnessEvent, PolicyChecks } from './harness/types.ts';
-import { eventId } from './ids.ts';
-import type { Logger } from './log.ts';
-import { Outbox } from './outbox.ts';
-import type { Printer } from './output.ts';
-import { LiveRules } from './live-rules.ts';
-import { PhaseChecks } from './phases.ts';
-import type { PolicyEngine } from './policy/engine.ts';
-import { DEFAULT_POLICY_FILE, loadPolicyFile } from './policy/load.ts';
-import { SessionRules } from './policy/session.ts';
-import { withTamperGuard } from './policy/tamper-guard.ts';
-import { FatalLinkError, RelayLink } from './relay-link.ts';
-import { SandboxUnavailableError, resolveSandbox, type Sandbox, type SandboxSpec } from './sandbox/resolve.ts';
+import { ApprovalGate, stateApprovalStore, type RunnerEventKind } from '../approvals/gate.ts';
+import { HARNESSES, harnessNames } from '../harness/index.ts';
+import type { Harness, HarnessContext, HarnessEvent, PolicyChecks } from '../harness/types.ts';
+import { eventId } from '../lib/ids.ts';
+import type { Logger } from '../lib/log.ts';
+import { Outbox } from '../link/outbox.ts';
+import type { Printer } from '../cli/output.ts';
+import { LiveRules } from '../approvals/live-rules.ts';
+import { PhaseChecks } from '../approvals/phases.ts';
+import type { PolicyEngine } from '../policy/engine.ts';
+import { DEFAULT_POLICY_FILE, loadPolicyFile } from '../policy/load.ts';
+import { SessionRules } from '../policy/session.ts';
+import { withTamperGuard } from '../policy/tamper-guard.ts';
+import { FatalLinkError, RelayLink } from '../link/relay-link.ts';
+import { SandboxUnavailableError, resolveSandbox, type Sandbox, type SandboxSpec } from '../sandbox/resolve.ts';
 import { StateStore, type SessionFile } from './state.ts';
 
 /** A problem with how tandem was invoked or configured: exit code 2. */

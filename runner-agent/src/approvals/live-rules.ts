@@ -6,10 +6,10 @@
  */
 import type { AlwaysOffer, Event, EventBody, EventOf, SessionRule } from '@tandem/protocol';
 import type { ApprovalGate, Emit } from './gate.ts';
-import type { Logger } from './log.ts';
-import type { PolicyEngine } from './policy/engine.ts';
-import { PatternError } from './policy/glob.ts';
-import type { SessionRules } from './policy/session.ts';
+import type { Logger } from '../lib/log.ts';
+import type { PolicyEngine } from '../policy/engine.ts';
+import { PatternError } from '../policy/glob.ts';
+import type { SessionRules } from '../policy/session.ts';
 
 /** More than this many session rules is a mistake, not a policy. */
 export const MAX_SESSION_RULES = 100;

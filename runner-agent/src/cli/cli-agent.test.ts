@@ -6,11 +6,11 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HARNESSES } from './harness/index.ts';
-import type { HarnessContext, HarnessDefinition } from './harness/types.ts';
+import { HARNESSES } from '../harness/index.ts';
+import type { HarnessContext, HarnessDefinition } from '../harness/types.ts';
 import { main } from './main.ts';
-import { FakeRelay } from './testing/fake-relay.ts';
-import { tempDir } from './testing/util.ts';
+import { FakeRelay } from '../testing/fake-relay.ts';
+import { tempDir } from '../testing/util.ts';
 
 interface Recorded {
   prompt?: string;

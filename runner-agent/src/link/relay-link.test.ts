@@ -3,8 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CloseCode, PROTOCOL_VERSION, type Event, type RunnerFrame } from '@tandem/protocol';
 import { Outbox } from './outbox.ts';
 import { FatalLinkError, RelayLink, backoffDelay, runnerSocketUrl, type RelayLinkOptions } from './relay-link.ts';
-import { FakeRelay } from './testing/fake-relay.ts';
-import { tempDir, until } from './testing/util.ts';
+import { FakeRelay } from '../testing/fake-relay.ts';
+import { tempDir, until } from '../testing/util.ts';
 
 const SESSION = 's1';
 const KEY = 'runner-key-1';

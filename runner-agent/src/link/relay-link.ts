@@ -17,7 +17,7 @@ import {
   type ServerFrameOf,
 } from '@tandem/protocol';
 import type { Outbox } from './outbox.ts';
-import { silentLogger, type Logger } from './log.ts';
+import { silentLogger, type Logger } from '../lib/log.ts';
 
 export interface RelayLinkOptions {
   /** http(s)://host[:port] of the relay. */

@@ -7,11 +7,11 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HARNESSES } from './harness/index.ts';
-import type { GateResult, HarnessDefinition } from './harness/types.ts';
-import { main } from './main.ts';
-import { FakeRelay } from './testing/fake-relay.ts';
-import { tempDir, until } from './testing/util.ts';
+import { HARNESSES } from '../harness/index.ts';
+import type { GateResult, HarnessDefinition } from '../harness/types.ts';
+import { main } from '../cli/main.ts';
+import { FakeRelay } from '../testing/fake-relay.ts';
+import { tempDir, until } from '../testing/util.ts';
 
 const SECRET = 'AKIAABCDEFGHIJKLMNOP';
 const POLICY = [

@@ -1,17 +1,17 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { AgentFileError, loadAgentFile, type LoadedAgent } from './agent/spec.ts';
-import { RelayApiError } from './api.ts';
-import { DEFAULT_DEMO_PACE_MS } from './harness/demo.ts';
-import { HARNESSES, harnessNames } from './harness/index.ts';
-import type { AgentSpec } from './harness/types.ts';
-import { stderrLogger } from './log.ts';
+import { AgentFileError, loadAgentFile, type LoadedAgent } from '../agent/spec.ts';
+import { RelayApiError } from '../link/api.ts';
+import { DEFAULT_DEMO_PACE_MS } from '../harness/demo.ts';
+import { HARNESSES, harnessNames } from '../harness/index.ts';
+import type { AgentSpec } from '../harness/types.ts';
+import { stderrLogger } from '../lib/log.ts';
 import { humanPrinter, jsonPrinter } from './output.ts';
-import { PolicyFileError } from './policy/load.ts';
-import { UsageError, parseCommandLine, startRun, type RunHandle } from './runner.ts';
+import { PolicyFileError } from '../policy/load.ts';
+import { UsageError, parseCommandLine, startRun, type RunHandle } from '../session/runner.ts';
 import { shareMain } from './share.ts';
-import { findBwrap, probeBwrap } from './sandbox/bwrap.ts';
-import { tandemHome } from './state.ts';
+import { findBwrap, probeBwrap } from '../sandbox/bwrap.ts';
+import { tandemHome } from '../session/state.ts';
 
 export const DEFAULT_RELAY_URL = 'http://127.0.0.1:8787';
 

@@ -8,10 +8,10 @@ import { devNull } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeRelay } from './testing/fake-relay.ts';
-import { tempDir, until } from './testing/util.ts';
+import { FakeRelay } from '../testing/fake-relay.ts';
+import { tempDir, until } from '../testing/util.ts';
 
-const BIN = fileURLToPath(new URL('../bin/tandem.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/tandem.js', import.meta.url));
 
 interface Run {
   child: ChildProcess;

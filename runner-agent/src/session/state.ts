@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { EventBody } from '@tandem/protocol';
-import type { AgentSpec } from './harness/types.ts';
-import { writeFileAtomic } from './fsutil.ts';
-import { isValidId } from './ids.ts';
+import type { AgentSpec } from '../harness/types.ts';
+import { writeFileAtomic } from '../lib/fsutil.ts';
+import { isValidId } from '../lib/ids.ts';
 
 export type PendingApproval = EventBody<'approval.requested'>;
 export interface DecidedApproval {

@@ -1,6 +1,6 @@
 import QRCode from 'qrcode';
 import type { Event, EventBody, RunnerFrame } from '@tandem/protocol';
-import type { RunnerEventFrame } from './gate.ts';
+import type { RunnerEventFrame } from '../approvals/gate.ts';
 
 export interface SessionInfo {
   sessionId: string;

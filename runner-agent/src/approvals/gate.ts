@@ -1,11 +1,11 @@
 import type { AlwaysOffer, EventBody, RUNNER_EVENT_KINDS, RunnerFrame } from '@tandem/protocol';
-import { approvalIdFor, eventId } from './ids.ts';
-import { silentLogger, type Logger } from './log.ts';
-import type { EngineDecision, PolicyEngine } from './policy/engine.ts';
-import { commandOf, pathsOf } from './policy/rules.ts';
-import { alwaysOffer, type SessionRules } from './policy/session.ts';
-import type { ToolCall, Verdict } from './policy/types.ts';
-import type { DecidedApproval, PendingApproval, StateStore } from './state.ts';
+import { approvalIdFor, eventId } from '../lib/ids.ts';
+import { silentLogger, type Logger } from '../lib/log.ts';
+import type { EngineDecision, PolicyEngine } from '../policy/engine.ts';
+import { commandOf, pathsOf } from '../policy/rules.ts';
+import { alwaysOffer, type SessionRules } from '../policy/session.ts';
+import type { ToolCall, Verdict } from '../policy/types.ts';
+import type { DecidedApproval, PendingApproval, StateStore } from '../session/state.ts';
 
 export type RunnerEventKind = (typeof RUNNER_EVENT_KINDS)[number];
 /**
