@@ -116,6 +116,16 @@ export interface HarnessContext {
   /** A directory under the session's state dir that the harness may use for its own files. */
   workDir: string;
   emit(event: HarnessEvent): void;
+  /**
+   * The one way an adapter runs a tool: announces the call (people see its `tool.call`
+   * once the gate has seen it, with any policy rewrite applied), passes the tool_call
+   * policies (an ASK waits for people) and, on a DENY, reports the `tool.result
+   * {status: 'denied'}` itself: the adapter must not emit a tool.call or a denied result
+   * of its own, and should tell its agent the reason. Rejects with the signal's reason when
+   * it aborts (interrupt, stop) before a decision; the call is then shown as it was.
+   */
+  toolCall: Gate;
+  /** @deprecated being replaced by toolCall (the adapter emitted tool.call itself first). */
   gate: Gate;
   /** The other policy phases (tool_result, llm_request, response). */
   policy?: PolicyChecks;
