@@ -28,7 +28,7 @@ import {
   ruleFieldsAt,
   type PolicyIssue,
 } from '../policy/load.ts';
-import { sandboxProblem } from '../sandbox/resolve.ts';
+import { SANDBOX_KEYS, SandboxSchema, sandboxProblem, sandboxSpecOf, type SandboxSpec } from '../sandbox/spec.ts';
 
 /** Every harness name an agent YAML may use (whether this runner can drive it is checked at run time). */
 export const HARNESS_NAMES = ['demo', 'claude', 'codex', 'pi', 'custom'] as const;
@@ -41,9 +41,6 @@ export class AgentFileError extends PolicyFileError {
     super(file, issues);
   }
 }
-
-/** `none`, or a bubblewrap sandbox (src/sandbox/); undefined = not declared = sandboxed with defaults. */
-export type SandboxSpec = 'none' | { writePaths?: string[]; network?: boolean };
 
 /** An AgentSpec as declared in a YAML file (plus what only the file declares). */
 export interface AgentFileSpec extends AgentSpec {
@@ -79,7 +76,6 @@ const TOP_KEYS = [
   'env',
 ] as const;
 const PROVIDER_KEYS = ['api', 'base_url', 'api_key_env'] as const;
-const SANDBOX_KEYS = ['write_paths', 'network'] as const;
 
 const NonEmpty = (what: string) => v.pipe(v.string(`${what} must be a string`), v.minLength(1, `${what} must not be empty`));
 const EnvName = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -142,16 +138,6 @@ const AgentSchema = v.strictObject(
   `an agent file must be a mapping with at least "harness" (${HARNESS_NAMES.join(', ')})`,
 );
 
-const SandboxSchema = v.object({
-  sandbox: v.strictObject(
-    {
-      write_paths: v.optional(v.array(NonEmpty('a write path'), 'sandbox.write_paths must be a list of paths')),
-      network: v.optional(v.boolean('sandbox.network must be true or false')),
-    },
-    'sandbox must be none or a mapping with write_paths and network',
-  ),
-});
-
 function allowedKeys(mapping: readonly { key: string | number }[]): readonly string[] {
   const first = mapping[0]?.key;
   if (mapping.length === 0) return TOP_KEYS;
@@ -190,11 +176,7 @@ export function parseAgentYaml(text: string, file: string, options: { cwd?: stri
     const sb = v.safeParse(SandboxSchema, { sandbox: a.sandbox }, { abortEarly: false });
     if (!sb.success) addSchemaIssues(src, sb.issues, allowedKeys);
     else {
-      const { write_paths: writePaths, network } = sb.output.sandbox;
-      sandbox = {
-        ...(writePaths ? { writePaths: writePaths.map((p) => path.resolve(dir, p)) } : {}),
-        ...(network !== undefined ? { network } : {}),
-      };
+      sandbox = sandboxSpecOf(sb.output.sandbox, dir);
       // a harness run whole in the sandbox needs the network for its model: say so at load
       const problem = sandboxProblem(a.harness, sandbox);
       if (problem) src.issueAt([{ key: 'sandbox' }, { key: 'network', isKey: true }], problem);

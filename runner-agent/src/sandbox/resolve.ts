@@ -7,23 +7,10 @@
  * agent file asking for that is rejected at load, and the network is on by default.
  */
 import { openSandbox, Sandbox, SandboxUnavailableError, findBwrap } from './bwrap.ts';
-
-import type { SandboxSpec } from '../agent/spec.ts';
+import { PROCESS_SANDBOXED_HARNESSES, sandboxProblem, type SandboxSpec } from './spec.ts';
 
 export { Sandbox, SandboxUnavailableError };
 export type { SandboxSpec };
-
-/** Harnesses run whole inside the sandbox (their process and every command it starts). */
-export const PROCESS_SANDBOXED_HARNESSES: readonly string[] = ['claude', 'codex', 'pi'];
-
-/** Why a declared sandbox cannot be honoured for `harness`, or undefined when it can. */
-export function sandboxProblem(harness: string, spec: SandboxSpec | undefined): string | undefined {
-  if (spec === undefined || spec === 'none') return undefined;
-  if (PROCESS_SANDBOXED_HARNESSES.includes(harness) && spec.network === false) {
-    return `network: false cannot be honoured for the ${harness} harness: it runs inside the sandbox as a whole and needs the network to reach its model. Drop network: false (the network is on for it), or declare \`sandbox: none\``;
-  }
-  return undefined;
-}
 
 export interface ResolvedSandbox {
   /** The sandbox commands run in; undefined = unsandboxed. */
