@@ -90,11 +90,6 @@ export interface GateOptions {
   log?: Logger;
   /** Session rules: their "approve always" rules answer matching ASKs. */
   sessionRules?: SessionRules;
-  /**
-   * Called once per check, before its policy.decision, with the call as people may see it:
-   * the input after the policies' rewrites (redaction), so a secret is not shown either.
-   */
-  onCall?: (shown: ToolCall) => void;
   /** An approval was granted "always for this session": add the allow rule. */
   onAlways?: (offer: AlwaysOffer, by: EventBody<'approval.decided'>['by']) => void;
 }
@@ -154,7 +149,11 @@ export class ApprovalGate {
     return this.opts.store.allPending();
   }
 
-  async check(call: ToolCall, signal?: AbortSignal): Promise<GateResult> {
+  /**
+   * `seen` is called once, before the call's policy.decision, with the call as people may
+   * see it: the input after the policies' rewrites (redaction), so a secret is not shown either.
+   */
+  async check(call: ToolCall, signal?: AbortSignal, seen?: (shown: ToolCall) => void): Promise<GateResult> {
     signal?.throwIfAborted();
     const { emit } = this.opts;
     let d: EngineDecision;
@@ -171,7 +170,7 @@ export class ApprovalGate {
       d = { ...d, decision: 'allow', policy: 'session rules', reason: `${always.reason} (${always.tool} ${always.pattern}); it answers: ${d.reason}` };
     }
     const shown = d.rewritten?.input ? { ...call, input: d.rewritten.input, preview: clip(previewOf(d.rewritten.input), 4000) } : call;
-    this.opts.onCall?.(shown);
+    seen?.(shown);
     emit(
       'policy.decision',
       { callId: call.callId, decision: d.decision, policy: clip(d.policy, 200), reason: clip(d.reason, 2000) },

@@ -9,7 +9,8 @@ import { ShareRole, type LinkInfo, type LinkRequest } from '@tandem/protocol';
 import * as v from 'valibot';
 import { links } from '../link/api.ts';
 import { parseDuration } from '../policy/load.ts';
-import { UsageError, parseCommandLine } from '../session/runner.ts';
+import { parseCommandLine } from './command-line.ts';
+import { UsageError } from '../session/usage-error.ts';
 import { StateStore } from '../session/state.ts';
 
 export const SHARE_USAGE = `Usage: tandem share [SESSION] [--role ROLE] [--expires DURATION] [--label TEXT]

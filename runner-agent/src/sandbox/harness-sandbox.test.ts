@@ -11,7 +11,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { claudeHarness } from '../harness/claude.ts';
 import { CodexHarness } from '../harness/codex.ts';
 import { PiHarness } from '../harness/pi.ts';
-import type { AgentSpec, Harness, HarnessContext, HarnessEvent, ToolCall } from '../harness/types.ts';
+import type { AgentSpec, Gate, Harness, HarnessContext, HarnessEvent, ToolCall } from '../harness/types.ts';
 import { silentLogger } from '../lib/log.ts';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '../policy/load.ts';
 import { startAnthropicServer, text, toolUse } from '../testing/anthropic-server.ts';
@@ -87,6 +87,12 @@ describe('claude, codex and pi run whole inside bubblewrap (real bwrap, real CLI
     const served = await c.serve(command);
     closers.push(served.close);
     const sandbox = (await openSandbox({ writePaths: [project], network: true })).protecting([agentFile]);
+    // the built-in default policy decides: it has nothing against these writes
+    const gate: Gate = async (call) => {
+      calls.push(call);
+      const d = await engine.evaluate({ phase: 'tool_call', cwd: project, tool: call });
+      return { allowed: d.decision === 'allow', reason: d.reason };
+    };
     const harness = c.create({
       sessionId: `sess-${c.name}`,
       cwd: project,
@@ -94,12 +100,8 @@ describe('claude, codex and pi run whole inside bubblewrap (real bwrap, real CLI
       agent: { name: c.name, harness: c.name, model: served.model, provider: served.provider, env: { SANDBOX_TEST_KEY: 'sk-test', CLAUDE_CODE_MAX_RETRIES: '0' } },
       workDir: path.join(root, 'state', 'harness'),
       emit: (e) => void events.push(e),
-      // the built-in default policy decides: it has nothing against these writes
-      gate: async (call) => {
-        calls.push(call);
-        const d = await engine.evaluate({ phase: 'tool_call', cwd: project, tool: call });
-        return { allowed: d.decision === 'allow', reason: d.reason };
-      },
+      toolCall: gate,
+      gate,
       progress: undefined,
       saveProgress: () => {},
       paceMs: 0,

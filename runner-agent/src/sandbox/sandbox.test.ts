@@ -123,6 +123,7 @@ describe('bubblewrap sandbox (real bwrap)', () => {
       cwd: root,
       agent: { name: 'demo', harness: 'demo' },
       emit: (e) => void events.push(e),
+      toolCall: async () => ({ allowed: true, reason: 'no policy matched' }),
       gate: async () => ({ allowed: true, reason: 'no policy matched' }),
       progress: undefined,
       saveProgress: () => {},

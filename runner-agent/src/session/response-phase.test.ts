@@ -16,11 +16,14 @@ import { tempDir, until } from '../testing/util.ts';
 const SECRET = 'AKIAABCDEFGHIJKLMNOP';
 const POLICY = 'policies:\n  - name: secrets\n    use: pii\n    with: { action: { email: redact, api_key: deny, card: ask }, phases: [response] }\n';
 
+/** How the harness runs a call: ctx.toolCall, or (the old path, until the adapters use toolCall) its own tool.call event, then ctx.gate. */
+type Via = 'toolCall' | 'gate';
+
 /**
  * Answers each message with its text as a streamed reply, then goes idle; "... then run"
  * also runs `echo ran` through the gate after the reply; "finish" ends the task.
  */
-function echoHarness(): HarnessDefinition {
+function echoHarness(via: Via = 'toolCall'): HarnessDefinition {
   return {
     name: 'pi',
     description: 'replying stand-in',
@@ -41,8 +44,8 @@ function echoHarness(): HarnessDefinition {
         ctx.emit({ kind: 'agent.message', body: { messageId, text } });
         if (text.endsWith('then run')) {
           const call = { callId: `c${n}`, tool: 'shell', input: { command: 'echo ran' }, preview: 'echo ran' };
-          ctx.emit({ kind: 'tool.call', body: call });
-          const verdict = await ctx.gate(call, new AbortController().signal);
+          if (via === 'gate') ctx.emit({ kind: 'tool.call', body: call });
+          const verdict = await (via === 'toolCall' ? ctx.toolCall : ctx.gate)(call, new AbortController().signal);
           ctx.emit({ kind: 'tool.result', body: { callId: call.callId, status: verdict.allowed ? 'ok' : 'denied', output: verdict.allowed ? 'ran' : verdict.reason } });
         }
         if (turn === messageId) end('completed');
@@ -116,7 +119,8 @@ describe('response phase (screened by the runner)', () => {
     expect(JSON.stringify(relay.runnerEvents())).not.toContain('ana@example.com');
   });
 
-  it('a tool call after a reply under review waits for it, so the session shows them in order', async () => {
+  it.each<Via>(['toolCall', 'gate'])('a tool call after a reply under review waits for it, so the session shows them in order (ctx.%s)', async (via) => {
+    HARNESSES.pi = echoHarness(via);
     writeFileSync(file, `harness: pi\n${POLICY}`);
     const done = run();
     await until(() => relay.runnerEvents('session.status').length > 0, 'the session');

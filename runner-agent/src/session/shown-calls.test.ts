@@ -25,8 +25,11 @@ const POLICY = [
   '',
 ].join('\n');
 
-/** Emits one shell call with a secret in it, asks the gate, records what it may run. */
-function secretCaller(ran: (GateResult & { input?: Record<string, unknown> })[]): HarnessDefinition {
+/** How a harness announces a call: ctx.toolCall, or (the old path, until the adapters use toolCall) its own tool.call event, then ctx.gate. */
+type Via = 'toolCall' | 'gate';
+
+/** Runs one shell call with a secret in it through the gate, records what it may run. */
+function secretCaller(ran: (GateResult & { input?: Record<string, unknown> })[], via: Via): HarnessDefinition {
   return {
     name: 'pi',
     description: 'stand-in',
@@ -37,8 +40,8 @@ function secretCaller(ran: (GateResult & { input?: Record<string, unknown> })[])
       async start() {
         const command = `deploy --key ${SECRET}`;
         const call = { callId: 'call-1', tool: 'shell', input: { command }, preview: command };
-        ctx.emit({ kind: 'tool.call', body: call });
-        const result = await ctx.gate(call);
+        if (via === 'gate') ctx.emit({ kind: 'tool.call', body: call });
+        const result = await (via === 'toolCall' ? ctx.toolCall(call) : ctx.gate(call));
         ran.push(result);
         ctx.emit({ kind: 'tool.result', body: { callId: 'call-1', status: result.allowed ? 'ok' : 'denied', output: 'done' } });
         ctx.emit({ kind: 'session.status', body: { state: 'finished' } });
@@ -67,9 +70,9 @@ describe('tool calls as people see them', () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  it('a redacted secret is not in the tool.call event, the approval or what runs', async () => {
+  it.each<Via>(['toolCall', 'gate'])('a redacted secret is not in the tool.call event, the approval or what runs (ctx.%s)', async (via) => {
     const ran: (GateResult & { input?: Record<string, unknown> })[] = [];
-    HARNESSES.pi = secretCaller(ran);
+    HARNESSES.pi = secretCaller(ran, via);
     const file = path.join(home, 'agent.yaml');
     writeFileSync(file, `harness: pi\nsandbox: none\n${POLICY}`);
     const done = main(['run', file, '--json', '--once'], { TANDEM_HOME: home, TANDEM_RUNNER_TOKEN: relay.runnerToken, TANDEM_RELAY_URL: relay.url }, { stdout: () => {}, stderr: () => {} });

@@ -54,6 +54,38 @@ export interface SessionFile {
   finished?: boolean;
 }
 
+/** What a new session's state takes from how it was started (the run options). */
+export interface SessionGiven {
+  agent?: AgentSpec;
+  model?: string;
+  agentFile?: string;
+  cwd?: string;
+  prompt?: string;
+}
+
+/**
+ * The state of a session new on this machine: the agent as given (with --model applied),
+ * its working directory and prompt, and no approvals yet.
+ */
+export function newSessionFile(
+  given: SessionGiven,
+  harness: string,
+  fields: Pick<SessionFile, 'sessionId' | 'relayUrl' | 'runnerKey' | 'ownerUrl' | 'title' | 'policyName' | 'policyHash' | 'consumedSeq'> &
+    Partial<Pick<SessionFile, 'policyFile' | 'sessionRules'>>,
+): SessionFile {
+  return {
+    version: 1,
+    ...fields,
+    harness,
+    agent: { ...(given.agent ?? { name: harness, harness }), harness, ...(given.model ? { model: given.model } : {}) },
+    ...(given.agentFile ? { agentFile: path.resolve(given.agentFile) } : {}),
+    cwd: path.resolve(given.cwd ?? process.cwd()),
+    ...(given.prompt ? { prompt: given.prompt, promptConsumed: false } : {}),
+    createdAt: Date.now(),
+    approvals: { pending: {}, decided: {} },
+  };
+}
+
 export function tandemHome(env: NodeJS.ProcessEnv = process.env): string {
   return env.TANDEM_HOME ? path.resolve(env.TANDEM_HOME) : path.join(os.homedir(), '.tandem');
 }
