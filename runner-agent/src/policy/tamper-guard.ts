@@ -35,7 +35,7 @@ export interface Protected {
 
 const writeTools = WRITE_TOOLS.map((t) => compilePattern(t, 'name'));
 
-/** Where the runner keeps a session's harness files (runner.ts: `<session dir>/harness`); the demo's project lives there. */
+/** Where the runner keeps a session's harness files (session/session.ts: `<session dir>/harness`); the demo's project lives there. */
 const HARNESS_WORK_DIR = /^sessions\/[^/]+\/harness(\/|$)/;
 
 function inside(child: string, root: string): boolean {

@@ -3,15 +3,16 @@ import type { Decision, EventBody } from '@tandem/protocol';
 /**
  * Where in an agent's turn a policy is consulted, and where each phase is enforced:
  *  - request: people's messages, steers and the command-line prompt, in the runner before
- *    any harness gets them (runner.ts, phases.ts); every harness.
+ *    any harness gets them (session/inbound.ts and session.ts, approvals/phases.ts); every harness.
  *  - llm_request: the custom loop before each model call; Claude Code, Codex and Pi through
  *    the runner's loopback model gateway (gateway/), for Codex and Pi only when the agent
  *    names a provider.base_url (their built-in providers bypass it).
- *  - tool_call: the gate (gate.ts), every harness. A rewrite (redaction) reaches the tool in
+ *  - tool_call: the gate (approvals/gate.ts, reached by ctx.toolCall), every harness. A rewrite (redaction) reaches the tool in
  *    custom, Claude (PreToolUse updatedInput) and Pi (event.input); Codex declines the call.
  *  - tool_result: custom; Claude (PostToolUse updatedToolOutput); Pi (its tool_result hook).
  *    Not Codex (app-server cannot change a result), nor the demo.
- *  - response: the custom loop only (the other harnesses stream replies themselves).
+ *  - response: the custom loop itself; every other harness's replies in the runner, before
+ *    people see them (session/reply-screening.ts).
  */
 export const PHASES = ['request', 'llm_request', 'tool_call', 'tool_result', 'response'] as const;
 export type Phase = (typeof PHASES)[number];
