@@ -70,19 +70,7 @@ export async function runSession(setup: SessionSetup): Promise<RunHandle> {
   });
   const h = def.create(hctx);
 
-  const gate = new ApprovalGate({
-    engine,
-    sessionId: state.sessionId,
-    cwd: h.cwd,
-    store: stateApprovalStore(store),
-    emit,
-    isRelayConnected: () => link.connected,
-    log,
-    sessionRules,
-    onAlways: (offer, by) => liveRules.always(offer, by),
-  });
-  const liveRules = new LiveRules({ rules: sessionRules, engine, gate: () => gate, emit, save: (rules) => store.update((s) => void (s.sessionRules = rules)), log });
-  const checks = new PhaseChecks({ engine, gate, sessionId: state.sessionId, cwd: () => h.cwd, emit, log });
+  const { gate, liveRules, checks } = policyParts({ engine, sessionRules, store, emit, log, cwd: () => h.cwd, connected: () => link.connected });
   hctx.policy = checks; // harnesses read it when they run, after this
 
   const inbound = new Inbound({ gate, liveRules, checks, replies, emit, store, printer, log });
@@ -104,6 +92,37 @@ export async function runSession(setup: SessionSetup): Promise<RunHandle> {
   if (setup.resumed) await caughtUp(link, opts.catchUpTimeoutMs ?? 3000);
   if (!shutdown.started) await startHarness(h, hctx, { checks, inbound, store, emit, log, failed: () => shutdown.finished(true) });
   return { done: shutdown.done, stop: (reason) => shutdown.stop(reason, 0), sessionId: state.sessionId, dir: store.dir };
+}
+
+interface PolicyPartsOptions {
+  engine: PolicyEngine;
+  sessionRules: SessionRules;
+  store: StateStore;
+  emit: Emit;
+  log: Logger;
+  /** The agent's working directory, once the harness knows it. */
+  cwd(): string | undefined;
+  connected(): boolean;
+}
+
+/** The gate (tool_call and every ASK), the rules people change live, and the other phases. */
+function policyParts(p: PolicyPartsOptions): { gate: ApprovalGate; liveRules: LiveRules; checks: PhaseChecks } {
+  const { engine, sessionRules, store, emit, log } = p;
+  const sessionId = store.state.sessionId;
+  const gate = new ApprovalGate({
+    engine,
+    sessionId,
+    cwd: p.cwd(),
+    store: stateApprovalStore(store),
+    emit,
+    isRelayConnected: p.connected,
+    log,
+    sessionRules,
+    onAlways: (offer, by) => liveRules.always(offer, by),
+  });
+  const liveRules = new LiveRules({ rules: sessionRules, engine, gate: () => gate, emit, save: (rules) => store.update((s) => void (s.sessionRules = rules)), log });
+  const checks = new PhaseChecks({ engine, gate, sessionId, cwd: p.cwd, emit, log });
+  return { gate, liveRules, checks };
 }
 
 function openOutbox(dir: string, log: Logger): Outbox {
