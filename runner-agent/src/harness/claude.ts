@@ -23,9 +23,9 @@ import { SEPARATOR, requestText, withRequestText } from '../gateway/text.ts';
 import { costOf } from '../usage/prices.ts';
 import { ANTHROPIC_DEFAULT_BASE_URL } from './custom/providers/anthropic.ts';
 import { findPackage } from './locate.ts';
-import { harnessLaunch } from './sandboxed.ts';
+import { harnessLaunch } from './kit/process.ts';
 import type { Harness, HarnessContext, HarnessDefinition, HarnessEvent, Sender, ToolCall } from './types.ts';
-import { truncateOutput } from './util.ts';
+import { truncateOutput } from '../lib/text.ts';
 
 export const CLAUDE_SDK_PACKAGE = '@anthropic-ai/claude-agent-sdk';
 const STDERR_TAIL_CHARS = 8000;

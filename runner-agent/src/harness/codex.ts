@@ -25,10 +25,10 @@ import { newId } from '@tandem/protocol';
 import { onLines } from '../lib/jsonl.ts';
 import { costOf } from '../usage/prices.ts';
 import { findExecutable, findPackage } from './locate.ts';
-import { harnessLaunch } from './sandboxed.ts';
+import { harnessLaunch } from './kit/process.ts';
 import { codexSandboxAlias } from './codex-sandbox-helper.ts';
 import type { Harness, HarnessContext, HarnessDefinition, HarnessEvent, Sender, ToolCall } from './types.ts';
-import { truncateOutput } from './util.ts';
+import { truncateOutput } from '../lib/text.ts';
 
 export const CODEX_TITLE = 'Codex';
 const INSTALL = 'npm install -g @openai/codex';

@@ -22,7 +22,9 @@ import path from 'node:path';
 import { devNull } from 'node:os';
 import { newId, type Event } from '@tandem/protocol';
 import type { Harness, HarnessContext, HarnessDefinition, HarnessEvent, Sender, ToolCall } from './types.ts';
-import { CommandAborted, runShell, sleep, truncateOutput } from './util.ts';
+import { truncateOutput } from '../lib/text.ts';
+import { cancelKind, Cancelled, sleep } from './kit/errors.ts';
+import { runShell } from './kit/process.ts';
 
 export const DEMO_TITLE = 'Demo: fix the failing slugify test';
 export const DEFAULT_DEMO_PACE_MS = 600;
@@ -86,6 +88,7 @@ const COMMIT_MESSAGE = 'Fix slugify: collapse whitespace into a single dash';
 const COMMIT_COMMAND = `git commit -am "${COMMIT_MESSAGE}"`;
 const PUSH_COMMAND = 'git push origin main';
 const INSTALL_COMMAND = 'npm install --offline --no-audit --no-fund';
+const SHELL_TIMEOUT_MS = 120_000;
 
 export interface DemoProgress {
   v: 1;
@@ -199,20 +202,12 @@ export function progressFromTranscript(events: readonly Event[], install = false
   return { progress: p, redo };
 }
 
-/** Why a step sequence was aborted. */
-class Abort {
-  readonly kind: 'interrupt' | 'stop' | 'skip-push';
-  readonly by?: string;
-  constructor(kind: 'interrupt' | 'stop' | 'skip-push', by?: string) {
-    this.kind = kind;
-    this.by = by;
-  }
-}
-
 /** A tool call the policy denied: the plan cannot go on. */
-class PlanStop {
+class PlanStop extends Error {
+  override name = 'PlanStop';
   readonly reason: string;
   constructor(reason: string) {
+    super(reason);
     this.reason = reason;
   }
 }
@@ -302,7 +297,7 @@ export class DemoHarness implements Harness {
       if (!ok) continue;
       if (step === 'install') {
         const sandbox = this.ctx.sandbox?.withDefaultWritePaths([this.cwd, this.originDir]);
-        await runShell(sandbox ? sandbox.shellCommand(INSTALL_COMMAND, this.cwd) : INSTALL_COMMAND, { cwd: this.cwd, env: this.env, timeoutMs: 120_000 });
+        await runShell(sandbox ? sandbox.shellCommand(INSTALL_COMMAND, this.cwd) : INSTALL_COMMAND, { cwd: this.cwd, env: this.env, timeoutMs: SHELL_TIMEOUT_MS });
       } else if (step === 'edit') {
         const file = path.join(this.cwd, SOURCE_FILE);
         writeFileSync(file, readFileSync(file, 'utf8').replace(BUGGY_LINE, FIXED_LINE));
@@ -347,7 +342,7 @@ export class DemoHarness implements Harness {
         this.save();
       }
       say(`Got it, ${name}: I won't push. The commit will stay local.`);
-      this.skipPush?.abort(new Abort('skip-push', name));
+      this.skipPush?.abort(new Cancelled('skip', { by: name }));
       return;
     }
     if (CONTINUE.test(text) && !this.loop) {
@@ -368,7 +363,7 @@ export class DemoHarness implements Harness {
 
   interrupt(from?: Sender): void {
     if (this.abort && this.loop) {
-      this.abort.abort(new Abort('interrupt', from?.name));
+      this.abort.abort(new Cancelled('interrupt', { ...(from?.name ? { by: from.name } : {}) }));
       return;
     }
     this.emit({
@@ -382,7 +377,7 @@ export class DemoHarness implements Harness {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    this.abort?.abort(new Abort('stop'));
+    this.abort?.abort(new Cancelled('stop'));
     await this.settled();
   }
 
@@ -420,7 +415,7 @@ export class DemoHarness implements Harness {
       this.save();
       this.emit({ kind: 'session.status', body: { state: 'finished', detail: this.summary() } });
     } catch (err) {
-      if (err instanceof Abort) {
+      if (err instanceof Cancelled) {
         if (err.kind === 'stop' || this.stopping) return;
         const step = this.plan[this.p.step];
         if (step) this.p.attempts[step] = (this.p.attempts[step] ?? 0) + 1;
@@ -544,7 +539,7 @@ export class DemoHarness implements Harness {
         // "don't push" cancels the wait for approval, never a push already running
         r = await this.shell('push', PUSH_COMMAND, signal, AbortSignal.any([signal, this.skipPush.signal]));
       } catch (err) {
-        if (!(err instanceof Abort && err.kind === 'skip-push')) throw err;
+        if (cancelKind(err) !== 'skip') throw err;
         r = 'skipped';
       } finally {
         this.skipPush = undefined;
@@ -602,11 +597,12 @@ export class DemoHarness implements Harness {
       // sandboxed (src/sandbox/): writes only to the project and its origin, no home, no network
       const sandbox = this.ctx.sandbox?.withDefaultWritePaths([this.cwd, this.originDir]);
       const line = sandbox ? sandbox.shellCommand(command, this.cwd) : command;
-      const r = await runShell(line, { cwd: this.cwd, env: this.env, signal, timeoutMs: 120_000 });
+      const r = await runShell(line, { cwd: this.cwd, env: this.env, signal, timeoutMs: SHELL_TIMEOUT_MS });
+      const printed = r.timedOut ? `${r.output}\n[timed out after ${SHELL_TIMEOUT_MS} ms]\n` : r.output;
       const ok = r.exitCode === 0;
       return {
         status: ok ? 'ok' : 'error',
-        output: ok ? r.output : `${r.output}${r.output.endsWith('\n') || !r.output ? '' : '\n'}[exit code ${r.exitCode ?? r.signal}]`,
+        output: ok ? printed : `${printed}${printed.endsWith('\n') || !printed ? '' : '\n'}[exit code ${r.exitCode ?? r.signal}]`,
         durationMs: r.durationMs,
       };
     });
@@ -628,9 +624,9 @@ export class DemoHarness implements Harness {
     try {
       gate = await this.ctx.gate(call, gateSignal);
     } catch (err) {
-      if (err instanceof Abort && err.kind === 'interrupt') {
+      if (cancelKind(err) === 'interrupt') {
         this.emit({ kind: 'tool.result', body: { callId, status: 'error', output: 'interrupted before it ran' } });
-      } else if (err instanceof Abort && err.kind === 'skip-push') {
+      } else if (err instanceof Cancelled && err.kind === 'skip') {
         this.emit({ kind: 'tool.result', body: { callId, status: 'denied', output: `cancelled: ${err.by ?? 'someone'} asked not to push` } });
       }
       throw err;
@@ -640,12 +636,9 @@ export class DemoHarness implements Harness {
     try {
       result = await exec();
     } catch (err) {
-      if (err instanceof CommandAborted) {
-        if (err.reason instanceof Abort && err.reason.kind !== 'stop') {
-          const { output, truncated } = truncateOutput(`${err.partial.output}\n[interrupted]`);
-          this.emit({ kind: 'tool.result', body: { callId, status: 'error', output, truncated, durationMs: err.partial.durationMs } });
-        }
-        throw err.reason;
+      if (err instanceof Cancelled && err.kind !== 'stop') {
+        const { output, truncated } = truncateOutput(`${err.output ?? ''}\n[interrupted]`);
+        this.emit({ kind: 'tool.result', body: { callId, status: 'error', output, truncated, durationMs: err.durationMs ?? 0 } });
       }
       throw err;
     }

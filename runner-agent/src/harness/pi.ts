@@ -23,9 +23,9 @@ import path from 'node:path';
 import { newId } from '@tandem/protocol';
 import { costOf } from '../usage/prices.ts';
 import { findExecutable, findPackage } from './locate.ts';
-import { harnessLaunch } from './sandboxed.ts';
+import { harnessLaunch } from './kit/process.ts';
 import type { CheckedResult, Harness, HarnessContext, HarnessDefinition, HarnessEvent, Sender, ToolCall } from './types.ts';
-import { truncateOutput } from './util.ts';
+import { truncateOutput } from '../lib/text.ts';
 
 export const PI_PACKAGE = '@mariozechner/pi-coding-agent';
 export const PI_INSTALL = 'npm install -g @mariozechner/pi-coding-agent';

@@ -17,7 +17,8 @@ import type { Harness, HarnessContext, HarnessDefinition, HarnessEvent, Sender }
 import { ANTHROPIC_DEFAULT_BASE_URL, anthropicMessages } from './providers/anthropic.ts';
 import { ProviderError, type Message, type ModelCall, type ToolUse } from './providers/common.ts';
 import { OPENAI_DEFAULT_BASE_URL, openaiChat } from './providers/openai-chat.ts';
-import { ShellInterrupted, TOOLS, previewOf, runTool } from './tools.ts';
+import { TOOLS, previewOf, runTool } from './tools.ts';
+import { Cancelled } from '../kit/errors.ts';
 import { requestText, withRequestText } from '../../gateway/text.ts';
 
 export const CUSTOM_TITLE = 'Custom agent';
@@ -41,8 +42,6 @@ interface Provider {
   baseUrl: string;
   apiKey?: string;
 }
-
-class Interrupted {}
 
 function sanitizeEnv(extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -127,7 +126,7 @@ export class CustomHarness implements Harness {
   }
 
   interrupt(_from?: Sender): void {
-    this.abort?.abort(new Interrupted());
+    this.abort?.abort(new Cancelled('interrupt'));
   }
 
   setModel(model: string, _from?: Sender): boolean {
@@ -138,7 +137,7 @@ export class CustomHarness implements Harness {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.abort?.abort(new Interrupted());
+    this.abort?.abort(new Cancelled('stop'));
     await this.running?.catch(() => {});
   }
 
@@ -318,7 +317,7 @@ export class CustomHarness implements Harness {
       this.emit({ kind: 'tool.result', body: { callId, status: seen.status, output: seen.output, ...(r.truncated ? { truncated: true } : {}), durationMs } });
       return answer(seen.output, seen.status !== 'ok');
     } catch (err) {
-      const partial = err instanceof ShellInterrupted ? err.output : '';
+      const partial = err instanceof Cancelled ? (err.output ?? '') : '';
       const output = `${partial}\n[interrupted]`.trim().slice(-4000);
       this.emit({ kind: 'tool.result', body: { callId, status: 'error', output, durationMs: Date.now() - started } });
       throw err;

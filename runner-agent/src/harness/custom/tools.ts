@@ -5,8 +5,9 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MAX_TOOL_OUTPUT_CHARS } from '@tandem/protocol';
-import { spawn } from 'node:child_process';
-import { truncateOutput } from '../util.ts';
+import { truncateOutput } from '../../lib/text.ts';
+import { Cancelled } from '../kit/errors.ts';
+import { runShell } from '../kit/process.ts';
 import type { ToolSchema } from './providers/common.ts';
 import type { Sandbox } from '../../sandbox/bwrap.ts';
 
@@ -108,69 +109,6 @@ export function previewOf(name: string, input: Record<string, unknown>): string 
 }
 
 class ToolError extends Error {}
-
-/** A shell command stopped by an interrupt; carries what it printed so far. */
-export class ShellInterrupted extends Error {
-  override name = 'ShellInterrupted';
-  readonly output: string;
-  constructor(output: string) {
-    super('command interrupted');
-    this.output = output;
-  }
-}
-
-/**
- * `sh -c command` in its own process group, so a timeout or an interrupt stops the
- * whole pipeline (SIGTERM, then SIGKILL after 2 s), not only the shell.
- */
-function runCommand(command: string, t: ToolEnv, timeoutMs: number): Promise<{ code: number | null; signal: string | null; output: string; timedOut: boolean }> {
-  return new Promise((resolve, reject) => {
-    if (t.signal.aborted) return reject(new ShellInterrupted(''));
-    const line = t.sandbox ? t.sandbox.withDefaultWritePaths([t.cwd]).shellCommand(command, t.cwd) : command;
-    const child = spawn('sh', ['-c', line], { cwd: t.cwd, env: t.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let output = '';
-    let timedOut = false;
-    let interrupted = false;
-    const collect = (chunk: Buffer) => {
-      if (output.length < 4 * 1024 * 1024) output += chunk.toString('utf8');
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    const killGroup = (sig: NodeJS.Signals) => {
-      try {
-        if (child.pid) process.kill(-child.pid, sig);
-      } catch {
-        // already gone
-      }
-    };
-    const stop = () => {
-      killGroup('SIGTERM');
-      setTimeout(() => killGroup('SIGKILL'), 2000).unref();
-    };
-    const onAbort = () => {
-      interrupted = true;
-      stop();
-    };
-    t.signal.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      stop();
-    }, timeoutMs);
-    const finish = () => {
-      clearTimeout(timer);
-      t.signal.removeEventListener('abort', onAbort);
-    };
-    child.on('error', (err) => {
-      finish();
-      resolve({ code: 127, signal: null, output: `${output}${err.message}\n`, timedOut });
-    });
-    child.on('close', (code, sig) => {
-      finish();
-      if (interrupted) reject(new ShellInterrupted(output));
-      else resolve({ code, signal: sig, output, timedOut });
-    });
-  });
-}
 
 function str(input: Record<string, unknown>, key: string, required = true): string {
   const v = input[key];
@@ -292,16 +230,18 @@ export async function runTool(name: string, input: Record<string, unknown>, t: T
         const command = str(input, 'command');
         const requested = typeof input.timeout_ms === 'number' && input.timeout_ms > 0 ? input.timeout_ms : DEFAULT_SHELL_TIMEOUT_MS;
         const timeoutMs = Math.min(requested, MAX_SHELL_TIMEOUT_MS);
-        const r = await runCommand(command, t, timeoutMs);
+        // in its own process group: a timeout or an interrupt stops the whole pipeline
+        const line = t.sandbox ? t.sandbox.withDefaultWritePaths([t.cwd]).shellCommand(command, t.cwd) : command;
+        const r = await runShell(line, { cwd: t.cwd, env: t.env, signal: t.signal, timeoutMs });
         if (r.timedOut) return done(`${r.output}\n[timed out after ${timeoutMs} ms]`, 'error');
-        if (r.code === 0) return done(r.output);
-        return done(`${r.output}\n[exit code ${r.code ?? r.signal}]`, 'error');
+        if (r.exitCode === 0) return done(r.output);
+        return done(`${r.output}\n[exit code ${r.exitCode ?? r.signal}]`, 'error');
       }
       default:
         return done(`unknown tool "${name}" (available: ${TOOL_NAMES.join(', ')})`, 'error');
     }
   } catch (err) {
-    if (err instanceof ShellInterrupted) throw err;
+    if (err instanceof Cancelled) throw err; // interrupted: the loop reports it
     const e = err as NodeJS.ErrnoException;
     const message = err instanceof ToolError ? e.message : e.code === 'ENOENT' ? `no such file or directory: ${e.path ?? input.path}` : e.message;
     return done(message, 'error');
