@@ -6,15 +6,6 @@
  */
 import type { Actor, QueueBody, QueueItem } from '@tandem/protocol';
 
-export const QUEUE_SCHEMA = `
-CREATE TABLE IF NOT EXISTS queue (
-  id TEXT PRIMARY KEY, text TEXT NOT NULL, actor TEXT NOT NULL, at INTEGER NOT NULL,
-  position REAL NOT NULL, edited INTEGER NOT NULL DEFAULT 0, link_id TEXT NOT NULL DEFAULT '');
-CREATE TABLE IF NOT EXISTS queue_withdrawn (id TEXT PRIMARY KEY);
-`;
-/** For queues made before rows carried their link. */
-const QUEUE_MIGRATION = "ALTER TABLE queue ADD COLUMN link_id TEXT NOT NULL DEFAULT ''";
-
 /** At most this many messages, and this much text, wait in one session's queue (everyone gets all of it on each change). */
 export const MAX_QUEUED = 200;
 export const MAX_QUEUED_CHARS = 256 * 1024;
@@ -36,15 +27,10 @@ export class MessageQueue {
   private readonly sql: SqlStorage;
   private readonly meta: { get(key: string): string | undefined; set(key: string, value: string): void };
 
+  /** Its tables are in schema.ts. */
   constructor(sql: SqlStorage, meta: MessageQueue['meta']) {
     this.sql = sql;
     this.meta = meta;
-    sql.exec(QUEUE_SCHEMA);
-    try {
-      sql.exec(QUEUE_MIGRATION);
-    } catch {
-      // the column exists already
-    }
   }
 
   get wheel(): Wheel {
