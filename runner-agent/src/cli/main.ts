@@ -3,7 +3,7 @@
  * (doctor.ts); the exit code for each kind of error; SIGINT / SIGTERM stop a run gracefully.
  */
 import { AgentFileError } from '../agent/spec.ts';
-import { DEFAULT_DEMO_PACE_MS } from '../harness/demo.ts';
+import { DEFAULT_DEMO_PACE_MS } from '../harness/demo/index.ts';
 import { harnessNames } from '../harness/index.ts';
 import { RelayApiError } from '../link/api.ts';
 import { PolicyFileError } from '../policy/load.ts';

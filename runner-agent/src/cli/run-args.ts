@@ -2,7 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadAgentFile, type LoadedAgent } from '../agent/spec.ts';
-import { DEFAULT_DEMO_PACE_MS } from '../harness/demo.ts';
+import { DEFAULT_DEMO_PACE_MS } from '../harness/demo/index.ts';
 import { harnessNames } from '../harness/index.ts';
 import type { AgentSpec } from '../harness/types.ts';
 import { stderrLogger } from '../lib/log.ts';

@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../lib/log.ts';
 import { tempDir, until } from '../testing/util.ts';
 import { costOf } from '../usage/prices.ts';
-import { contractFixtures, type ContractFixture, type Scenario, type ToolPlan } from './contract-fixtures.ts';
+import { contractFixtures, type ContractFixture, type Scenario, type ToolPlan } from '../testing/contract-fixtures.ts';
 import { HARNESSES } from './index.ts';
 import type { Gate, GateResult, Harness, HarnessContext, HarnessEvent, ToolCall } from './types.ts';
 

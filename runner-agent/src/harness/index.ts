@@ -1,8 +1,8 @@
-import { claudeHarness } from './claude.ts';
-import { codexHarness } from './codex.ts';
+import { claudeHarness } from './claude/index.ts';
+import { codexHarness } from './codex/index.ts';
 import { customHarness } from './custom/loop.ts';
-import { demoHarness } from './demo.ts';
-import { piHarness } from './pi.ts';
+import { demoHarness } from './demo/index.ts';
+import { piHarness } from './pi/index.ts';
 import type { HarnessDefinition } from './types.ts';
 
 /** Harnesses this runner can drive. Real adapters (claude, codex, pi) register here. */

@@ -8,9 +8,9 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { claudeHarness } from '../harness/claude.ts';
-import { CodexHarness } from '../harness/codex.ts';
-import { PiHarness } from '../harness/pi.ts';
+import { claudeHarness } from '../harness/claude/index.ts';
+import { CodexHarness } from '../harness/codex/index.ts';
+import { PiHarness } from '../harness/pi/index.ts';
 import type { AgentSpec, Gate, Harness, HarnessContext, HarnessEvent, ToolCall } from '../harness/types.ts';
 import { silentLogger } from '../lib/log.ts';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '../policy/load.ts';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentFileError, parseAgentYaml } from '../agent/spec.ts';
 import { runTool } from '../harness/custom/tools.ts';
-import { DemoHarness } from '../harness/demo.ts';
+import { DemoHarness } from '../harness/demo/index.ts';
 import type { HarnessEvent } from '../harness/types.ts';
 import { silentLogger } from '../lib/log.ts';
 import { main } from '../cli/main.ts';

@@ -10,8 +10,8 @@ import path from 'node:path';
 
 function moduleRoots(): string[] {
   const roots = [
-    path.resolve(import.meta.dirname, '../../node_modules'),
     path.resolve(import.meta.dirname, '../../../node_modules'),
+    path.resolve(import.meta.dirname, '../../../../node_modules'),
     path.resolve(process.cwd(), 'node_modules'),
   ];
   for (const dir of (process.env.TANDEM_HARNESS_MODULES ?? '').split(path.delimiter)) if (dir) roots.push(path.resolve(dir));

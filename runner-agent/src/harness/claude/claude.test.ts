@@ -8,11 +8,11 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { EventBody } from '@tandem/protocol';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Peer, ownerToken } from '../../../test/support/peer.ts';
-import { startRelay, type Relay } from '../../../test/support/relay.ts';
-import { TandemRun } from '../../../test/support/runner.ts';
-import { writeAgentFile } from '../testing/agent-file.ts';
-import { silentLogger } from '../lib/log.ts';
+import { Peer, ownerToken } from '../../../../test/support/peer.ts';
+import { startRelay, type Relay } from '../../../../test/support/relay.ts';
+import { TandemRun } from '../../../../test/support/runner.ts';
+import { writeAgentFile } from '../../testing/agent-file.ts';
+import { silentLogger } from '../../lib/log.ts';
 import {
   errorReply,
   hang,
@@ -23,11 +23,11 @@ import {
   toolUse,
   userTexts,
   type AnthropicServer,
-} from '../testing/anthropic-server.ts';
-import { tempDir, until } from '../testing/util.ts';
-import { costOf } from '../usage/prices.ts';
-import { ClaudeHarness, claudeHarness } from './claude.ts';
-import type { AgentSpec, GateResult, HarnessContext, HarnessEvent, ToolCall } from './types.ts';
+} from '../../testing/anthropic-server.ts';
+import { tempDir, until } from '../../testing/util.ts';
+import { costOf } from '../../usage/prices.ts';
+import { ClaudeHarness, claudeHarness } from './index.ts';
+import type { AgentSpec, GateResult, HarnessContext, HarnessEvent, ToolCall } from '../types.ts';
 
 const MODEL = 'claude-sonnet-4-5';
 

@@ -7,9 +7,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findBwrap } from '../sandbox/bwrap.ts';
-import { tempDir } from '../testing/util.ts';
-import { codexSandboxAlias, nativeCodex } from './codex-sandbox-helper.ts';
+import { findBwrap } from '../../sandbox/bwrap.ts';
+import { tempDir } from '../../testing/util.ts';
+import { codexSandboxAlias, nativeCodex } from './sandbox-helper.ts';
 
 describe('codex-linux-sandbox on PATH (Codex\'s own sandbox with a system bwrap)', () => {
   const bwrap = findBwrap()!;

@@ -3,10 +3,10 @@ import { devNull } from 'node:os';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../lib/log.ts';
-import { tempDir, until } from '../testing/util.ts';
-import { DemoHarness, type DemoProgress } from './demo.ts';
-import type { GateResult, HarnessContext, HarnessEvent, ToolCall } from './types.ts';
+import { silentLogger } from '../../lib/log.ts';
+import { tempDir, until } from '../../testing/util.ts';
+import { DemoHarness, type DemoProgress } from './index.ts';
+import type { GateResult, HarnessContext, HarnessEvent, ToolCall } from '../types.ts';
 
 type PushAnswer = 'approve' | 'deny' | 'wait';
 

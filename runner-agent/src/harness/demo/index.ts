@@ -21,10 +21,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { devNull } from 'node:os';
 import { newId, type Event } from '@tandem/protocol';
-import type { Harness, HarnessContext, HarnessDefinition, HarnessEvent, Sender, ToolCall } from './types.ts';
-import { truncateOutput } from '../lib/text.ts';
-import { cancelKind, Cancelled, sleep } from './kit/errors.ts';
-import { runShell } from './kit/process.ts';
+import type { Harness, HarnessContext, HarnessDefinition, HarnessEvent, Sender, ToolCall } from '../types.ts';
+import { truncateOutput } from '../../lib/text.ts';
+import { cancelKind, Cancelled, sleep } from '../kit/errors.ts';
+import { runShell } from '../kit/process.ts';
 
 export const DEMO_TITLE = 'Demo: fix the failing slugify test';
 export const DEFAULT_DEMO_PACE_MS = 600;
@@ -64,7 +64,7 @@ ${BUGGY_LINE}
 `;
 const TEST = `import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { slugify } from '../src/slugify.js';
+import { slugify } from '../../src/slugify.js';
 
 test('lowercases and joins words with a dash', () => {
   assert.equal(slugify('Hello World'), 'hello-world');

@@ -7,10 +7,10 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { contentText, OpenAIChatServer } from '../testing/openai-chat-server.ts';
-import { BUDGET_POLICY, REDACT_EMAILS_DENY_KEYS_POLICY, SECRET, policySession, redactPolicy, type PolicySession } from '../testing/policy-session.ts';
-import { tempDir } from '../testing/util.ts';
-import { PiHarness } from './pi.ts';
+import { contentText, OpenAIChatServer } from '../../testing/openai-chat-server.ts';
+import { BUDGET_POLICY, REDACT_EMAILS_DENY_KEYS_POLICY, SECRET, policySession, redactPolicy, type PolicySession } from '../../testing/policy-session.ts';
+import { tempDir } from '../../testing/util.ts';
+import { PiHarness } from './index.ts';
 
 const MODEL = 'gpt-4o-mini';
 process.env.PI_TEST_KEY = 'sk-test-pi';

@@ -6,10 +6,10 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { reply, startResponsesServer, type ResponsesServer } from '../testing/openai-responses-server.ts';
-import { BUDGET_POLICY, SECRET, policySession, redactPolicy, type PolicySession } from '../testing/policy-session.ts';
-import { tempDir } from '../testing/util.ts';
-import { CodexHarness, REWRITE_DECLINED } from './codex.ts';
+import { reply, startResponsesServer, type ResponsesServer } from '../../testing/openai-responses-server.ts';
+import { BUDGET_POLICY, SECRET, policySession, redactPolicy, type PolicySession } from '../../testing/policy-session.ts';
+import { tempDir } from '../../testing/util.ts';
+import { CodexHarness, REWRITE_DECLINED } from './index.ts';
 
 const MODEL = 'gpt-5-mini';
 

@@ -9,11 +9,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startAnthropicServer, text as anthropicText, toolUse, type AnthropicServer, type Reply as AnthropicReply } from '../testing/anthropic-server.ts';
-import { OpenAIChatServer, type ScriptedReply as ChatReply } from '../testing/openai-chat-server.ts';
-import { reply as responses, startResponsesServer, type ResponsesServer, type ScriptedReply as ResponsesReply } from '../testing/openai-responses-server.ts';
-import { HARNESSES } from './index.ts';
-import type { AgentSpec, Harness, HarnessDefinition, ToolCall } from './types.ts';
+import { startAnthropicServer, text as anthropicText, toolUse, type AnthropicServer, type Reply as AnthropicReply } from './anthropic-server.ts';
+import { OpenAIChatServer, type ScriptedReply as ChatReply } from './openai-chat-server.ts';
+import { reply as responses, startResponsesServer, type ResponsesServer, type ScriptedReply as ResponsesReply } from './openai-responses-server.ts';
+import { HARNESSES } from '../harness/index.ts';
+import type { AgentSpec, Harness, HarnessDefinition, ToolCall } from '../harness/types.ts';
 
 /** The scenarios of the contract, by id (used to say why an adapter skips one). */
 export type Scenario = 'detect' | 'gate-allowed' | 'gate-denied' | 'turns' | 'status' | 'usage' | 'usage-unpriced' | 'interrupt-gate' | 'send-after-finish' | 'set-model';

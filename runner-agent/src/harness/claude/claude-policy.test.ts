@@ -7,10 +7,10 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startAnthropicServer, text, toolUse, type AnthropicServer } from '../testing/anthropic-server.ts';
-import { BUDGET_POLICY, REDACT_EMAILS_DENY_KEYS_POLICY, SECRET, policySession, redactPolicy, type PolicySession } from '../testing/policy-session.ts';
-import { tempDir } from '../testing/util.ts';
-import { ClaudeHarness, claudeHarness } from './claude.ts';
+import { startAnthropicServer, text, toolUse, type AnthropicServer } from '../../testing/anthropic-server.ts';
+import { BUDGET_POLICY, REDACT_EMAILS_DENY_KEYS_POLICY, SECRET, policySession, redactPolicy, type PolicySession } from '../../testing/policy-session.ts';
+import { tempDir } from '../../testing/util.ts';
+import { ClaudeHarness, claudeHarness } from './index.ts';
 
 const MODEL = 'claude-sonnet-4-5';
 

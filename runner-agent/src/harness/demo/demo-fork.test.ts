@@ -7,10 +7,10 @@ import { devNull } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION, type Event } from '@tandem/protocol';
-import { silentLogger } from '../lib/log.ts';
-import { tempDir, until } from '../testing/util.ts';
-import { DemoHarness, progressFromTranscript } from './demo.ts';
-import type { HarnessContext, HarnessEvent } from './types.ts';
+import { silentLogger } from '../../lib/log.ts';
+import { tempDir, until } from '../../testing/util.ts';
+import { DemoHarness, progressFromTranscript } from './index.ts';
+import type { HarnessContext, HarnessEvent } from '../types.ts';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

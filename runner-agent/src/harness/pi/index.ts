@@ -16,23 +16,23 @@
  * - If pi exits, the turn fails with its stderr tail, and the next send() starts a
  *   fresh pi (a new conversation: pi runs with --no-session).
  */
-import { onLines } from '../lib/jsonl.ts';
+import { onLines } from '../../lib/jsonl.ts';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { newId } from '@tandem/protocol';
-import { costOf } from '../usage/prices.ts';
-import { findExecutable, findPackage } from './locate.ts';
-import { harnessLaunch } from './kit/process.ts';
-import type { CheckedResult, Harness, HarnessContext, HarnessDefinition, HarnessEvent, Sender, ToolCall } from './types.ts';
-import { truncateOutput } from '../lib/text.ts';
+import { costOf } from '../../usage/prices.ts';
+import { findExecutable, findPackage } from '../kit/locate.ts';
+import { harnessLaunch } from '../kit/process.ts';
+import type { CheckedResult, Harness, HarnessContext, HarnessDefinition, HarnessEvent, Sender, ToolCall } from '../types.ts';
+import { truncateOutput } from '../../lib/text.ts';
 
 export const PI_PACKAGE = '@mariozechner/pi-coding-agent';
 export const PI_INSTALL = 'npm install -g @mariozechner/pi-coding-agent';
 /** Must match GATE_TITLE and RESULT_TITLE in harness-extensions/pi-gate.ts. */
 export const GATE_TITLE = 'tandem-gate';
 export const RESULT_TITLE = 'tandem-result';
-export const GATE_EXTENSION = path.resolve(import.meta.dirname, '../../harness-extensions/pi-gate.ts');
+export const GATE_EXTENSION = path.resolve(import.meta.dirname, '../../../harness-extensions/pi-gate.ts');
 const PROVIDER = 'tandem';
 const STDERR_TAIL_CHARS = 4000;
 const READY_TIMEOUT_MS = 30_000;

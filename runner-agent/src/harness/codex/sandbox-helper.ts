@@ -11,7 +11,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
-import { findPackage } from './locate.ts';
+import { findPackage } from '../kit/locate.ts';
 
 /** The native codex binary of the installed platform package (Linux), or undefined. */
 export function nativeCodex(): string | undefined {

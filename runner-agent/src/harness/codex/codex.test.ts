@@ -7,16 +7,16 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_TOOL_OUTPUT_CHARS } from '@tandem/protocol';
-import { writeAgentFile } from '../testing/agent-file.ts';
-import { silentLogger } from '../lib/log.ts';
-import { reply, startResponsesServer, type ResponsesServer } from '../testing/openai-responses-server.ts';
-import { tempDir, until } from '../testing/util.ts';
-import { costOf } from '../usage/prices.ts';
-import { CodexHarness, codexHarness, unwrapShell } from './codex.ts';
-import type { GateResult, HarnessEvent, ToolCall } from './types.ts';
-import { Peer, ownerToken } from '../../../test/support/peer.ts';
-import { startRelay, type Relay } from '../../../test/support/relay.ts';
-import { TandemRun } from '../../../test/support/runner.ts';
+import { writeAgentFile } from '../../testing/agent-file.ts';
+import { silentLogger } from '../../lib/log.ts';
+import { reply, startResponsesServer, type ResponsesServer } from '../../testing/openai-responses-server.ts';
+import { tempDir, until } from '../../testing/util.ts';
+import { costOf } from '../../usage/prices.ts';
+import { CodexHarness, codexHarness, unwrapShell } from './index.ts';
+import type { GateResult, HarnessEvent, ToolCall } from '../types.ts';
+import { Peer, ownerToken } from '../../../../test/support/peer.ts';
+import { startRelay, type Relay } from '../../../../test/support/relay.ts';
+import { TandemRun } from '../../../../test/support/runner.ts';
 
 type Verdict = 'allow' | 'deny' | 'hold';
 
