@@ -1,43 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CloseCode, MAX_FRAME_BYTES, PING_FRAME, PING_INTERVAL_MS, PONG_FRAME, PONG_TIMEOUT_MS, type Event, type TicketResponse } from '@tandem/protocol';
-import { Connection, type ConnStatus, type SocketLike, type TicketOutcome } from './connection.ts';
-
-class FakeSocket implements SocketLike {
-  readyState = 0;
-  sent: string[] = [];
-  closedWith: { code?: number; reason?: string } | null = null;
-  onopen: SocketLike['onopen'] = null;
-  onmessage: SocketLike['onmessage'] = null;
-  onclose: SocketLike['onclose'] = null;
-  onerror: SocketLike['onerror'] = null;
-  readonly ticket: string;
-  constructor(ticket: string) {
-    this.ticket = ticket;
-  }
-  send(data: string) {
-    if (this.readyState !== 1) throw new Error('not open');
-    this.sent.push(data);
-  }
-  close(code?: number, reason?: string) {
-    this.closedWith = { code, reason };
-    this.readyState = 3;
-  }
-  // server side
-  open() {
-    this.readyState = 1;
-    this.onopen?.({});
-  }
-  receive(frame: unknown) {
-    this.onmessage?.({ data: typeof frame === 'string' ? frame : JSON.stringify(frame) });
-  }
-  drop(code = 1006, reason = '') {
-    this.readyState = 3;
-    this.onclose?.({ code, reason });
-  }
-  frames(): { kind: string; id: string; body: unknown }[] {
-    return this.sent.filter((s) => s !== PING_FRAME).map((s) => JSON.parse(s));
-  }
-}
+import { FakeSocket } from '@tandem/protocol/testing';
+import { Connection, type ConnStatus, type TicketOutcome } from './connection.ts';
 
 const relay = { type: 'relay', name: 'relay' } as const;
 const runner = { type: 'runner', name: 'runner' } as const;

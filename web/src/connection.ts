@@ -1,31 +1,36 @@
 /**
- * One person's connection to a session: ticket -> WebSocket -> welcome -> hello {lastSeq}
- * -> replay pages -> live, with ping/pong, jittered reconnects and an outbox.
+ * One person's connection to a session: a ticket, then the protocol's client core
+ * (SessionClient: welcome -> hello {lastSeq} -> replay pages -> live, ping/pong, jittered
+ * reconnects). What is the app's own stays here: the ticket, which closes are final and how
+ * they read, the outbox (re-sent until acknowledged), replay pages handed over together,
+ * presence kept whole.
  *
  * No DOM and no Solid here: the socket, the ticket request and the clock are injected,
  * so the whole lifecycle runs in a unit test.
  */
-import * as v from 'valibot';
 import {
   CloseCode,
-  Event,
-  PING_FRAME,
-  PING_INTERVAL_MS,
-  PONG_FRAME,
-  PONG_TIMEOUT_MS,
+  FinalError,
   PROTOCOL_VERSION,
-  ServerFrame,
+  SessionClient,
   applyPresenceDelta,
-  isEventKind,
-  parseFrame,
+  newId,
   type ClientFrame,
+  type ClientState,
+  type ClientStatus,
+  type Closed,
+  type Event,
+  type ReplayPage,
+  type ServerFrame,
   type ServerFrameOf,
+  type SocketLike,
   type TicketResponse,
+  type Timers,
 } from '@tandem/protocol';
-import { backoffDelay } from './lib/backoff.ts';
-import { randomId } from './lib/ids.ts';
 
-export type ConnState = 'connecting' | 'catching-up' | 'live' | 'reconnecting' | 'closed';
+export type { SocketLike, Timers };
+
+export type ConnState = ClientState;
 
 export interface Fatal {
   /** Where it ended: the ticket request (HTTP) or the socket (close code). */
@@ -47,17 +52,6 @@ export interface ConnStatus {
 export type TicketOutcome =
   | { ok: true; ticket: TicketResponse }
   | { ok: false; retry: boolean; code: string; message: string; status?: number };
-
-/** The part of the browser WebSocket this module uses. */
-export interface SocketLike {
-  readonly readyState: number;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-  onopen: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
-}
 
 /** Frames a person sends after hello (hello itself is the connection's business). */
 export type OutFrame = Exclude<ClientFrame, { kind: 'hello' }>;
@@ -96,11 +90,6 @@ export interface ConnectionHandlers {
   outbox(frames: readonly OutFrame[]): void;
 }
 
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
 export interface ConnectionOptions {
   getTicket(): Promise<TicketOutcome>;
   openSocket(ticket: string): SocketLike;
@@ -113,7 +102,6 @@ export interface ConnectionOptions {
   log?: (message: string) => void;
 }
 
-const OPEN = 1;
 /** From asking for a ticket to the relay's welcome. */
 const HANDSHAKE_TIMEOUT_MS = 15_000;
 /**
@@ -121,42 +109,25 @@ const HANDSHAKE_TIMEOUT_MS = 15_000;
  * REPLAY_PAGE_SIZE events with tool output) can be far bigger. Cap at the WebSocket message limit.
  */
 const MAX_SERVER_FRAME_BYTES = 32 * 1024 * 1024;
-/** Close codes after which reconnecting cannot help. */
-const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([CloseCode.unsupportedVersion, CloseCode.linkRevoked, CloseCode.sessionEnded]);
+/** Close codes after which reconnecting cannot help, and what they tell the person. */
 const FINAL_CLOSE_TEXT: Record<number, { code: string; message: string }> = {
   [CloseCode.unsupportedVersion]: { code: 'unsupported_version', message: 'This app speaks a protocol version the relay does not support. Reload to update.' },
   [CloseCode.linkRevoked]: { code: 'link_revoked', message: 'The owner revoked this link.' },
   [CloseCode.sessionEnded]: { code: 'session_ended', message: 'This session has ended.' },
 };
 
-const defaultTimers: Timers = {
-  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
-  clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof globalThis.setTimeout>),
-};
-
 export class Connection {
   #opts: ConnectionOptions;
   #h: Partial<ConnectionHandlers>;
-  #timers: Timers;
-  #random: () => number;
   #now: () => number;
+  #core: SessionClient<Fatal>;
 
   #status: ConnStatus = { state: 'connecting', retryAt: null, fatal: null };
-  #started = false;
-  #gen = 0;
-  #ws: SocketLike | null = null;
-  #attempt = 0;
-  #lastSeq: number;
   #outbox: OutFrame[] = [];
   /** Sent messages and interrupts the relay has not acknowledged yet: re-sent after a reconnect (the relay stores each id once). */
   #unacked: OutFrame[] = [];
   /** Who is here, as last told by the relay (whole, then deltas). */
   #presence: Presence | null = null;
-  #retryTimer: unknown = null;
-  /** A ticket request or socket that never answers (captive portal, dead mobile link) is retried. */
-  #handshakeTimer: unknown = null;
-  #pingTimer: unknown = null;
-  #pongTimer: unknown = null;
   /** Why the relay is about to close this socket (an error frame without ref just before a final close). */
   #closing: ErrorBody | null = null;
   /** Replay pages gathered while catching up: handed over together, so a long session renders once, not once a page. */
@@ -166,10 +137,24 @@ export class Connection {
   constructor(opts: ConnectionOptions) {
     this.#opts = opts;
     this.#h = opts.handlers ?? {};
-    this.#timers = opts.timers ?? defaultTimers;
-    this.#random = opts.random ?? Math.random;
     this.#now = opts.now ?? Date.now;
-    this.#lastSeq = opts.lastSeq ?? 0;
+    this.#core = new SessionClient<Fatal>({
+      connect: (signal) => this.#connect(signal),
+      lastSeq: opts.lastSeq ?? 0,
+      finalClose: (closed) => this.#finalClose(closed),
+      handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
+      maxFrameBytes: MAX_SERVER_FRAME_BYTES,
+      backoff: { random: opts.random ?? Math.random },
+      ...(opts.timers ? { timers: opts.timers } : {}),
+      handlers: {
+        status: (s) => this.#coreStatus(s),
+        welcome: (w) => this.#h.welcome?.(w),
+        events: (events, page) => this.#events(events, page),
+        frame: (frame) => this.#frame(frame),
+        invalid: (what, _code, message) => this.#opts.log?.(`tandem: ignored ${what === 'frame' ? 'a frame from the relay' : 'an event'}: ${message}`),
+        reset: () => this.#h.reset?.(),
+      },
+    });
   }
 
   get status(): ConnStatus {
@@ -177,7 +162,7 @@ export class Connection {
   }
 
   get lastSeq(): number {
-    return this.#lastSeq;
+    return this.#core.lastSeq;
   }
 
   get queued(): readonly OutFrame[] {
@@ -185,24 +170,17 @@ export class Connection {
   }
 
   start(): void {
-    if (this.#started) return;
-    this.#started = true;
-    this.#connect();
+    this.#core.start();
   }
 
   /** Ends the connection for good (page left). */
   stop(): void {
-    this.#started = false;
-    this.#teardown();
-    this.#setStatus({ state: 'closed', retryAt: null, fatal: null });
+    this.#core.stop();
   }
 
   /** Try again after a final close (e.g. a "Retry" button). */
   restart(): void {
-    if (this.#started && this.#status.state !== 'closed') return;
-    this.#started = true;
-    this.#attempt = 0;
-    this.#connect();
+    this.#core.start();
   }
 
   /**
@@ -210,19 +188,13 @@ export class Connection {
    * backoff, or check that a socket that looks open still answers.
    */
   nudge(): void {
-    if (!this.#started) return;
-    const { state } = this.#status;
-    if (state === 'reconnecting' && this.#retryTimer !== null) {
-      this.#connect();
-    } else if (state === 'live' || state === 'catching-up') {
-      this.#ping();
-    }
+    this.#core.nudge();
   }
 
   /** Queues a frame; it goes out once (never twice) when the connection is live. Returns its id. */
   send<K extends OutKind>(kind: K, body: OutBody<K>, opts: { replace?: boolean } = {}): string {
     if (opts.replace) this.#outbox = this.#outbox.filter((f) => f.kind !== kind);
-    const frame = { v: PROTOCOL_VERSION, kind, id: randomId('c'), ts: this.#now(), body } as OutFrame;
+    const frame = { v: PROTOCOL_VERSION, kind, id: newId('c'), ts: this.#now(), body } as OutFrame;
     this.#outbox.push(frame);
     this.#h.outbox?.(this.#outbox);
     this.#flush();
@@ -240,71 +212,48 @@ export class Connection {
 
   // ------------------------------------------------------------------ lifecycle
 
-  #setStatus(s: ConnStatus): void {
-    this.#status = s;
-    this.#h.status?.(s);
-  }
-
-  #connect(): void {
-    this.#teardown();
-    const gen = this.#gen;
-    this.#setStatus({ state: this.#status.state === 'connecting' ? 'connecting' : 'reconnecting', retryAt: null, fatal: null });
-    this.#handshakeTimer = this.#timers.setTimeout(() => {
-      this.#handshakeTimer = null;
-      if (gen === this.#gen) this.#retry(`no answer within ${HANDSHAKE_TIMEOUT_MS / 1000} s`);
-    }, HANDSHAKE_TIMEOUT_MS);
-    let pending: Promise<TicketOutcome>;
+  /** A ticket, then a socket; a link that cannot open the session ends the connection for good. */
+  async #connect(signal: AbortSignal): Promise<SocketLike> {
+    let outcome: TicketOutcome;
     try {
-      pending = this.#opts.getTicket();
+      outcome = await this.#opts.getTicket();
     } catch (err) {
-      pending = Promise.reject(err);
+      throw new Error(`ticket request failed: ${String(err)}`);
     }
-    pending.then(
-      (outcome) => {
-        if (gen !== this.#gen || !this.#started) return;
-        if (!outcome.ok) {
-          if (outcome.retry) this.#retry(`ticket: ${outcome.message}`);
-          else this.#fail({ source: 'ticket', code: outcome.code, message: outcome.message, ...(outcome.status ? { status: outcome.status } : {}) });
-          return;
-        }
-        this.#h.ticket?.(outcome.ticket);
-        this.#open(outcome.ticket.ticket);
-      },
-      (err: unknown) => {
-        if (gen !== this.#gen || !this.#started) return;
-        this.#retry(`ticket request failed: ${String(err)}`);
-      },
-    );
-  }
-
-  #open(ticket: string): void {
-    let ws: SocketLike;
+    if (signal.aborted) throw new Error('abandoned');
+    if (!outcome.ok) {
+      if (outcome.retry) throw new Error(`ticket: ${outcome.message}`);
+      throw new FinalError<Fatal>({ source: 'ticket', code: outcome.code, message: outcome.message, ...(outcome.status ? { status: outcome.status } : {}) });
+    }
+    this.#h.ticket?.(outcome.ticket);
     try {
-      ws = this.#opts.openSocket(ticket);
+      return this.#opts.openSocket(outcome.ticket.ticket);
     } catch (err) {
-      this.#retry(`socket: ${String(err)}`);
-      return;
+      throw new Error(`socket: ${String(err)}`);
     }
-    this.#ws = ws;
-    ws.onopen = () => {
-      if (this.#ws === ws) this.#schedulePing();
-    };
-    ws.onmessage = (ev) => {
-      if (this.#ws === ws) this.#message(ev.data);
-    };
-    ws.onclose = (ev) => {
-      if (this.#ws === ws) this.#closed(ev.code, ev.reason);
-    };
-    ws.onerror = () => {
-      // a close event follows; that is where we act
-    };
   }
 
-  /** Forgets the current socket and timers; callbacks from the old socket are ignored. */
-  #teardown(): void {
-    // replayed events already here count (lastSeq moves past them), whatever ends the socket
+  #finalClose({ code, reason }: Closed): Fatal | null {
+    const known = FINAL_CLOSE_TEXT[code];
+    if (!known) return null;
+    // 4004 covers revoked and expired links: the error frame sent just before says which
+    const said = code === CloseCode.linkRevoked && (this.#closing?.code === 'link_expired' || this.#closing?.code === 'link_revoked') ? this.#closing : null;
+    return { source: 'socket', code: said?.code ?? known.code, message: reason || said?.message || known.message };
+  }
+
+  #coreStatus(s: ClientStatus<Fatal>): void {
+    if (s.state !== 'catching-up' && s.state !== 'live') this.#socketGone();
+    if (s.why) this.#opts.log?.(`tandem: reconnecting (${s.why})`);
+    const retryAt = s.retryInMs === undefined ? null : this.#now() + s.retryInMs;
+    this.#status = { state: s.state, retryAt, fatal: s.final ?? null };
+    this.#h.status?.(this.#status);
+    if (s.state === 'live') this.#flush();
+  }
+
+  /** The socket is gone (or about to be replaced): what arrived counts, what may be lost is queued again. */
+  #socketGone(): void {
+    // replayed events already here count (lastSeq moved past them), whatever ended the socket
     if (this.#replayed.length) this.#handOverReplayed();
-    this.#gen++;
     this.#closing = null;
     if (this.#unacked.length) {
       // Whatever the old socket may have lost goes back in the queue, ahead of newer frames.
@@ -312,131 +261,20 @@ export class Connection {
       this.#unacked = [];
       this.#h.outbox?.(this.#outbox);
     }
-    this.#clear('retry');
-    this.#clear('ping');
-    this.#clear('pong');
-    this.#clear('handshake');
-    const ws = this.#ws;
-    this.#ws = null;
-    if (ws) {
-      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
-      try {
-        ws.close(1000, 'client reconnecting');
-      } catch {
-        // already closed
-      }
-    }
-  }
-
-  #retry(why: string): void {
-    this.#opts.log?.(`tandem: reconnecting (${why})`);
-    this.#teardown();
-    const delay = backoffDelay(this.#attempt++, this.#random);
-    this.#retryTimer = this.#timers.setTimeout(() => {
-      this.#retryTimer = null;
-      this.#connect();
-    }, delay);
-    this.#setStatus({ state: 'reconnecting', retryAt: this.#now() + delay, fatal: null });
-  }
-
-  #fail(fatal: Fatal): void {
-    this.#started = false;
-    this.#teardown();
-    this.#setStatus({ state: 'closed', retryAt: null, fatal });
-  }
-
-  #closed(code: number, reason: string): void {
-    if (FINAL_CLOSE_CODES.has(code)) {
-      const known = FINAL_CLOSE_TEXT[code]!;
-      // 4004 covers revoked and expired links: the error frame sent just before says which
-      const said = code === CloseCode.linkRevoked && (this.#closing?.code === 'link_expired' || this.#closing?.code === 'link_revoked') ? this.#closing : null;
-      this.#fail({ source: 'socket', code: said?.code ?? known.code, message: reason || said?.message || known.message });
-      return;
-    }
-    this.#retry(`socket closed ${code}${reason ? ` ${reason}` : ''}`);
-  }
-
-  #clear(which: 'retry' | 'ping' | 'pong' | 'handshake'): void {
-    if (which === 'handshake' && this.#handshakeTimer !== null) {
-      this.#timers.clearTimeout(this.#handshakeTimer);
-      this.#handshakeTimer = null;
-    } else if (which === 'retry' && this.#retryTimer !== null) {
-      this.#timers.clearTimeout(this.#retryTimer);
-      this.#retryTimer = null;
-    } else if (which === 'ping' && this.#pingTimer !== null) {
-      this.#timers.clearTimeout(this.#pingTimer);
-      this.#pingTimer = null;
-    } else if (which === 'pong' && this.#pongTimer !== null) {
-      this.#timers.clearTimeout(this.#pongTimer);
-      this.#pongTimer = null;
-    }
-  }
-
-  // ------------------------------------------------------------------ liveness
-
-  #schedulePing(): void {
-    this.#clear('ping');
-    this.#pingTimer = this.#timers.setTimeout(() => {
-      this.#pingTimer = null;
-      this.#ping();
-      this.#schedulePing();
-    }, PING_INTERVAL_MS);
-  }
-
-  #ping(): void {
-    const ws = this.#ws;
-    if (!ws || ws.readyState !== OPEN) return;
-    try {
-      ws.send(PING_FRAME);
-    } catch {
-      this.#retry('ping failed');
-      return;
-    }
-    if (this.#pongTimer === null) {
-      this.#pongTimer = this.#timers.setTimeout(() => {
-        this.#pongTimer = null;
-        this.#retry('no pong');
-      }, PONG_TIMEOUT_MS);
-    }
   }
 
   // ------------------------------------------------------------------ frames
 
-  #message(data: unknown): void {
-    // anything from the relay proves the socket is alive
-    this.#clear('pong');
-    if (typeof data !== 'string') return;
-    if (data === PONG_FRAME) return;
-    const parsed = parseFrame(ServerFrame, data, MAX_SERVER_FRAME_BYTES);
-    if (!parsed.ok) {
-      this.#opts.log?.(`tandem: ignored a frame from the relay: ${parsed.message}`);
-      return;
-    }
-    const frame = parsed.value;
+  #events(events: Event[], page: ReplayPage | null): void {
+    if (!page) return this.#deliver(events);
+    for (const e of events) this.#replayed.push(e);
+    this.#replayedAt ??= this.#now();
+    // hand over at the end, or every 2,000 events / 250 ms of a slow replay (progress shows)
+    if (page.done || this.#replayed.length >= 2000 || this.#now() - this.#replayedAt >= 250) this.#handOverReplayed();
+  }
+
+  #frame(frame: ServerFrame): void {
     switch (frame.kind) {
-      case 'welcome':
-        this.#clear('handshake');
-        this.#welcome(frame.body);
-        return;
-      case 'replay':
-      case 'batch': {
-        const events: Event[] = [];
-        for (const raw of frame.body.events) {
-          const r = v.safeParse(Event, raw);
-          if (r.success) events.push(r.output);
-          else this.#opts.log?.(`tandem: ignored an event: ${v.summarize(r.issues)}`);
-        }
-        if (frame.kind === 'batch') {
-          this.#deliver(events);
-          return;
-        }
-        for (const e of events) this.#replayed.push(e);
-        this.#replayedAt ??= this.#now();
-        // hand over at the end, or every 2,000 events / 250 ms of a slow replay (progress shows)
-        if (frame.body.done || this.#replayed.length >= 2000 || this.#now() - this.#replayedAt >= 250) this.#handOverReplayed();
-        if (frame.body.done) this.#live();
-        return;
-      }
       case 'presence':
         this.#presence = frame.body;
         this.#h.presence?.(frame.body);
@@ -464,21 +302,7 @@ export class Connection {
       case 'queue':
         this.#h.queue?.(frame.body);
         return;
-      default:
-        if (isEventKind(frame.kind)) this.#deliver([frame as Event]);
     }
-  }
-
-  #welcome(w: Welcome): void {
-    this.#h.welcome?.(w);
-    if (w.lastSeq < this.#lastSeq) {
-      // The relay's log is shorter than what we saw: start over rather than miss events.
-      this.#lastSeq = 0;
-      this.#h.reset?.();
-    }
-    this.#sendNow({ v: PROTOCOL_VERSION, kind: 'hello', id: randomId('h'), ts: this.#now(), body: { lastSeq: this.#lastSeq } });
-    if (w.lastSeq <= this.#lastSeq) this.#live();
-    else this.#setStatus({ state: 'catching-up', retryAt: null, fatal: null });
   }
 
   #handOverReplayed(): void {
@@ -490,26 +314,11 @@ export class Connection {
 
   #deliver(events: Event[]): void {
     if (this.#replayed.length) this.#handOverReplayed(); // in seq order: what was replayed first
-    if (events.length === 0) return;
-    for (const e of events) if (e.seq !== undefined && e.seq > this.#lastSeq) this.#lastSeq = e.seq;
-    this.#h.events?.(events);
-  }
-
-  #live(): void {
-    this.#attempt = 0;
-    if (this.#status.state !== 'live') this.#setStatus({ state: 'live', retryAt: null, fatal: null });
-    this.#flush();
+    if (events.length) this.#h.events?.(events);
   }
 
   #sendNow(frame: ClientFrame): boolean {
-    const ws = this.#ws;
-    if (!ws || ws.readyState !== OPEN) return false;
-    try {
-      ws.send(JSON.stringify(frame));
-      return true;
-    } catch {
-      return false;
-    }
+    return this.#core.send(JSON.stringify(frame));
   }
 
   #flush(): void {

@@ -34,5 +34,8 @@ export * from './runner-frames.ts';
 export * from './server-frames.ts';
 export * from './http.ts';
 
-// what every client does with presence frames
+// the client core: resuming a session (the app's connection, the runner's relay link, the fork reader)
+export * from './client/backoff.ts';
 export * from './client/presence.ts';
+export * from './client/socket.ts';
+export * from './client/resume.ts';

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CloseCode, PROTOCOL_VERSION, type Event, type RunnerFrame } from '@tandem/protocol';
 import { Outbox } from './outbox.ts';
-import { FatalLinkError, RelayLink, backoffDelay, runnerSocketUrl, type RelayLinkOptions } from './relay-link.ts';
+import { FatalLinkError, RelayLink, runnerSocketUrl, type RelayLinkOptions } from './relay-link.ts';
 import { FakeRelay } from '../testing/fake-relay.ts';
 import { tempDir, until } from '../testing/util.ts';
 
@@ -57,13 +57,6 @@ describe('RelayLink', () => {
   it('builds the runner socket URL', () => {
     expect(runnerSocketUrl('http://127.0.0.1:8787', 'abc')).toBe('ws://127.0.0.1:8787/api/sessions/abc/runner');
     expect(runnerSocketUrl('https://relay.example/base/', 'a b')).toBe('wss://relay.example/base/api/sessions/a%20b/runner');
-  });
-
-  it('full-jitter backoff stays within [0, min(cap, base * 2^n))', () => {
-    expect(backoffDelay(0, 200, 10_000, () => 0.999)).toBe(199);
-    expect(backoffDelay(3, 200, 10_000, () => 0.5)).toBe(800);
-    expect(backoffDelay(20, 200, 10_000, () => 0.999)).toBe(9990);
-    expect(backoffDelay(5, 200, 10_000, () => 0)).toBe(0);
   });
 
   it('says hello, sends the outbox in order, and forgets what is acked', async () => {

@@ -1,20 +1,19 @@
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import {
+  BACKOFF_MAX_MS,
   CloseCode,
-  PING_FRAME,
-  PING_INTERVAL_MS,
-  PONG_FRAME,
-  PONG_TIMEOUT_MS,
-  PROTOCOL_VERSION,
   RUNNER_EVENT_KINDS,
-  ServerFrame,
-  isEventKind,
-  newId,
-  parseFrame,
+  SessionClient,
+  type ClientStatus,
+  type Closed,
   type Event,
+  type ReplayPage,
   type RunnerFrame,
+  type ServerFrame,
   type ServerFrameOf,
+  type SocketLike,
+  type Welcome,
 } from '@tandem/protocol';
 import type { Outbox } from './outbox.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
@@ -70,22 +69,20 @@ export function runnerSocketUrl(relayUrl: string, sessionId: string): string {
   return url.toString();
 }
 
-/** Full-jitter exponential backoff: a random delay in [0, min(max, base * 2^attempt)). */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
-  return Math.floor(random() * Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30)));
-}
+/** The runner's first retries come sooner than the app's (BACKOFF_MAX_MS caps both). */
+const BACKOFF_BASE_MS = 200;
 
 /**
- * The runner's WebSocket to its session on the relay.
+ * The runner's WebSocket to its session on the relay, on the protocol's client core
+ * (SessionClient: hello, replay, ping/pong, jittered reconnects).
  *
- * - On `welcome` it sends `hello {lastSeq: consumedSeq}` and then every unacked
- *   outbox frame in order; new outbox frames are sent as they are added. `ack`
- *   removes a frame from the outbox. After a reconnect everything unacked is sent
- *   again (the relay dedups by id).
+ * - On `welcome` it sends `hello {lastSeq}` and then every unacked outbox frame in
+ *   order; new outbox frames are sent as they are added. `ack` removes a frame from the
+ *   outbox. After a reconnect everything unacked is sent again (the relay dedups by id).
  * - `replay` pages and live events are handed to onEvent in seq order, each once
  *   (seq <= consumedSeq is skipped); the runner's own kinds are ignored.
- * - PING_FRAME every pingIntervalMs; no PONG_FRAME within pongTimeoutMs
- *   terminates the socket, which reconnects with full-jitter exponential backoff.
+ * - PING_FRAME every pingIntervalMs; no answer within pongTimeoutMs drops the socket,
+ *   which reconnects with full-jitter exponential backoff.
  * - Close codes unsupportedVersion / unauthorized / runnerReplaced / sessionEnded
  *   and HTTP 401/403/404 at the upgrade are fatal: 'fatal' is emitted, no retry.
  *
@@ -97,17 +94,14 @@ export class RelayLink extends EventEmitter {
   readonly url: string;
   private readonly opts: RelayLinkOptions;
   private readonly log: Logger;
+  private readonly client: SessionClient<FatalLinkError>;
   private ws: WebSocket | undefined;
+  /** The HTTP status the current socket's upgrade was refused with. */
+  private httpStatus: number | undefined;
   private ready = false;
   private stopped = false;
-  private fatal: FatalLinkError | undefined;
-  private attempt = 0;
   private consumed: number;
   private chain: Promise<void> = Promise.resolve();
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  private pingTimer: NodeJS.Timeout | undefined;
-  private pongTimer: NodeJS.Timeout | undefined;
-  private stableTimer: NodeJS.Timeout | undefined;
   private readonly onAdded = (frame: RunnerFrame) => {
     if (this.ready) this.send(frame);
   };
@@ -120,6 +114,22 @@ export class RelayLink extends EventEmitter {
     this.log = options.log ?? silentLogger;
     this.url = runnerSocketUrl(options.relayUrl, options.sessionId);
     this.consumed = options.consumedSeq;
+    this.client = new SessionClient<FatalLinkError>({
+      connect: () => this.open(),
+      lastSeq: options.consumedSeq,
+      finalClose: (closed) => this.finalClose(closed),
+      ...(options.pingIntervalMs ? { pingIntervalMs: options.pingIntervalMs } : {}),
+      ...(options.pongTimeoutMs ? { pongTimeoutMs: options.pongTimeoutMs } : {}),
+      stableAfterMs: options.stableAfterMs ?? 5000,
+      backoff: { baseMs: options.backoffBaseMs ?? BACKOFF_BASE_MS, maxMs: options.backoffMaxMs ?? BACKOFF_MAX_MS },
+      handlers: {
+        status: (s) => this.onStatus(s),
+        welcome: (w) => this.onWelcome(w),
+        events: (events, page) => this.onEvents(events, page),
+        frame: (frame) => this.onFrame(frame),
+        invalid: (what, code, message) => this.log.warn(`ignored ${what === 'frame' ? 'a frame from the relay' : 'a replayed event'} (${code}): ${message}`),
+      },
+    });
   }
 
   /** True while a socket is open and the hello has been sent. */
@@ -133,7 +143,7 @@ export class RelayLink extends EventEmitter {
 
   start(): void {
     this.opts.outbox.on('added', this.onAdded);
-    this.connect();
+    this.client.start();
   }
 
   /** Wait until every outbox frame is acked (false on timeout). */
@@ -146,178 +156,99 @@ export class RelayLink extends EventEmitter {
     if (this.stopped) return;
     this.stopped = true;
     this.opts.outbox.off('added', this.onAdded);
-    clearTimeout(this.reconnectTimer);
-    this.clearSocketTimers();
     const ws = this.ws;
-    this.ready = false;
-    if (!ws || ws.readyState === WebSocket.CLOSED) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        ws.terminate();
-        resolve();
-      }, 1000);
-      ws.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
-      else ws.close(1000, 'runner stopping');
-    });
+    const closed =
+      ws && ws.readyState !== WebSocket.CLOSED
+        ? new Promise<void>((resolve) => {
+            const timer = setTimeout(() => {
+              ws.terminate();
+              resolve();
+            }, 1000);
+            ws.once('close', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          })
+        : undefined;
+    this.client.stop(1000, 'runner stopping');
+    await closed;
     await this.chain;
   }
 
-  private connect(): void {
-    if (this.stopped) return;
+  private open(): SocketLike {
     this.connections++;
-    let httpStatus: number | undefined;
+    this.httpStatus = undefined;
     const ws = new WebSocket(this.url, {
       headers: { Authorization: `Bearer ${this.opts.runnerKey}` },
       handshakeTimeout: this.opts.handshakeTimeoutMs ?? 10_000,
       maxPayload: 64 * 1024 * 1024,
     });
     this.ws = ws;
-
     ws.on('unexpected-response', (_req, res) => {
-      httpStatus = res.statusCode;
+      if (this.ws === ws) this.httpStatus = res.statusCode;
       res.resume();
-      if (httpStatus === 401 || httpStatus === 403) {
-        this.fail(new FatalLinkError(`the relay refused this runner's session key (HTTP ${httpStatus})`));
-      } else if (httpStatus === 404) {
-        this.fail(new FatalLinkError(`the relay does not know session ${this.opts.sessionId} (HTTP 404)`));
-      }
       ws.terminate();
     });
-    ws.on('open', () => {
-      this.startPing(ws);
-    });
-    ws.on('message', (data, isBinary) => {
-      if (ws !== this.ws) return;
-      const text = isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString();
-      this.onMessage(text);
-    });
+    // stays for the socket's life: an 'error' without a listener would throw
     ws.on('error', (err) => {
       if (!this.stopped) this.log.info(`relay socket error: ${err.message}`);
     });
-    ws.on('close', (code, reasonBuf) => {
-      if (ws !== this.ws) return;
-      const reason = reasonBuf.toString();
-      this.ready = false;
-      this.clearSocketTimers();
-      if (this.stopped) return;
-      const fatalReason = FATAL_CLOSE[code];
-      if (fatalReason) {
-        this.fail(new FatalLinkError(`${fatalReason}${reason ? ` (${reason})` : ''}`, code));
-      }
-      if (this.fatal) {
-        this.stopped = true;
-        this.opts.outbox.off('added', this.onAdded);
-        this.emit('fatal', this.fatal);
-        return;
-      }
-      const retryInMs = backoffDelay(this.attempt++, this.opts.backoffBaseMs ?? 200, this.opts.backoffMaxMs ?? 10_000);
-      const why = httpStatus ? `HTTP ${httpStatus}` : `code ${code}${reason ? `: ${reason}` : ''}`;
-      this.log.info(`relay connection lost (${why}); reconnecting in ${retryInMs} ms`);
-      this.emit('disconnected', { code, reason, retryInMs });
-      this.reconnectTimer = setTimeout(() => this.connect(), retryInMs);
-    });
+    // ws's handler properties take its own event types: wider than SocketLike's
+    return ws as unknown as SocketLike;
   }
 
-  private fail(err: FatalLinkError): void {
-    if (!this.fatal) this.fatal = err;
+  private finalClose({ code, reason }: Closed): FatalLinkError | null {
+    const status = this.httpStatus;
+    if (status === 401 || status === 403) return new FatalLinkError(`the relay refused this runner's session key (HTTP ${status})`);
+    if (status === 404) return new FatalLinkError(`the relay does not know session ${this.opts.sessionId} (HTTP 404)`);
+    const fatal = FATAL_CLOSE[code];
+    return fatal ? new FatalLinkError(`${fatal}${reason ? ` (${reason})` : ''}`, code) : null;
   }
 
-  private startPing(ws: WebSocket): void {
-    const interval = this.opts.pingIntervalMs ?? PING_INTERVAL_MS;
-    const timeout = this.opts.pongTimeoutMs ?? PONG_TIMEOUT_MS;
-    this.pingTimer = setInterval(() => {
-      if (ws.readyState !== WebSocket.OPEN) return;
-      ws.send(PING_FRAME);
-      if (!this.pongTimer) {
-        this.pongTimer = setTimeout(() => {
-          this.pongTimer = undefined;
-          this.log.info(`no pong from the relay within ${timeout} ms; reconnecting`);
-          ws.terminate();
-        }, timeout);
-      }
-    }, interval);
-  }
-
-  private clearSocketTimers(): void {
-    clearInterval(this.pingTimer);
-    clearTimeout(this.pongTimer);
-    clearTimeout(this.stableTimer);
-    this.pingTimer = this.pongTimer = this.stableTimer = undefined;
-  }
-
-  private send(frame: RunnerFrame | string): void {
-    const ws = this.ws;
-    if (!ws || ws.readyState !== WebSocket.OPEN) return;
-    ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
-  }
-
-  private onMessage(text: string): void {
-    if (text === PONG_FRAME) {
-      clearTimeout(this.pongTimer);
-      this.pongTimer = undefined;
+  private onStatus(s: ClientStatus<FatalLinkError>): void {
+    if (s.state !== 'catching-up' && s.state !== 'live') this.ready = false;
+    if (s.final) {
+      this.stopped = true;
+      this.opts.outbox.off('added', this.onAdded);
+      this.emit('fatal', s.final);
       return;
     }
-    // The size limit guards the relay's input; replay pages and batches from it may be larger.
-    const parsed = parseFrame(ServerFrame, text, Infinity);
-    if (!parsed.ok) {
-      this.log.warn(`ignored a frame from the relay (${parsed.code}): ${parsed.message}`);
-      return;
-    }
-    const frame = parsed.value;
-    switch (frame.kind) {
-      case 'welcome':
-        return this.onWelcome(frame);
-      case 'replay':
-      case 'batch':
-        return this.onReplay(frame);
-      case 'ack':
-        if (this.opts.outbox.ack(frame.body.id, frame.body.seq)) this.emit('ack', frame.body);
-        return;
-      case 'error':
-        return this.onError(frame);
-      case 'presence':
-        this.emit('presence', frame.body);
-        return;
-      default:
-        // events; control frames meant for people (presence deltas, the queue, ...) are not the runner's
-        if (isEventKind(frame.kind)) this.enqueueEvent(frame);
-    }
+    if (this.stopped || s.retryInMs === undefined) return;
+    const { code, reason } = s.closed ?? { code: 1006, reason: s.why ?? '' };
+    const why = this.httpStatus ? `HTTP ${this.httpStatus}` : s.closed ? `code ${code}${reason ? `: ${reason}` : ''}` : s.why;
+    this.log.info(`relay connection lost (${why}); reconnecting in ${s.retryInMs} ms`);
+    this.emit('disconnected', { code, reason, retryInMs: s.retryInMs });
   }
 
-  private onWelcome(frame: ServerFrameOf<'welcome'>): void {
-    if (frame.body.sessionId !== this.opts.sessionId) {
-      this.log.warn(`relay welcomed us to session ${frame.body.sessionId}, expected ${this.opts.sessionId}`);
+  private send(frame: RunnerFrame): void {
+    this.client.send(JSON.stringify(frame));
+  }
+
+  private onWelcome(welcome: Welcome): void {
+    if (welcome.sessionId !== this.opts.sessionId) {
+      this.log.warn(`relay welcomed us to session ${welcome.sessionId}, expected ${this.opts.sessionId}`);
     }
-    const hello: RunnerFrame = { v: PROTOCOL_VERSION, kind: 'hello', id: newId('hello_'), ts: Date.now(), body: { lastSeq: this.consumed } };
-    this.send(hello);
     for (const pending of this.opts.outbox.pending()) this.send(pending);
     this.ready = true;
-    clearTimeout(this.stableTimer);
-    this.stableTimer = setTimeout(() => {
-      this.attempt = 0;
-    }, this.opts.stableAfterMs ?? 5000);
-    this.emit('ready', frame.body);
+    this.emit('ready', welcome);
   }
 
-  /** A replay page, or live events the relay coalesced into one frame. */
-  private onReplay(frame: ServerFrameOf<'replay'> | ServerFrameOf<'batch'>): void {
-    for (const raw of frame.body.events) {
-      const parsed = parseFrame(ServerFrame, JSON.stringify(raw), Infinity);
-      if (!parsed.ok) {
-        this.log.warn(`ignored a replayed event (${parsed.code}): ${parsed.message}`);
-        continue;
-      }
-      if (isEventKind(parsed.value.kind)) this.enqueueEvent(parsed.value as Event);
-    }
-    if (frame.kind === 'replay' && frame.body.done) {
+  /** Replay pages, batches and live events, in seq order. */
+  private onEvents(events: Event[], page: ReplayPage | null): void {
+    for (const event of events) this.enqueueEvent(event);
+    if (page?.done) {
       this.chain = this.chain.then(() => {
         this.emit('caught-up', this.consumed);
       });
     }
+  }
+
+  private onFrame(frame: ServerFrame): void {
+    // control frames meant for people (presence deltas, the queue, ...) are not the runner's
+    if (frame.kind === 'ack') {
+      if (this.opts.outbox.ack(frame.body.id, frame.body.seq)) this.emit('ack', frame.body);
+    } else if (frame.kind === 'error') this.onError(frame);
+    else if (frame.kind === 'presence') this.emit('presence', frame.body);
   }
 
   private onError(frame: ServerFrameOf<'error'>): void {
@@ -331,9 +262,7 @@ export class RelayLink extends EventEmitter {
     this.log.warn(`relay error ${code}: ${message}${ref ? ` (ref ${ref})` : ''}`);
   }
 
-  private enqueueEvent(frame: ServerFrame): void {
-    if (!isEventKind(frame.kind)) return;
-    const event = frame as Event;
+  private enqueueEvent(event: Event): void {
     if ((RUNNER_EVENT_KINDS as readonly string[]).includes(event.kind)) return;
     this.chain = this.chain.then(async () => {
       if (event.seq === undefined || event.seq <= this.consumed) return;

@@ -6,7 +6,7 @@
 import os from 'node:os';
 import WebSocket from 'ws';
 import * as v from 'valibot';
-import { Event, PROTOCOL_VERSION, ServerFrame, TicketResponse, newId, parseFrame, type EventBody } from '@tandem/protocol';
+import { SessionClient, TicketResponse, type Event, type EventBody, type SocketLike } from '@tandem/protocol';
 import { RelayApiError } from '../link/api.ts';
 import { isValidId } from '../lib/ids.ts';
 
@@ -60,7 +60,6 @@ export async function fetchTranscript(relayUrl: string, sessionId: string, token
   url.searchParams.set('ticket', ticket);
 
   return new Promise<Transcript>((resolve, reject) => {
-    const ws = new WebSocket(url.toString());
     const events: Event[] = [];
     let title = '';
     let forkOf: Transcript['forkOf'];
@@ -70,29 +69,37 @@ export async function fetchTranscript(relayUrl: string, sessionId: string, token
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      ws.close();
+      client.stop();
       if (err) reject(err);
       else resolve(value!);
     }
-    ws.on('message', (data) => {
-      const text = data.toString();
-      if (text === '{"kind":"pong"}') return;
-      const parsed = parseFrame(ServerFrame, text, Infinity);
-      if (!parsed.ok) return finish(new RelayApiError(`the relay sent an invalid frame: ${parsed.message}`));
-      const frame = parsed.value;
-      if (frame.kind === 'welcome') {
-        title = frame.body.title;
-        forkOf = frame.body.forkOf;
-        ws.send(JSON.stringify({ v: PROTOCOL_VERSION, kind: 'hello', id: newId('h'), ts: Date.now(), body: { lastSeq: 0 } }));
-      } else if (frame.kind === 'replay') {
-        for (const e of frame.body.events) events.push(v.parse(Event, e));
-        if (frame.body.done) finish(null, { events, title, lastSeq: frame.body.lastSeq, ...(forkOf ? { forkOf } : {}) });
-      } else if (frame.kind === 'error') {
-        finish(new RelayApiError(`the relay refused to show the fork: ${frame.body.code}: ${frame.body.message}`));
-      }
+    // One pass, read like a person: welcome, hello {lastSeq: 0}, replay pages up to done. Any close before is an error.
+    const client = new SessionClient<Error>({
+      connect: () => {
+        const ws = new WebSocket(url.toString());
+        ws.on('error', (err) => finish(new RelayApiError(`cannot read the fork's log from ${relayUrl} (${err.message})`)));
+        // ws's handler properties take its own event types: wider than SocketLike's
+        return ws as unknown as SocketLike;
+      },
+      finalClose: ({ code, reason }) => new RelayApiError(`the relay closed the connection before the fork's log was read (${code} ${reason})`),
+      handlers: {
+        status: (s) => void (s.final && finish(s.final)),
+        welcome: (w) => {
+          title = w.title;
+          forkOf = w.forkOf;
+        },
+        events: (page, replay) => {
+          if (!replay) return;
+          events.push(...page);
+          if (replay.done) finish(null, { events, title, lastSeq: replay.lastSeq, ...(forkOf ? { forkOf } : {}) });
+        },
+        frame: (frame) => {
+          if (frame.kind === 'error') finish(new RelayApiError(`the relay refused to show the fork: ${frame.body.code}: ${frame.body.message}`));
+        },
+        invalid: (_what, _code, message) => finish(new RelayApiError(`the relay sent an invalid frame: ${message}`)),
+      },
     });
-    ws.on('error', (err) => finish(new RelayApiError(`cannot read the fork's log from ${relayUrl} (${err.message})`)));
-    ws.on('close', (code, reason) => finish(new RelayApiError(`the relay closed the connection before the fork's log was read (${code} ${reason.toString()})`)));
+    client.start();
   });
 }
 
