@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CloseCode, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '@tandem/protocol';
 import { signTicket } from './auth.ts';
-import { startRelay, type Relay } from '../../test/support/relay.ts';
+import { makeSecrets, startRelay, type Relay } from '../../test/support/relay.ts';
 import { Peer, createSession, ticket } from '../../test/support/peer.ts';
 
 let relay: Relay;
@@ -204,4 +204,18 @@ describe('bad frames are refused with a clear error and change nothing', () => {
     await expect.poll(() => phone.raw.includes('{"kind":"pong"}')).toBe(true);
     expect(await log(s.sessionId, s.ownerToken)).toEqual([]);
   });
+});
+
+describe('a misconfigured relay', () => {
+  test('answers 503 not_configured (as JSON) naming the secrets to set, in workerd', async () => {
+    const bare = await startRelay({ secrets: { ...makeSecrets(), RUNNER_TOKEN: '', VAPID_SUBJECT: '' } });
+    try {
+      const res = await fetch(`${bare.url}/api/sessions`, { method: 'POST', headers: { authorization: 'Bearer x' }, body: '{}' });
+      expect(res.status).toBe(503);
+      expect(await json(res)).toEqual({ code: 'not_configured', message: 'the relay is not configured: set RUNNER_TOKEN, VAPID_SUBJECT' });
+      expect((await fetch(`${bare.url}/api/health`)).status).toBe(200);
+    } finally {
+      await bare.stop();
+    }
+  }, 90_000); // it starts a relay of its own
 });

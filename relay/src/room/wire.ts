@@ -37,9 +37,13 @@ export function replayFrame(rows: StoredEvent[], lastSeq: number, done: boolean)
   return `{"v":"${PROTOCOL_VERSION}","kind":"replay","id":"${newId('r')}","ts":${Date.now()},"actor":${RELAY_JSON},"body":{"events":[${events}],"lastSeq":${lastSeq},"done":${done}}}`;
 }
 
-/** Close reasons are limited to 123 bytes. */
+/** Close reasons are limited to 123 bytes (of UTF-8: a long non-ASCII reason is cut shorter). */
 export function closeReason(text: string): string {
-  return new TextEncoder().encode(text).length <= 123 ? text : text.slice(0, 100) + '…';
+  const bytes = (s: string) => new TextEncoder().encode(s).length;
+  if (bytes(text) <= 123) return text;
+  const chars = [...text.slice(0, 100)];
+  while (bytes(chars.join('')) > 120) chars.pop();
+  return `${chars.join('')}…`;
 }
 
 /** Bad input: say what was wrong; an unsupported protocol version also closes the socket. */
