@@ -38,4 +38,6 @@ export * from './http.ts';
 export * from './client/backoff.ts';
 export * from './client/presence.ts';
 export * from './client/socket.ts';
+export * from './client/timers.ts';
+export * from './client/options.ts';
 export * from './client/resume.ts';

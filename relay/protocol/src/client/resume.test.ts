@@ -2,7 +2,8 @@
 // ping/pong, reconnects with backoff, final closes, stop and nudge.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PING_FRAME, PING_INTERVAL_MS, PONG_FRAME, PONG_TIMEOUT_MS } from '../limits.ts';
-import { FinalError, SessionClient, type ClientStatus, type SessionClientOptions } from './resume.ts';
+import { FinalError, type ClientStatus, type SessionClientOptions } from './options.ts';
+import { SessionClient } from './resume.ts';
 import type { SocketLike } from './socket.ts';
 import { FakeSocket } from '../testing/fake-socket.ts';
 

@@ -1,7 +1,6 @@
 /**
- * What the client core needs from its platform: a WebSocket-like object and timers. The
- * browser's WebSocket and the `ws` package both fit SocketLike (their handler types are
- * wider, so callers cast); tests pass a fake socket and fake timers.
+ * What the client core needs of a WebSocket. The browser's WebSocket and the `ws` package
+ * both fit SocketLike (their handler types are wider, so callers cast); tests pass a fake.
  */
 
 export interface SocketLike {
@@ -18,16 +17,6 @@ export interface SocketLike {
 }
 
 export const SOCKET_OPEN = 1;
-
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const globalTimers: Timers = {
-  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
-  clearTimeout: (handle) => globalThis.clearTimeout(handle as Parameters<typeof globalThis.clearTimeout>[0]),
-};
 
 /** How a socket closed. */
 export interface Closed {
