@@ -22,8 +22,6 @@ import { auditLog, initSession, type NewSession } from './room/session.ts';
 import { issueTicket } from './room/tickets.ts';
 import { sendFailure } from './room/wire.ts';
 
-export type { StoredEvent } from './room/schema.ts';
-
 export class SessionRoom extends DurableObject<RelayEnv> {
   private readonly room: Room;
 

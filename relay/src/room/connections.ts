@@ -4,7 +4,7 @@
  * is dead). Everyone is told who is here.
  */
 import * as v from 'valibot';
-import { CloseCode, ROLE_CAPABILITIES, type Capability, type Role } from '@tandem/protocol';
+import { CloseCode, ROLE_CAPABILITIES, type Capability, type ErrorCode, type Role } from '@tandem/protocol';
 import { TicketClaims } from '../auth.ts';
 import { errorBody } from '../errors.ts';
 import { audit } from './audit.ts';
@@ -46,31 +46,36 @@ function connectPerson(room: Room, claims: TicketClaims): Response {
   forgetExpiredTickets(room.sql, now);
   const reused = claims.jti !== undefined && !claimTicket(room.sql, claims.jti, claims.exp);
   const problem = reused ? TICKET_USED : linkProblem(link);
-  if (problem) {
-    // Refused sockets are not hibernatable members of the room: accept, say why, close.
-    server.accept();
-    sendError(server, problem.code, problem.message);
-    // A reused ticket is worth a retry with a fresh one; a dead link is final.
-    server.close(reused ? CloseCode.unauthorized : CloseCode.linkRevoked, closeReason(problem.message));
-    return new Response(null, { status: 101, webSocket: client });
-  }
+  // A reused ticket is worth a retry with a fresh one; a dead link is final.
+  if (problem) refuseSocket(server, problem, reused ? CloseCode.unauthorized : CloseCode.linkRevoked);
+  else joinPerson(room, server, claims, link!.role, now);
+  return new Response(null, { status: 101, webSocket: client });
+}
+
+/** Refused sockets are not hibernatable members of the room: accept, say why, close. */
+function refuseSocket(server: WebSocket, problem: { code: ErrorCode; message: string }, closeCode: number): void {
+  server.accept();
+  sendError(server, problem.code, problem.message);
+  server.close(closeCode, closeReason(problem.message));
+}
+
+function joinPerson(room: Room, server: WebSocket, claims: TicketClaims, role: Role, now: number): void {
   room.ctx.acceptWebSocket(server, ['person', `link:${claims.lid}`]);
   const att: PersonAttachment = {
     type: 'person',
     connectedAt: now,
     ready: false,
     linkId: claims.lid,
-    role: link!.role,
+    role,
     name: claims.name,
     device: claims.device,
     deviceId: claims.deviceId,
     ...(claims.bg ? { background: true } : {}),
   };
   room.sockets.attach(server, att);
-  welcome(room, server, att.role, [...ROLE_CAPABILITIES[att.role]]);
-  audit(room.sql, personActor(att), 'join', { role: att.role, ...(att.background ? { background: true } : {}) });
+  welcome(room, server, role, [...ROLE_CAPABILITIES[role]]);
+  audit(room.sql, personActor(att), 'join', { role, ...(att.background ? { background: true } : {}) });
   room.presence.broadcast(undefined, server);
-  return new Response(null, { status: 101, webSocket: client });
 }
 
 function socketPair(): { client: WebSocket; server: WebSocket } {
