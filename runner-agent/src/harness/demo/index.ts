@@ -64,7 +64,7 @@ ${BUGGY_LINE}
 `;
 const TEST = `import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { slugify } from '../../src/slugify.js';
+import { slugify } from '../src/slugify.js';
 
 test('lowercases and joins words with a dash', () => {
   assert.equal(slugify('Hello World'), 'hello-world');
