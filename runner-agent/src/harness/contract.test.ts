@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { EventBody } from '@tandem/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../lib/log.ts';
+import { fakeToolCall } from '../testing/tool-call.ts';
 import { tempDir, until } from '../testing/util.ts';
 import { costOf } from '../usage/prices.ts';
 import { contractFixtures, type ContractFixture, type Scenario, type ToolPlan } from '../testing/contract-fixtures.ts';
@@ -136,6 +137,7 @@ describe('harness contract', () => {
         agent: fx.agent(root, opts.model),
         workDir: path.join(root, 'state'),
         emit,
+        toolCall: fakeToolCall(gate.gate, emit, { reportDenied: false }), // the ContractGate reports denials, as the runner's does
         gate: gate.gate,
         progress: undefined,
         saveProgress: (p) => void structuredClone(p), // progress must be cloneable (it is persisted)

@@ -10,6 +10,7 @@ import type { Gate, HarnessContext, HarnessEvent } from '../harness/types.ts';
 import { silentLogger } from '../lib/log.ts';
 import { PhaseChecks } from '../approvals/phases.ts';
 import { parsePolicyYaml } from '../policy/load.ts';
+import { fakeToolCall } from './tool-call.ts';
 import { until } from './util.ts';
 
 /** An access key id, which pii finds as an API key. */
@@ -28,8 +29,8 @@ export interface PolicySession {
   approvals: ApprovalGate;
   /** What the runner side emitted (policy.decision, denied tool.result, approval.requested, agent.error). */
   emitted: { kind: RunnerEventKind; body: unknown }[];
-  /** What a harness gets from the runner besides its task: emit (recorded in `events`, usage to the engine), gate, policy; no saved progress, no pacing. */
-  wiring: Pick<HarnessContext, 'emit' | 'gate' | 'policy' | 'progress' | 'saveProgress' | 'paceMs' | 'log'>;
+  /** What a harness gets from the runner besides its task: emit (recorded in `events`, usage to the engine), toolCall (the gate reports denials itself), policy; no saved progress, no pacing. */
+  wiring: Pick<HarnessContext, 'emit' | 'toolCall' | 'gate' | 'policy' | 'progress' | 'saveProgress' | 'paceMs' | 'log'>;
   /** Every event the harness emitted, in order. */
   events: HarnessEvent[];
   /** The bodies of the harness's events of one kind. */
@@ -47,6 +48,10 @@ export function policySession(yaml: string, cwd?: string): PolicySession {
   const policy = new PhaseChecks({ engine, gate: approvals, sessionId: 'sess-policy', cwd: () => cwd, emit, log: silentLogger });
   const gate: Gate = (call, signal) => approvals.check(call, signal);
   const events: HarnessEvent[] = [];
+  const emitHarness = (ev: HarnessEvent) => {
+    events.push(ev);
+    if (ev.kind === 'usage') engine.observe({ kind: 'usage', ...ev.body, at: Date.now() });
+  };
   const of = <K extends HarnessEvent['kind']>(kind: K) => events.filter((e) => e.kind === kind).map((e) => e.body as EventBody<K>);
   return {
     gate,
@@ -54,10 +59,8 @@ export function policySession(yaml: string, cwd?: string): PolicySession {
     approvals,
     emitted,
     wiring: {
-      emit: (ev) => {
-        events.push(ev);
-        if (ev.kind === 'usage') engine.observe({ kind: 'usage', ...ev.body, at: Date.now() });
-      },
+      emit: emitHarness,
+      toolCall: fakeToolCall(gate, emitHarness, { reportDenied: false }),
       gate,
       policy,
       progress: undefined,

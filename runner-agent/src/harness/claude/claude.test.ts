@@ -24,6 +24,7 @@ import {
   userTexts,
   type AnthropicServer,
 } from '../../testing/anthropic-server.ts';
+import { fakeToolCall } from '../../testing/tool-call.ts';
 import { tempDir, until } from '../../testing/util.ts';
 import { costOf } from '../../usage/prices.ts';
 import { ClaudeHarness, claudeHarness } from './index.ts';
@@ -107,6 +108,7 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
       agent,
       workDir: path.join(dir, 'harness'),
       emit: (e) => void events.push(e),
+      toolCall: fakeToolCall(gate.gate, (e) => void events.push(e), { reportDenied: false }), // FakeGate reports no denials
       gate: gate.gate,
       progress,
       saveProgress: (p) => void (progress = structuredClone(p)),

@@ -35,13 +35,18 @@ export type GateOutcome =
 export class CallLedger {
   private readonly toolCall: Gate;
   private readonly emit: (event: HarnessEvent) => void;
+  private readonly beforeGate: () => void;
   private readonly entries = new Map<string, CallEntry>();
   private readonly waits = new Map<string, AbortController>();
 
-  /** `emit`: the adapter's own (it keeps the order with streamed text, and stops after stop()). */
-  constructor(toolCall: Gate, emit: (event: HarnessEvent) => void) {
+  /**
+   * `emit`: the adapter's own (it keeps the order with streamed text, and stops after stop());
+   * `beforeGate`: what to do before ctx.toolCall announces a call (hand over streamed text).
+   */
+  constructor(toolCall: Gate, emit: (event: HarnessEvent) => void, beforeGate: () => void = () => {}) {
     this.toolCall = toolCall;
     this.emit = emit;
+    this.beforeGate = beforeGate;
   }
 
   get(callId: string): CallEntry | undefined {
@@ -60,6 +65,7 @@ export class CallLedger {
 
   /** Pass the call through ctx.toolCall: announced, gated; `signal` (and cancelWaits) abort the wait. */
   async gate(call: ToolCall, signal?: AbortSignal): Promise<GateOutcome> {
+    this.beforeGate();
     const entry = this.see(call);
     entry.call = call;
     entry.gated = true;
