@@ -1,8 +1,8 @@
 import { Match, Switch, createMemo } from 'solid-js';
-import { Home } from './components/Home.tsx';
-import { NotFound } from './components/Pages.tsx';
-import { SessionGate } from './components/SessionPage.tsx';
-import { Toasts } from './components/Toasts.tsx';
+import { Home } from './features/inbox/Home.tsx';
+import { NotFound } from './features/session/Pages.tsx';
+import { SessionGate } from './features/session/SessionPage.tsx';
+import { Toasts } from './ui/Toasts.tsx';
 import { route } from './router.ts';
 
 export function App() {

@@ -1,6 +1,6 @@
 import { render } from 'solid-js/web';
 import { App } from './App.tsx';
-import { checkPush } from './push.ts';
+import { checkPush } from './features/session/push-store.ts';
 import { startRouter } from './router.ts';
 import './styles.css';
 
