@@ -1,6 +1,6 @@
 /** Two routes, no library: `/` and `/s/:sessionId`. Same-origin link clicks navigate in place. */
 import { createSignal } from 'solid-js';
-import { parseRoute, type Route } from './features/session/follows-model.ts';
+import { parseRoute, type Route } from './lib/route.ts';
 import { captureLink } from './features/session/follows-store.ts';
 
 const [route, setRoute] = createSignal<Route>(parseRoute(location.pathname));

@@ -1,8 +1,9 @@
 import { Show } from 'solid-js';
 import type { Decision } from '@tandem/protocol';
 import { now } from '../../ui/clock-store.ts';
-import { countdown, toolLabel } from '../../lib/format.ts';
-import type { Approval } from '../timeline/timeline-model.ts';
+import { countdown } from '../../lib/format.ts';
+import { toolLabel } from './rules-model.ts';
+import type { Approval } from '../timeline/items-model.ts';
 
 /**
  * The oldest pending approval, pinned in the thumb zone above the composer. With an `always`

@@ -1,7 +1,8 @@
 import { For, Show, createSignal } from 'solid-js';
 import type { SessionRule, SessionRuleSpec } from '@tandem/protocol';
-import { RULE_TOOLS, clockTime, ruleText, shortHash, toolLabel } from '../../lib/format.ts';
-import type { PolicyInForce } from '../timeline/timeline-model.ts';
+import { RULE_TOOLS, ruleText, toolLabel } from './rules-model.ts';
+import { clockTime, shortHash } from '../../lib/format.ts';
+import type { PolicyInForce } from '../timeline/items-model.ts';
 import { Sheet } from '../../ui/Sheet.tsx';
 
 /**

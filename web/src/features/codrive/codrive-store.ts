@@ -8,7 +8,7 @@ import type { Capability, Event } from '@tandem/protocol';
 import type { AckBody, OutBody, OutFrame, OutKind, Presence, QueueFrameBody } from '../../connection.ts';
 import { PresenceReporter, deviceKindOf, peopleRows, typingText } from './presence-model.ts';
 import { addLocal, agentLine, emptyQueue, gotAck, gotDelivered, gotQueue, gotRefusal, localMessage, moveTarget, queueRows, type LocalQueue } from './queue-model.ts';
-import { device, deviceId, name } from '../session/follows-store.ts';
+import { device, deviceId, name } from '../session/identity-store.ts';
 
 export type CoDrive = ReturnType<typeof createCoDrive>;
 

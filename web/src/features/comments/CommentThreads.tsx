@@ -2,8 +2,8 @@ import { For, Show, createMemo, createSignal, onMount } from 'solid-js';
 import { commentsOf, insertMention, mentionQuery, mentionsIn, quotedLines, rangeSource, rangeText, suggestNames, type Comment, type Thread } from './comments-model.ts';
 import type { CommentsApi } from './comments-store.ts';
 import { clockTime } from '../../lib/format.ts';
-import { name } from '../session/follows-store.ts';
-import type { Item } from '../timeline/timeline-model.ts';
+import { name } from '../session/identity-store.ts';
+import type { Item } from '../timeline/items-model.ts';
 import './comments.css';
 
 /**

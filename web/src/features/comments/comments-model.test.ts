@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as v from 'valibot';
 import { Event, type Actor, type EventBody, type EventKind } from '@tandem/protocol';
-import { addEvents, emptyTimeline, type Timeline, type ToolItem } from '../timeline/timeline-model.ts';
+import { addEvents, emptyTimeline, type Timeline } from '../timeline/timeline-model.ts';
+import type { ToolItem } from '../timeline/items-model.ts';
 import {
   addComments,
   agentMessageText,

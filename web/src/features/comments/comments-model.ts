@@ -12,7 +12,8 @@
  * Also here: the text "Send to agent" sends, and @mention helpers.
  */
 import type { Actor, Event, EventBody } from '@tandem/protocol';
-import type { Item, Timeline } from '../timeline/timeline-model.ts';
+import type { Item } from '../timeline/items-model.ts';
+import type { Timeline } from '../timeline/timeline-model.ts';
 
 export type CommentRange = NonNullable<EventBody<'comment'>['target']['range']>;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { badgeCount, canDecide, inboxItems, type InboxSession } from './inbox-model.ts';
-import type { Approval } from '../timeline/timeline-model.ts';
+import type { Approval } from '../timeline/items-model.ts';
 
 const approval = (id: string, ts: number, extra: Partial<Approval> = {}): Approval => ({
   approvalId: id,

@@ -4,7 +4,7 @@
  * for an owner-only one) and, when not, who may.
  */
 import type { Capability, Role } from '@tandem/protocol';
-import type { Approval } from '../timeline/timeline-model.ts';
+import type { Approval } from '../timeline/items-model.ts';
 
 export interface InboxSession {
   readonly sessionId: string;

@@ -11,7 +11,8 @@ import { loadEvents, saveEvents } from '../../lib/cache.ts';
 import { now } from '../../ui/clock-store.ts';
 import { Connection, type SocketLike } from '../../connection.ts';
 import { badgeCount, inboxItems, type InboxSession } from './inbox-model.ts';
-import { device, deviceId, follows, name, patchFollow } from '../session/follows-store.ts';
+import { device, deviceId, name } from '../session/identity-store.ts';
+import { follows, patchFollow } from '../session/follows-store.ts';
 import { addEvents, emptyTimeline, pendingApprovals, type Timeline } from '../timeline/timeline-model.ts';
 import { toast } from '../../ui/toasts-store.ts';
 

@@ -1,7 +1,8 @@
 import { For, Show, createSignal, onMount } from 'solid-js';
 import { fetchAudit, type AuditOutcome } from '../../lib/api.ts';
 import { actorText, auditText, newestFirst, pushOutcomeText, pushRefText } from './audit-model.ts';
-import { device, deviceId, followOf, name } from './follows-store.ts';
+import { device, deviceId, name } from './identity-store.ts';
+import { followOf } from './follows-store.ts';
 import { Sheet } from '../../ui/Sheet.tsx';
 
 /**

@@ -2,7 +2,8 @@ import { Show, createSignal } from 'solid-js';
 import { forkSession } from '../../lib/api.ts';
 import { forkBannerText, forkCommand, forkErrorText, forkLink } from './fork-model.ts';
 import { navigate } from '../../router.ts';
-import { device, deviceId, followOf, followSession, name } from './follows-store.ts';
+import { device, deviceId, name } from './identity-store.ts';
+import { followOf, followSession } from './follows-store.ts';
 import { toast } from '../../ui/toasts-store.ts';
 import './Fork.css';
 

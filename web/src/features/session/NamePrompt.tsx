@@ -1,5 +1,5 @@
 import { createSignal } from 'solid-js';
-import { device, setName } from './follows-store.ts';
+import { device, setName } from './identity-store.ts';
 import { Logo } from '../../ui/icons.tsx';
 
 /** First join on this device: ask for the name others will see. */

@@ -1,8 +1,11 @@
 import { Show, createEffect, createMemo, createSignal, on, onCleanup, onMount, untrack } from 'solid-js';
-import { connectionText, shortHash, usageText, usageTotalText } from '../../lib/format.ts';
+import { connectionText } from './connection-model.ts';
+import { shortHash } from '../../lib/format.ts';
+import { usageText, usageTotalText } from '../timeline/usage-model.ts';
 import { enablePush, pushError, pushState } from './push-store.ts';
 import { createSession, type SessionModel } from './session-store.ts';
-import { followOf, linkHints, name } from './follows-store.ts';
+import { followOf, linkHints } from './follows-store.ts';
+import { name } from './identity-store.ts';
 import { ApprovalCard } from '../approvals/ApprovalCard.tsx';
 import { Composer } from '../codrive/Composer.tsx';
 import { BackIcon, ShieldIcon } from '../../ui/icons.tsx';

@@ -1,9 +1,10 @@
 /**
  * Sessions this device follows, and the link fragment (#t=<token>) that adds one.
- * Pure functions over plain data; `state.ts` wraps them in signals.
+ * Pure functions over plain data; `follows-store.ts` wraps them in signals.
  */
 import * as v from 'valibot';
 import { Role } from '@tandem/protocol';
+import { isSessionId } from '../../lib/route.ts';
 
 /** Local storage shape (not a wire message): what this device remembers about a session. */
 const FollowSchema = v.object({
@@ -14,25 +15,6 @@ const FollowSchema = v.object({
   lastSeen: v.number(),
 });
 export type Follow = v.InferOutput<typeof FollowSchema>;
-
-const SESSION_ID = /^[\w.:-]{1,128}$/;
-
-export type Route = { name: 'home' } | { name: 'session'; sessionId: string } | { name: 'not-found' };
-
-export function parseRoute(pathname: string): Route {
-  if (pathname === '/' || pathname === '' || pathname === '/index.html') return { name: 'home' };
-  const m = /^\/s\/([^/]+)\/?$/.exec(pathname);
-  if (m?.[1]) {
-    let id: string;
-    try {
-      id = decodeURIComponent(m[1]);
-    } catch {
-      return { name: 'not-found' };
-    }
-    if (SESSION_ID.test(id)) return { name: 'session', sessionId: id };
-  }
-  return { name: 'not-found' };
-}
 
 export interface LinkFragment {
   token: string;
@@ -71,7 +53,7 @@ export function decodeFollows(data: unknown): Follow[] {
   const out: Follow[] = [];
   for (const item of data) {
     const r = v.safeParse(FollowSchema, item);
-    if (r.success && SESSION_ID.test(r.output.sessionId) && !out.some((f) => f.sessionId === r.output.sessionId)) {
+    if (r.success && isSessionId(r.output.sessionId) && !out.some((f) => f.sessionId === r.output.sessionId)) {
       out.push(r.output);
     }
   }

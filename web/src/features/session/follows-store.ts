@@ -1,45 +1,12 @@
-/** Device-wide state: who I am, which sessions I follow. Signals over localStorage. */
+/** The sessions this device follows, and the link (#t=<token>) that adds one. Signals over localStorage. */
 import { createSignal } from 'solid-js';
 import type { Role } from '@tandem/protocol';
 import { deleteEvents } from '../../lib/cache.ts';
-import { decodeFollows, followLink, parseFragment, parseRoute, unfollow, updateFollow, type Follow } from './follows-model.ts';
-import { deviceLabel } from '../../lib/device.ts';
-import { randomId } from '../../lib/ids.ts';
+import { decodeFollows, followLink, parseFragment, unfollow, updateFollow, type Follow } from './follows-model.ts';
+import { parseRoute } from '../../lib/route.ts';
 import { readJson, remove, writeJson } from '../../lib/storage.ts';
 
 const FOLLOWS_KEY = 'tandem.follows';
-const NAME_KEY = 'tandem.name';
-const DEVICE_KEY = 'tandem.deviceId';
-
-// ------------------------------------------------------------------ identity
-
-function loadDeviceId(): string {
-  const stored = readJson(DEVICE_KEY);
-  if (typeof stored === 'string' && /^[\w-]{8,80}$/.test(stored)) return stored;
-  const id = randomId('d', 12);
-  writeJson(DEVICE_KEY, id);
-  return id;
-}
-
-export const deviceId = loadDeviceId();
-export const device = deviceLabel(typeof navigator === 'undefined' ? '' : navigator.userAgent);
-
-function loadName(): string {
-  const stored = readJson(NAME_KEY);
-  return typeof stored === 'string' ? stored.trim().slice(0, 80) : '';
-}
-
-const [name, setNameSignal] = createSignal(loadName());
-export { name };
-
-export function setName(value: string): void {
-  const clean = value.trim().slice(0, 80);
-  if (!clean) return;
-  writeJson(NAME_KEY, clean);
-  setNameSignal(clean);
-}
-
-// ------------------------------------------------------------------ followed sessions
 
 const [follows, setFollowsSignal] = createSignal<Follow[]>(decodeFollows(readJson(FOLLOWS_KEY)));
 export { follows };
@@ -75,7 +42,6 @@ if (typeof window !== 'undefined') {
   // another tab followed or forgot a session
   window.addEventListener('storage', (e) => {
     if (e.key === FOLLOWS_KEY) setFollowsSignal(decodeFollows(readJson(FOLLOWS_KEY)));
-    if (e.key === NAME_KEY) setNameSignal(loadName());
   });
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { forkSession } from '../../lib/api.ts';
 import { forkBannerText, forkCommand, forkErrorText, forkIsReadOnly, forkLink, forkSeqOf } from './fork-model.ts';
-import { decisionText } from '../../lib/format.ts';
+import { decisionText } from '../timeline/words-model.ts';
 
 const TOKEN = 'tok_abcdefghijklmnop';
 const runner = { type: 'runner', name: 'runner' } as const;

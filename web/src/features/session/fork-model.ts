@@ -3,7 +3,8 @@
  * relay's answer, and what a fork's page says about itself. Pure functions.
  */
 import { sessionUrl, type Event } from '@tandem/protocol';
-import { parseFragment, parseRoute } from './follows-model.ts';
+import { parseFragment } from './follows-model.ts';
+import { parseRoute } from '../../lib/route.ts';
 
 /** A fork "from here" copies the item whole: up to its latest event (a tool call's result, a message's last part). */
 export function forkSeqOf(item: { seq: number; seqs: readonly number[] }): number {

@@ -1,8 +1,14 @@
 import { For, Show, createEffect, createMemo, createSignal, on } from 'solid-js';
 import type { OutFrame } from '../../connection.ts';
-import { clockTime, decisionText, policyChangeText, sessionStateText, shortHash, turnStatusText, usageText } from '../../lib/format.ts';
-import { deviceId } from '../session/follows-store.ts';
-import { ROW_WINDOW, firstShown, rowsOf, type Item, type Row, type Timeline as TimelineState, type TurnItem, type Usage } from './timeline-model.ts';
+import { clockTime, shortHash } from '../../lib/format.ts';
+import { decisionText, sessionStateText, turnStatusText } from './words-model.ts';
+import { policyChangeText } from '../approvals/rules-model.ts';
+import { usageText } from './usage-model.ts';
+import { deviceId } from '../session/identity-store.ts';
+import { ROW_WINDOW, firstShown, rowsOf, type Row } from './rows-model.ts';
+import type { Item, TurnItem } from './items-model.ts';
+import type { Timeline as TimelineState } from './timeline-model.ts';
+import type { Usage } from './usage-model.ts';
 import { RichText } from '../../ui/Text.tsx';
 import { ToolCall } from './ToolCall.tsx';
 import { later } from '../../ui/later.ts';

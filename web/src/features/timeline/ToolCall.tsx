@@ -1,7 +1,8 @@
 import { Show } from 'solid-js';
-import { durationText, policyText } from '../../lib/format.ts';
+import { durationText } from '../../lib/format.ts';
+import { policyText } from './words-model.ts';
 import type { CommentRange } from '../comments/comments-model.ts';
-import type { ToolItem, ToolStatus } from './timeline-model.ts';
+import type { ToolItem, ToolStatus } from './items-model.ts';
 import { LineSelect } from '../comments/LineSelect.tsx';
 
 const STATUS: Record<ToolStatus, { icon: string; label: string }> = {

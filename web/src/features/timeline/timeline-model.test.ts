@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import * as v from 'valibot';
 import { Event, type Actor, type EventBody, type EventKind } from '@tandem/protocol';
-import {
-  addEvents,
-  ROW_WINDOW,
-  emptyTimeline,
-  firstShown,
-  pendingApprovals,
-  rowsOf,
-  type AgentItem,
-  type DecisionItem,
-  type Row,
-  type Timeline,
-  type ToolItem,
-  type TurnItem,
-  type TurnStartItem,
-} from './timeline-model.ts';
+import { addEvents, emptyTimeline, pendingApprovals, type Timeline } from './timeline-model.ts';
+import { ROW_WINDOW, firstShown, rowsOf, type Row } from './rows-model.ts';
+import type { AgentItem, DecisionItem, ToolItem, TurnItem, TurnStartItem } from './items-model.ts';
 
 const runner: Actor = { type: 'runner', name: 'runner' };
 const ada: Actor = { type: 'person', name: 'Ada', device: 'Chrome on Android', deviceId: 'dev1', role: 'driver' };
