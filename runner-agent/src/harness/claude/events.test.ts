@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { summarize } from '../../testing/summary.ts';
 import { mapMessage, startsTurn, textNames, turnOutcome, type ClaudeOutput, type ClaudeResult } from './events.ts';
 import type { Json } from './sdk.ts';
 
@@ -20,23 +21,16 @@ function run(messages: Json[]): ClaudeOutput[] {
   return messages.flatMap((m) => mapMessage(m, names));
 }
 
-/** One line per output; consecutive deltas joined. */
-function summary(outs: ClaudeOutput[]): string[] {
-  const lines: string[] = [];
-  for (const o of outs) {
-    const prev = lines.at(-1);
-    if (o.kind === 'agent.delta' && prev?.startsWith(`delta ${o.body.messageId}:`)) lines[lines.length - 1] = prev + o.body.text;
-    else if (o.kind === 'agent.delta') lines.push(`delta ${o.body.messageId}:${o.body.text}`);
-    else if (o.kind === 'agent.message') lines.push(`message ${o.body.messageId}:${o.body.text}`);
-    else if (o.kind === 'tool-use') lines.push(`tool-use ${o.call.callId} ${o.call.tool}: ${o.call.preview}`);
-    else if (o.kind === 'tool-done') lines.push(`tool-done ${o.callId}${o.isError ? ' error' : ''}: ${o.output}`);
-    else if (o.kind === 'model') lines.push(`model ${o.model}`);
-    else if (o.kind === 'init') lines.push(`init ${o.model}`);
-    else if (o.kind === 'result') lines.push(`result ${o.isError ? 'error' : 'ok'}`);
-    else lines.push(o.kind);
-  }
-  return lines;
-}
+const summary = (outs: ClaudeOutput[]): string[] =>
+  summarize(outs, (o) => {
+    if (o.kind === 'agent.message') return `message ${o.body.messageId}:${o.body.text}`;
+    if (o.kind === 'tool-use') return `tool-use ${o.call.callId} ${o.call.tool}: ${o.call.preview}`;
+    if (o.kind === 'tool-done') return `tool-done ${o.callId}${o.isError ? ' error' : ''}: ${o.output}`;
+    if (o.kind === 'model') return `model ${o.model}`;
+    if (o.kind === 'init') return `init ${o.model}`;
+    if (o.kind === 'result') return `result ${o.isError ? 'error' : 'ok'}`;
+    return o.kind;
+  });
 
 describe('claude events: recorded messages → Tandem events', () => {
   it('an allowed Bash call, then the answer (turn.jsonl)', () => {

@@ -10,10 +10,11 @@ import { MAX_TOOL_OUTPUT_CHARS } from '@tandem/protocol';
 import { writeAgentFile } from '../../testing/agent-file.ts';
 import { silentLogger } from '../../lib/log.ts';
 import { reply, startResponsesServer, type ResponsesServer } from '../../testing/openai-responses-server.ts';
+import { fakeToolCall } from '../../testing/tool-call.ts';
 import { tempDir, until } from '../../testing/util.ts';
 import { costOf } from '../../usage/prices.ts';
 import { CodexHarness, codexHarness, unwrapShell } from './index.ts';
-import type { GateResult, HarnessEvent, ToolCall } from '../types.ts';
+import type { Gate, GateResult, HarnessEvent, ToolCall } from '../types.ts';
 import { Peer, ownerToken } from '../../../../test/support/peer.ts';
 import { startRelay, type Relay } from '../../../../test/support/relay.ts';
 import { TandemRun } from '../../../../test/support/runner.ts';
@@ -63,6 +64,20 @@ function setup(
   const progress = { value: opts.progress };
   const workDir = opts.workDir ?? path.join(root, 'state');
   const emit = (ev: HarnessEvent) => events.push(ev);
+  // mimics the runner's gate: a DENY reports the denied result itself
+  const gate: Gate = (call, signal) => {
+    calls.push(call);
+    const verdict = opts.policy?.(call) ?? 'allow';
+    if (verdict === 'allow') return Promise.resolve({ allowed: true, reason: 'allowed' });
+    if (verdict === 'deny') {
+      emit({ kind: 'tool.result', body: { callId: call.callId, status: 'denied', output: 'denied by policy test: no touching' } });
+      return Promise.resolve({ allowed: false, reason: 'denied by policy test: no touching' });
+    }
+    return new Promise<GateResult>((resolve, reject) => {
+      held.push({ call, resolve });
+      signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+    });
+  };
   const harness = new CodexHarness({
     sessionId: 's_test',
     cwd,
@@ -76,20 +91,8 @@ function setup(
     },
     workDir,
     emit,
-    // mimics the runner's gate: a DENY reports the denied result itself
-    gate: (call, signal) => {
-      calls.push(call);
-      const verdict = opts.policy?.(call) ?? 'allow';
-      if (verdict === 'allow') return Promise.resolve({ allowed: true, reason: 'allowed' });
-      if (verdict === 'deny') {
-        emit({ kind: 'tool.result', body: { callId: call.callId, status: 'denied', output: 'denied by policy test: no touching' } });
-        return Promise.resolve({ allowed: false, reason: 'denied by policy test: no touching' });
-      }
-      return new Promise<GateResult>((resolve, reject) => {
-        held.push({ call, resolve });
-        signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
-      });
-    },
+    toolCall: fakeToolCall(gate, emit, { reportDenied: false }),
+    gate,
     progress: opts.progress,
     saveProgress: (p) => void (progress.value = p),
     paceMs: 0,

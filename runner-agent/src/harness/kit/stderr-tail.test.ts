@@ -15,6 +15,7 @@ describe('StderrTail', () => {
     t.add('\x1b[31merror\x1b[0m: one\n\n  two  \nthree\n');
     expect(t.text()).toBe('error: one\n\n  two  \nthree');
     expect(t.lastLines(2)).toBe('  two\nthree');
+    expect(t.lastLines(0)).toBe('');
   });
 
   it('follows a stream and clears', async () => {

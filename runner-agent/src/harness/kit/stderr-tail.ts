@@ -32,6 +32,7 @@ export class StderrTail {
 
   /** The last n non-empty lines. */
   lastLines(n: number): string {
+    if (n <= 0) return '';
     return this.tail
       .split('\n')
       .map((l) => l.trimEnd())
