@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { badgeCount, canDecide, inboxItems, type InboxSession } from './inbox-model.ts';
+import { badgeCount, inboxItems, type InboxSession } from './inbox-model.ts';
 import type { Approval } from '../timeline/items-model.ts';
 
 const approval = (id: string, ts: number, extra: Partial<Approval> = {}): Approval => ({
@@ -35,12 +35,5 @@ describe('the inbox', () => {
     expect(items[0]).toMatchObject({ sessionId: 's1', sessionTitle: 'T s1' });
     expect(badgeCount(items)).toBe(4);
     expect(badgeCount([])).toBe(0);
-  });
-
-  it('decides with approve; owner-only needs govern', () => {
-    expect(canDecide(['approve'], {})).toBe(true);
-    expect(canDecide(['approve'], { ownerOnly: true })).toBe(false);
-    expect(canDecide(['approve', 'govern'], { ownerOnly: true })).toBe(true);
-    expect(canDecide(['watch', 'comment'], {})).toBe(false);
   });
 });

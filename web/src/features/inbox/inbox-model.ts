@@ -5,6 +5,7 @@
  */
 import type { Capability, Role } from '@tandem/protocol';
 import type { Approval } from '../timeline/items-model.ts';
+import { canDecide } from '../approvals/approval-model.ts';
 
 export interface InboxSession {
   readonly sessionId: string;
@@ -22,10 +23,6 @@ export interface InboxItem {
   readonly canDecide: boolean;
   /** Who may decide it, when this person may not. */
   readonly whoMay: string | null;
-}
-
-export function canDecide(caps: readonly Capability[], a: Pick<Approval, 'ownerOnly'>): boolean {
-  return caps.includes('approve') && (!a.ownerOnly || caps.includes('govern'));
 }
 
 export function inboxItems(sessions: Iterable<InboxSession>, now: number = Date.now()): InboxItem[] {
