@@ -5,12 +5,9 @@
 import type { Context } from 'hono';
 import type { ErrorCode, ErrorResponse } from '@tandem/protocol';
 
-/**
- * Codes the protocol's ErrorCodes do not list yet (asked for): an unexpected failure of the
- * relay (500), and a relay whose operator has not set its secrets (503).
- */
-export const INTERNAL = 'internal' as ErrorCode;
-export const NOT_CONFIGURED = 'not_configured' as ErrorCode;
+/** An unexpected failure of the relay (500); a relay whose operator has not set its secrets (503). */
+export const INTERNAL: ErrorCode = 'internal';
+export const NOT_CONFIGURED: ErrorCode = 'not_configured';
 
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 426 | 500 | 503;
 

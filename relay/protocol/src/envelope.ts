@@ -45,6 +45,9 @@ export const ErrorCodes = [
   'decision_token_used',
   'bad_request',
   'not_found',
+  // the relay itself: an unexpected failure (500), its secrets not set (503)
+  'internal',
+  'not_configured',
 ] as const;
 export const ErrorCode = v.picklist(ErrorCodes);
 export type ErrorCode = v.InferOutput<typeof ErrorCode>;
