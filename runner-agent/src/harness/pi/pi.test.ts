@@ -17,6 +17,7 @@ import { writeAgentFile } from '../../testing/agent-file.ts';
 import { silentLogger } from '../../lib/log.ts';
 import { DEFAULT_POLICY_FILE, loadPolicyFile, parsePolicyYaml } from '../../policy/load.ts';
 import { contentText, OpenAIChatServer } from '../../testing/openai-chat-server.ts';
+import { fakeToolCall } from '../../testing/tool-call.ts';
 import { tempDir, until } from '../../testing/util.ts';
 import { GATE_EXTENSION, locatePi, piHarness, PiHarness } from './index.ts';
 import type { Gate, GateResult, HarnessContext, HarnessEvent, ToolCall } from '../types.ts';
@@ -87,6 +88,7 @@ describe('pi harness (real pi --mode rpc, scripted model)', () => {
         ...(opts.instructions ? { instructions: opts.instructions } : {}),
       },
       emit: (e) => void events.push(e),
+      toolCall: fakeToolCall(gate, (e) => void events.push(e), { reportDenied: false }), // its gates report no denials of their own, or the runner's gate does
       gate,
       progress: undefined,
       saveProgress: () => {},
@@ -285,7 +287,7 @@ policies:
     await until(() => gate.waiting === 1, 'the gate to be asked');
     pi.steer('use tabs, not spaces');
     // pi answered the steer command (it is queued) before the tool is let through
-    await until(() => (pi as unknown as { pending: Map<string, unknown> }).pending.size === 0, 'pi to accept the steer');
+    await until(() => (pi as unknown as { pi: { pending: Map<string, unknown> } }).pi.pending.size === 0, 'pi to accept the steer');
     gate.release({ allowed: true, reason: 'ok' });
     const [ended] = await waitTurns(1);
     expect(ended!.status).toBe('completed');
@@ -656,6 +658,8 @@ describe('pi through the real relay (tandem run AGENT.yaml --harness pi --once P
     ana.send('session.model', { model: 'gpt-4.1-mini' });
     ana.send('user.message', { text: 'with the other model' });
     await said('Third.');
+    // the turn ends just after its message: wait for it rather than race it
+    await until(() => run.lines.filter((l) => l.kind === 'turn.ended' && !('seq' in l)).length >= 3, 'the third turn to end', 10_000);
     const mine = server.requests.slice(before);
     expect(mine.map((r) => r.body.model)).toEqual([MODEL, MODEL, 'gpt-4.1-mini']);
     expect(mine[2]!.body.messages.filter((m) => m.role === 'user').map((m) => contentText(m.content))).toEqual(['say something', 'and now?', 'with the other model']);
