@@ -1,8 +1,10 @@
 import { render } from 'solid-js/web';
+// the tokens and the page frame, then the shared controls, come before every component's stylesheet
+import './styles.css';
+import './ui/controls.css';
 import { App } from './App.tsx';
 import { checkPush } from './features/session/push-store.ts';
 import { startRouter } from './router.ts';
-import './styles.css';
 
 // Reads #t=<token> (and strips it from the address) before anything renders.
 startRouter();

@@ -1,5 +1,6 @@
 import { Show, createEffect, createSignal } from 'solid-js';
 import { makeQr, type QrPath } from '../lib/qr.ts';
+import './QrCode.css';
 
 /** A QR code for `text`, drawn as one SVG path; the encoder loads on first use. */
 export function QrCode(props: { text: string; label: string }) {

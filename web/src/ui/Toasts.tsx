@@ -1,5 +1,6 @@
 import { For } from 'solid-js';
 import { dismiss, toasts } from './toasts-store.ts';
+import './Toasts.css';
 
 export function Toasts() {
   return (

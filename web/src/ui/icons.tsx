@@ -1,4 +1,6 @@
 /** Tiny inline icons (SVG elements, no style attributes: CSP-safe). */
+import './icons.css';
+
 export const SendIcon = () => (
   <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" class="icon">
     <path d="M3.4 20.4 21 12 3.4 3.6l.1 6.5L15 12 3.5 13.9z" fill="currentColor" />

@@ -4,6 +4,7 @@ import { now } from '../../ui/clock-store.ts';
 import { countdown } from '../../lib/format.ts';
 import { toolLabel } from './rules-model.ts';
 import type { Approval } from '../timeline/items-model.ts';
+import './ApprovalCard.css';
 
 /**
  * The oldest pending approval, pinned in the thumb zone above the composer. With an `always`

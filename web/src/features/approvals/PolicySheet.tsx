@@ -4,6 +4,7 @@ import { RULE_TOOLS, ruleText, toolLabel } from './rules-model.ts';
 import { clockTime, shortHash } from '../../lib/format.ts';
 import type { PolicyInForce } from '../timeline/items-model.ts';
 import { Sheet } from '../../ui/Sheet.tsx';
+import './PolicySheet.css';
 
 /**
  * The policy set in force (name and hash) and the session rules people added, with Remove

@@ -1,5 +1,6 @@
 import { For, Show } from 'solid-js';
 import type { CoDrive } from './codrive-store.ts';
+import './CoDriveBar.css';
 
 /**
  * Above the composer: who is typing, and the wheel. Taking the wheel makes sending exclusive:

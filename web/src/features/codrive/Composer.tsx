@@ -1,5 +1,6 @@
 import { Show, createSignal } from 'solid-js';
 import { SendIcon, StopIcon } from '../../ui/icons.tsx';
+import './Composer.css';
 
 const coarse = typeof matchMedia === 'function' && matchMedia('(pointer: coarse)').matches;
 

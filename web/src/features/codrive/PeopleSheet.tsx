@@ -1,6 +1,7 @@
 import { For, Show } from 'solid-js';
 import type { Person } from './presence-model.ts';
 import { Sheet } from '../../ui/Sheet.tsx';
+import './PeopleSheet.css';
 
 const KIND_LABEL = { phone: 'Phone', tablet: 'Tablet', desktop: 'Desktop' } as const;
 

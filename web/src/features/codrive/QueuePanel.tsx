@@ -1,7 +1,7 @@
 import { For, Show, createMemo, createSignal } from 'solid-js';
 import type { CoDrive } from './codrive-store.ts';
 import type { QueueRow } from './queue-model.ts';
-import './codrive.css';
+import './QueuePanel.css';
 
 /**
  * "Up next": the session's shared message queue, the same for everyone, below the timeline.

@@ -2,6 +2,7 @@ import { For, Show, createMemo, createSignal, onMount } from 'solid-js';
 import { insertMention, mentionQuery, mentionsIn, suggestNames } from './comments-model.ts';
 import type { CommentsApi } from './comments-store.ts';
 import { name } from '../session/identity-store.ts';
+import './CommentComposer.css';
 
 /** A comment or reply: text with @mention suggestions from the people here. */
 export function CommentComposer(props: { api: CommentsApi; label: string; names: readonly string[] }) {

@@ -4,7 +4,7 @@ import type { CommentsApi } from './comments-store.ts';
 import type { Item } from '../timeline/items-model.ts';
 import { CommentComposer } from './CommentComposer.tsx';
 import { ThreadView } from './ThreadView.tsx';
-import './comments.css';
+import './CommentThreads.css';
 
 /**
  * Under a timeline event: its comment threads, a "Comment" affordance, and the composer when

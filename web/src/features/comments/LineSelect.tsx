@@ -1,5 +1,6 @@
 import { For } from 'solid-js';
 import type { CommentRange } from './comments-model.ts';
+import './LineSelect.css';
 
 /**
  * Text as numbered lines a person can pick for a comment: a tap starts a range, the next tap

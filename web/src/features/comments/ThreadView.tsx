@@ -4,6 +4,7 @@ import type { CommentsApi } from './comments-store.ts';
 import { clockTime } from '../../lib/format.ts';
 import type { Item } from '../timeline/items-model.ts';
 import { CommentComposer } from './CommentComposer.tsx';
+import './ThreadView.css';
 
 /** One thread under its item: the lines it is on (quoted), its comments, Reply and Resolve. */
 export function ThreadView(props: { api: CommentsApi; thread: Thread; item: Item }) {

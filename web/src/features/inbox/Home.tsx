@@ -7,6 +7,7 @@ import { follows, forget } from '../session/follows-store.ts';
 import { Logo } from '../../ui/icons.tsx';
 import { NamePrompt } from '../session/NamePrompt.tsx';
 import { later } from '../../ui/later.ts';
+import './Home.css';
 
 // The inbox (a connection per followed session) loads after the list of sessions shows.
 const Inbox = later(() => import('./Inbox.tsx').then((m) => m.Inbox));

@@ -2,7 +2,7 @@ import { For, Show } from 'solid-js';
 import { now } from '../../ui/clock-store.ts';
 import { countdown, relativeTime } from '../../lib/format.ts';
 import { createInbox } from './inbox-store.ts';
-import './inbox.css';
+import './Inbox.css';
 
 /**
  * Home's inbox: every pending approval across the sessions this device follows, newest

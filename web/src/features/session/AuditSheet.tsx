@@ -4,6 +4,7 @@ import { actorText, auditText, newestFirst, pushOutcomeText, pushRefText } from 
 import { device, deviceId, name } from './identity-store.ts';
 import { followOf } from './follows-store.ts';
 import { Sheet } from '../../ui/Sheet.tsx';
+import './AuditSheet.css';
 
 /**
  * The owner's audit view: who did what (links made and revoked, joins, session rules, the

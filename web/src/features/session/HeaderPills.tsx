@@ -4,6 +4,7 @@ import { shortHash } from '../../lib/format.ts';
 import { ShieldIcon } from '../../ui/icons.tsx';
 import type { PolicyInForce } from '../timeline/items-model.ts';
 import { usageText, usageTotalText, type Usage } from '../timeline/usage-model.ts';
+import './HeaderPills.css';
 
 /** The current model; people who may steer get a button that opens the model sheet. */
 export function ModelPill(props: { s: SessionModel; open: boolean; onToggle: () => void }) {

@@ -1,4 +1,5 @@
 import { For, createSignal, onMount } from 'solid-js';
+import './ModelSheet.css';
 
 /**
  * Pick the model for the next turn: a free-text model id, prefilled with the current one.

@@ -1,6 +1,7 @@
 import { createSignal } from 'solid-js';
 import { device, setName } from './identity-store.ts';
 import { Logo } from '../../ui/icons.tsx';
+import './NamePrompt.css';
 
 /** First join on this device: ask for the name others will see. */
 export function NamePrompt(props: { initial: string; onSaved?: () => void }) {

@@ -1,5 +1,6 @@
 import { Show } from 'solid-js';
 import { enablePush, pushError, pushState } from './push-store.ts';
+import './NotifyBar.css';
 
 /** For people who may approve: turn on notifications for this device (until they are on, or impossible here). */
 export function NotifyBar(props: { show: boolean }) {

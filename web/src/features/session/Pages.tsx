@@ -4,6 +4,7 @@ import type { Fatal } from '../../connection.ts';
 import { forget } from './follows-store.ts';
 import { navigate } from '../../router.ts';
 import { Logo } from '../../ui/icons.tsx';
+import './Pages.css';
 
 export function NeedLink() {
   return (

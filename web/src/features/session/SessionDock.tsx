@@ -7,6 +7,7 @@ import { CoDriveBar } from '../codrive/CoDriveBar.tsx';
 import { Composer } from '../codrive/Composer.tsx';
 import { QueuePanel } from '../codrive/QueuePanel.tsx';
 import { ModelSheet } from './ModelSheet.tsx';
+import './SessionDock.css';
 
 const CommentsBar = later(() => import('../comments/CommentThreads.tsx').then((m) => m.CommentsBar));
 

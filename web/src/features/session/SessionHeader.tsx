@@ -5,6 +5,7 @@ import { BackIcon } from '../../ui/icons.tsx';
 import { SessionMenu } from './SessionMenu.tsx';
 import { ModelPill, PolicyPill, UsagePill } from './HeaderPills.tsx';
 import type { SheetName } from './SessionSheets.tsx';
+import './SessionHeader.css';
 
 /** The session's top bar: back, title, who and what is here (pills), Share and the menu. */
 export function SessionHeader(props: {

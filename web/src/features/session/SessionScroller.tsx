@@ -3,6 +3,7 @@ import type { SessionModel } from './session-store.ts';
 import type { Follow } from '../../ui/follow-store.ts';
 import type { CommentsApi } from '../comments/comments-store.ts';
 import { Timeline } from '../timeline/Timeline.tsx';
+import './SessionScroller.css';
 
 /** The timeline in its scroller, following the session while the reader is at the bottom. */
 export function SessionScroller(props: { s: SessionModel; comments: CommentsApi; follow: Follow }) {

@@ -9,6 +9,7 @@ import { SessionSheets, type SheetName } from './SessionSheets.tsx';
 import { NotifyBar } from './NotifyBar.tsx';
 import { SessionScroller } from './SessionScroller.tsx';
 import { SessionDock } from './SessionDock.tsx';
+import './SessionView.css';
 
 const ForkBanner = later(() => import('./Fork.tsx').then((m) => m.ForkBanner));
 

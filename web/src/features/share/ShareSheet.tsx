@@ -6,6 +6,7 @@ import type { CreatedLink, ShareState } from './links-model.ts';
 import { toast } from '../../ui/toasts-store.ts';
 import { QrCode } from '../../ui/QrCode.tsx';
 import { Sheet } from '../../ui/Sheet.tsx';
+import './ShareSheet.css';
 
 /**
  * The owner's share sheet: make a link (role, expiry, label), show it once as a URL and a QR

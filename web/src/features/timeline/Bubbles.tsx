@@ -3,6 +3,7 @@ import { clockTime } from '../../lib/format.ts';
 import { RichText } from '../../ui/Text.tsx';
 import { deviceId } from '../session/identity-store.ts';
 import type { AgentItem, SteerItem, UserItem } from './items-model.ts';
+import './Bubbles.css';
 
 /** The agent's message, growing while its deltas stream in. */
 export function AgentBubble(props: { item: AgentItem }) {

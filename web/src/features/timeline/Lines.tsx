@@ -3,6 +3,7 @@ import { shortHash } from '../../lib/format.ts';
 import { policyChangeText } from '../approvals/rules-model.ts';
 import type { ApprovalItem, DecisionItem, ErrorItem, ModelItem, PolicyItem, StartedItem, StatusItem } from './items-model.ts';
 import { decisionText, sessionStateText } from './words-model.ts';
+import './Lines.css';
 
 // One-line items of the timeline. Items are immutable: reading their fields once is fine.
 

@@ -6,6 +6,7 @@ import { rowsOf, type Row } from './rows-model.ts';
 import type { Timeline as TimelineState } from './timeline-model.ts';
 import { TimelineRow } from './TimelineRow.tsx';
 import { createRowWindow } from './window-store.ts';
+import './Timeline.css';
 
 /**
  * One `<li data-testid="event">` per item, in seq order: `data-seq` is the event it sits at,

@@ -5,6 +5,7 @@ import { forkSeqOf } from '../session/fork-model.ts';
 import type { Item } from './items-model.ts';
 import { ItemView } from './ItemView.tsx';
 import type { Row } from './rows-model.ts';
+import './TimelineRow.css';
 
 // Comment threads and their composer load on first use (most timelines show none at first).
 const EventComments = later(() => import('../comments/CommentThreads.tsx').then((m) => m.EventComments));

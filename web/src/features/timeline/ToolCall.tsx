@@ -4,6 +4,7 @@ import { policyText } from './words-model.ts';
 import type { CommentRange } from '../comments/comments-model.ts';
 import type { ToolItem, ToolStatus } from './items-model.ts';
 import { LineSelect } from '../comments/LineSelect.tsx';
+import './ToolCall.css';
 
 const STATUS: Record<ToolStatus, { icon: string; label: string }> = {
   running: { icon: '…', label: 'running' },

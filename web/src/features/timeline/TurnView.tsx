@@ -2,6 +2,7 @@ import { Show } from 'solid-js';
 import type { TurnItem, TurnStartItem } from './items-model.ts';
 import { usageText, type Usage } from './usage-model.ts';
 import { turnStatusText } from './words-model.ts';
+import './TurnView.css';
 
 /** The divider where a turn starts (with its model). */
 export function TurnStart(props: { item: TurnStartItem }) {
