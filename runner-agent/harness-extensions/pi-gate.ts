@@ -24,7 +24,7 @@
  * that this extension is loaded before it sends any prompt.
  */
 
-/** Must match GATE_TITLE in runner-agent/src/harness/pi/index.ts. */
+/** Must match GATE_TITLE and RESULT_TITLE in runner-agent/src/harness/pi/config.ts. */
 const GATE_TITLE = 'tandem-gate';
 const RESULT_TITLE = 'tandem-result';
 /** How long a tool result waits for the runner's policy check. */

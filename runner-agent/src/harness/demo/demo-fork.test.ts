@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION, type Event } from '@tandem/protocol';
 import { silentLogger } from '../../lib/log.ts';
+import { fakeToolCall } from '../../testing/tool-call.ts';
 import { tempDir, until } from '../../testing/util.ts';
 import { DemoHarness, progressFromTranscript } from './index.ts';
 import type { HarnessContext, HarnessEvent } from '../types.ts';
@@ -29,6 +30,7 @@ async function runDemo(transcript?: Event[]) {
     cwd: dir,
     agent: { name: 'demo', harness: 'demo' },
     emit: (e) => void out.push(e),
+    toolCall: fakeToolCall(async () => ({ allowed: true, reason: 'allowed' }), (e) => void out.push(e)),
     gate: async () => ({ allowed: true, reason: 'allowed' }),
     progress: undefined,
     saveProgress: () => {},

@@ -4,6 +4,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../lib/log.ts';
+import { fakeToolCall } from '../../testing/tool-call.ts';
 import { tempDir, until } from '../../testing/util.ts';
 import { DemoHarness, type DemoProgress } from './index.ts';
 import type { GateResult, HarnessContext, HarnessEvent, ToolCall } from '../types.ts';
@@ -66,6 +67,7 @@ describe('demo harness', () => {
       cwd: dir,
       agent: { name: 'demo', harness: 'demo' },
       emit: (e) => void events.push(e),
+      toolCall: fakeToolCall(gate.gate, (e) => void events.push(e), { reportDenied: false }), // FakeGate reports no denials
       gate: gate.gate,
       progress: saved,
       saveProgress: (p) => void (progress = structuredClone(p)),
