@@ -478,6 +478,7 @@ async function customDirect(server: ModelServer, root: string, cwd: string): Pro
     emit: (e) => {
       if (e.kind === 'session.status' && (e.body.state === 'finished' || e.body.state === 'failed')) settle(e);
     },
+    toolCall: async () => ({ allowed: true, reason: 'bench: allowed at once' }),
     gate: async () => ({ allowed: true, reason: 'bench: allowed at once' }),
     progress: undefined,
     saveProgress: () => {},

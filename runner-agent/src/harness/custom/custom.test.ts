@@ -8,6 +8,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../lib/log.ts';
+import { fakeToolCall } from '../../testing/tool-call.ts';
 import { tempDir, until } from '../../testing/util.ts';
 import type { AgentSpec, GateResult, HarnessContext, HarnessEvent, ToolCall } from '../types.ts';
 import { CustomHarness, customHarness } from './loop.ts';
@@ -158,6 +159,7 @@ describe('custom harness', () => {
       },
       workDir: cwd,
       emit,
+      toolCall: fakeToolCall(gate, emit, { reportDenied: false }), // the gate reports denials, as the runner's does
       gate,
       progress: opts.progress,
       saveProgress: (p) => (progress.value = JSON.parse(JSON.stringify(p))),

@@ -2,7 +2,7 @@
  * The `custom` harness: Tandem's own agent loop. It talks to any OpenAI-compatible
  * chat-completions endpoint or the Anthropic Messages API (provider from the agent
  * YAML, key from the env var named by api_key_env), streams the answer, and runs
- * the coding tools in tools.ts, every call gated first (tool.call, then ctx.gate).
+ * the coding tools in tools.ts, every call gated first (ctx.toolCall).
  *
  * One turn = the queued people's messages (or the prompt) → model calls and tool
  * calls until the model answers without tools. Messages that arrive meanwhile are
@@ -12,20 +12,22 @@
  */
 import path from 'node:path';
 import { newId } from '@tandem/protocol';
-import { costOf } from '../../usage/prices.ts';
-import type { Harness, HarnessContext, HarnessDefinition, HarnessEvent, Sender } from '../types.ts';
+import { requestText, withRequestText } from '../../gateway/text.ts';
+import { CallLedger } from '../kit/call-ledger.ts';
+import { DeltaBuffer } from '../kit/deltas.ts';
+import { sanitizeEnv } from '../kit/env.ts';
+import { Cancelled } from '../kit/errors.ts';
+import { safeId } from '../kit/ids.ts';
+import { statusAfterTurn, turnEnd, turnStart, usageEvent } from '../kit/turns.ts';
+import type { Harness, HarnessContext, HarnessDefinition, HarnessEvent, Sender, ToolCall } from '../types.ts';
 import { ANTHROPIC_DEFAULT_BASE_URL, anthropicMessages } from './providers/anthropic.ts';
 import { ProviderError, type Message, type ModelCall, type ToolUse } from './providers/common.ts';
 import { OPENAI_DEFAULT_BASE_URL, openaiChat } from './providers/openai-chat.ts';
 import { TOOLS, previewOf, runTool } from './tools.ts';
-import { Cancelled } from '../kit/errors.ts';
-import { requestText, withRequestText } from '../../gateway/text.ts';
 
 export const CUSTOM_TITLE = 'Custom agent';
 /** Model calls per turn before the loop gives up (a model stuck calling tools). */
 export const MAX_STEPS_PER_TURN = 50;
-/** Stream deltas are coalesced for this long (each one is journaled and sent). */
-const DELTA_FLUSH_MS = 100;
 
 interface Progress {
   v: 1;
@@ -43,16 +45,6 @@ interface Provider {
   apiKey?: string;
 }
 
-function sanitizeEnv(extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, val] of Object.entries(process.env)) {
-    // the runner's own credentials never reach the agent's processes
-    if (k.startsWith('TANDEM_') || k === 'NODE_OPTIONS' || k === 'NODE_TEST_CONTEXT' || k.startsWith('VITEST')) continue;
-    env[k] = val;
-  }
-  return { ...env, ...extra };
-}
-
 function systemPrompt(cwd: string, instructions: string | undefined): string {
   const base = [
     `You are a coding agent working in ${cwd} on the user's machine. People follow and steer this session from their phones.`,
@@ -61,10 +53,6 @@ function systemPrompt(cwd: string, instructions: string | undefined): string {
     'Read before you edit, keep changes small, run the tests when there are any, and finish with a short summary of what you did.',
   ].join('\n');
   return instructions?.trim() ? `${base}\n\n${instructions.trim()}` : base;
-}
-
-function safeId(text: string): string {
-  return text.replace(/[^\w.:-]/g, '_').slice(0, 128);
 }
 
 export class CustomHarness implements Harness {
@@ -79,11 +67,14 @@ export class CustomHarness implements Harness {
   private running: Promise<void> | undefined;
   private abort: AbortController | undefined;
   private stopped = false;
+  private readonly deltas = new DeltaBuffer((e) => this.emitNow(e));
+  private readonly calls: CallLedger;
 
   constructor(ctx: HarnessContext) {
     this.ctx = ctx;
     this.cwd = path.resolve(ctx.cwd);
     this.env = sanitizeEnv(ctx.agent.env);
+    this.calls = new CallLedger(ctx.toolCall, (e) => this.emit(e), () => this.deltas.flush());
     const saved = ctx.progress as Progress | undefined;
     this.p = saved && saved.v === 1 && Array.isArray(saved.messages) ? { ...saved } : { v: 1, messages: [], model: ctx.agent.model ?? '', turns: 0 };
   }
@@ -167,8 +158,7 @@ export class CustomHarness implements Harness {
       this.p.messages.push({ role: 'user', text: taken.map((m) => (m.from ? `${m.from.name}: ${m.text}` : m.text)).join('\n\n') });
     }
     this.save();
-    this.emit({ kind: 'turn.started', body: { turnId, model } });
-    this.emit({ kind: 'session.status', body: { state: 'running' } });
+    for (const e of turnStart(turnId, model)) this.emit(e);
     let status: 'completed' | 'interrupted' | 'failed' = 'completed';
     let error: string | undefined;
     try {
@@ -180,10 +170,7 @@ export class CustomHarness implements Harness {
         }
         const messageId = safeId(`${turnId}-m${step}`);
         const res = await this.callModel(provider, model, messageId, abort.signal);
-        this.emit({
-          kind: 'usage',
-          body: { turnId, model, ...res.usage, costUsd: costOf(model, res.usage) },
-        });
+        this.emit(usageEvent(turnId, model, res.usage));
         this.p.messages.push({ role: 'assistant', text: res.text, toolUses: res.toolUses });
         if (!res.toolUses.length) {
           this.save();
@@ -218,25 +205,14 @@ export class CustomHarness implements Harness {
     if (this.stopped && status === 'interrupted') return; // shutting down: the runner reports stopped
     this.p.last = status;
     this.save();
-    this.emit({ kind: 'turn.ended', body: { turnId, status, ...(error ? { error: error.slice(0, 8000) } : {}) } });
+    this.calls.prune();
+    this.emit(turnEnd(turnId, status, error ? { error } : {}));
     if (this.queue.length) this.emit({ kind: 'session.status', body: { state: 'running', detail: 'next message queued' } });
-    else if (status === 'interrupted') this.emit({ kind: 'session.status', body: { state: 'idle', detail: 'interrupted' } });
-    else this.emit({ kind: 'session.status', body: { state: status === 'completed' ? 'finished' : 'failed', ...(error ? { detail: error.slice(0, 2000) } : {}) } });
+    else this.emit({ kind: 'session.status', body: statusAfterTurn(status, error) });
   }
 
   private async callModel(provider: Provider, model: string, messageId: string, signal: AbortSignal) {
-    let pending = '';
-    let timer: NodeJS.Timeout | undefined;
     let streamed = false;
-    const flush = () => {
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-      while (pending) {
-        const text = pending.slice(0, 16 * 1024);
-        pending = pending.slice(text.length);
-        this.emit({ kind: 'agent.delta', body: { messageId, text } });
-      }
-    };
     const policy = this.ctx.policy;
     try {
       const outgoing = await this.checkRequest({ system: systemPrompt(this.cwd, this.ctx.agent.instructions), messages: this.p.messages }, model, signal);
@@ -250,22 +226,19 @@ export class CustomHarness implements Harness {
         onText: (delta) => {
           if (policy?.screensReplies) return; // shown once the response policies saw the whole reply
           streamed = true;
-          pending += delta;
-          timer ??= setTimeout(flush, DELTA_FLUSH_MS);
+          this.deltas.add(messageId, delta);
         },
       });
-      flush();
+      this.deltas.flush();
       if (res.text) {
         const text = policy ? await policy.response(res.text, { key: `reply:${messageId}` }) : res.text;
         this.emit({ kind: 'agent.message', body: { messageId, text: text.slice(0, 64 * 1024) } });
       }
       return res;
     } catch (err) {
-      flush();
+      this.deltas.flush();
       if (streamed && signal.aborted) this.ctx.log.info('the model call was interrupted mid-stream');
       throw err;
-    } finally {
-      if (timer) clearTimeout(timer);
     }
   }
 
@@ -285,28 +258,27 @@ export class CustomHarness implements Harness {
   private async runToolCall(turnId: string, step: number, use: ToolUse, signal: AbortSignal) {
     const callId = safeId(`${turnId}-${step}-${use.id}`);
     const input = use.badArguments !== undefined ? { arguments: use.badArguments } : use.input;
-    this.emit({ kind: 'tool.call', body: { callId, tool: use.name, input, preview: previewOf(use.name, input).slice(0, 4000) } });
+    const call: ToolCall = { callId, tool: use.name, input, preview: previewOf(use.name, input).slice(0, 4000) };
     const answer = (output: string, isError: boolean) => ({ id: use.id, name: use.name, output, isError });
-    if (use.badArguments !== undefined) {
-      const output = `the arguments are not a JSON object: ${use.badArguments.slice(0, 500)}`;
-      this.emit({ kind: 'tool.result', body: { callId, status: 'error', output } });
-      return answer(output, true);
+    const refused =
+      use.badArguments !== undefined
+        ? `the arguments are not a JSON object: ${use.badArguments.slice(0, 500)}`
+        : !TOOLS.some((t) => t.name === use.name)
+          ? `unknown tool "${use.name}" (available: ${TOOLS.map((t) => t.name).join(', ')})`
+          : undefined;
+    if (refused !== undefined) {
+      // never reaches the gate: shown with its error
+      this.calls.see(call);
+      this.calls.settle(callId, { status: 'error', output: refused });
+      return answer(refused, true);
     }
-    if (!TOOLS.some((t) => t.name === use.name)) {
-      const output = `unknown tool "${use.name}" (available: ${TOOLS.map((t) => t.name).join(', ')})`;
-      this.emit({ kind: 'tool.result', body: { callId, status: 'error', output } });
-      return answer(output, true);
+    const gate = await this.calls.gate(call, signal);
+    if (gate.verdict === 'cancelled' || gate.verdict === 'failed') {
+      this.calls.settle(callId, { status: 'error', output: 'not run: the turn was interrupted before a decision' });
+      throw gate.error;
     }
-    const call = { callId, tool: use.name, input, preview: previewOf(use.name, input).slice(0, 4000) };
-    let gate;
-    try {
-      gate = await this.ctx.gate(call, signal);
-    } catch (err) {
-      this.emit({ kind: 'tool.result', body: { callId, status: 'error', output: 'not run: the turn was interrupted before a decision' } });
-      throw err;
-    }
-    // denied: the runner has emitted the denied tool.result; the model gets the reason
-    if (!gate.allowed) return answer(`Denied by policy: ${gate.reason}`, true);
+    // denied: ctx.toolCall reported the denied tool.result; the model gets the reason
+    if (gate.verdict === 'denied') return answer(`Denied by policy: ${gate.reason}`, true);
     const started = Date.now();
     try {
       // a policy may have rewritten the input (redaction): the tool runs what the gate allowed
@@ -314,17 +286,23 @@ export class CustomHarness implements Harness {
       const durationMs = Date.now() - started;
       // tool_result policies: the model and people see the checked output (redacted or withheld)
       const seen = this.ctx.policy ? await this.ctx.policy.toolResult(call, { status: r.status, output: r.output }) : r;
-      this.emit({ kind: 'tool.result', body: { callId, status: seen.status, output: seen.output, ...(r.truncated ? { truncated: true } : {}), durationMs } });
+      this.calls.settle(callId, { status: seen.status, output: seen.output, ...(r.truncated ? { truncated: true } : {}), durationMs });
       return answer(seen.output, seen.status !== 'ok');
     } catch (err) {
       const partial = err instanceof Cancelled ? (err.output ?? '') : '';
       const output = `${partial}\n[interrupted]`.trim().slice(-4000);
-      this.emit({ kind: 'tool.result', body: { callId, status: 'error', output, durationMs: Date.now() - started } });
+      this.calls.settle(callId, { status: 'error', output, durationMs: Date.now() - started });
       throw err;
     }
   }
 
+  /** Every event but a delta: the streamed text before it goes first. */
   private emit(event: HarnessEvent): void {
+    this.deltas.flush();
+    this.emitNow(event);
+  }
+
+  private emitNow(event: HarnessEvent): void {
     if (this.stopped && event.kind !== 'tool.result') return;
     this.ctx.emit(event);
   }
