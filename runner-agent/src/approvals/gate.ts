@@ -1,12 +1,15 @@
 import type { AlwaysOffer, EventBody, RUNNER_EVENT_KINDS, RunnerFrame } from '@tandem/protocol';
+import type { GateResult } from '../harness/types.ts';
 import { approvalIdFor, eventId } from '../lib/ids.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
+import { clip } from '../lib/text.ts';
 import type { EngineDecision, PolicyEngine } from '../policy/engine.ts';
 import { commandOf, pathsOf } from '../policy/rules.ts';
 import { alwaysOffer, type SessionRules } from '../policy/session.ts';
-import type { ToolCall, Verdict } from '../policy/types.ts';
+import type { ToolCall } from '../policy/types.ts';
 import type { DecidedApproval, PendingApproval, StateStore } from '../session/state.ts';
 
+export type { GateResult };
 export type RunnerEventKind = (typeof RUNNER_EVENT_KINDS)[number];
 /**
  * A runner event frame, discriminated on kind. (The protocol's RunnerFrame type
@@ -19,15 +22,6 @@ export type RunnerEventFrame = {
 /** Journal an event into the outbox (and print it). `id` makes re-sends idempotent. */
 export type Emit = <K extends RunnerEventKind>(kind: K, body: EventBody<K>, id?: string) => void;
 
-export interface GateResult {
-  allowed: boolean;
-  reason: string;
-  decision: Verdict;
-  policy: string;
-  approvalId?: string;
-  /** The input to run instead of the harness's: a policy rewrote it (redaction). */
-  input?: Record<string, unknown>;
-}
 
 /** What an ASK is about when it is not a tool call (a person's message, a model request). */
 export interface ApprovalSubject {
@@ -96,10 +90,6 @@ export interface GateOptions {
 
 interface Waiter {
   resolve: (decided: DecidedApproval) => void;
-}
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /** A rewritten call's preview: its command, else its path, else its input. */

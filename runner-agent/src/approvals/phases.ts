@@ -15,6 +15,7 @@ import type { ApprovalGate, Emit } from './gate.ts';
 import { startModelGateway, type ModelGateway } from '../gateway/gateway.ts';
 import type { CheckedResult, CheckedText, ModelApi, PolicyChecks, Sender, ToolCall } from '../harness/types.ts';
 import type { Logger } from '../lib/log.ts';
+import { clip } from '../lib/text.ts';
 import type { EngineDecision, PolicyEngine } from '../policy/engine.ts';
 import type { PolicyContext } from '../policy/types.ts';
 
@@ -26,10 +27,6 @@ export interface PhaseOptions {
   cwd(): string | undefined;
   emit: Emit;
   log: Logger;
-}
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 export class PhaseChecks implements PolicyChecks {

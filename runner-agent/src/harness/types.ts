@@ -1,6 +1,6 @@
 import type { Event, EventBody } from '@tandem/protocol';
 import type { Logger } from '../lib/log.ts';
-import type { ToolCall } from '../policy/types.ts';
+import type { ToolCall, Verdict } from '../policy/types.ts';
 import type { Sandbox } from '../sandbox/bwrap.ts';
 
 export type { ToolCall };
@@ -25,11 +25,17 @@ export type HarnessEventKind =
  */
 export type HarnessEvent = { [K in HarnessEventKind]: { kind: K; body: EventBody<K>; id?: string } }[HarnessEventKind];
 
+/** What the gate decided about a tool call: the one answer of ctx.toolCall and of the runner's ApprovalGate. */
 export interface GateResult {
   allowed: boolean;
   reason: string;
   /** A policy rewrote the input (redaction): run this instead of what the agent asked for. */
   input?: Record<string, unknown>;
+  /** How the runner's gate decided (allow, deny, or ask and then people), and by which policy. */
+  decision?: Verdict;
+  policy?: string;
+  /** The approval an ASK announced. */
+  approvalId?: string;
 }
 
 /**
@@ -54,7 +60,7 @@ export type CheckedText = { allowed: true; text: string } | { allowed: false; re
 export type ModelApi = 'anthropic' | 'openai-chat' | 'openai-responses';
 
 /**
- * The policy phases besides tool_call (ctx.gate), as the runner enforces them.
+ * The policy phases besides tool_call (ctx.toolCall), as the runner enforces them.
  * Absent in harness tests that do not exercise them.
  */
 export interface PolicyChecks {
