@@ -1,7 +1,6 @@
 import { For, Show, createMemo, createSignal, onMount } from 'solid-js';
 import { insertMention, mentionQuery, mentionsIn, suggestNames } from './comments-model.ts';
 import type { CommentsApi } from './comments-store.ts';
-import { name } from '../session/identity-store.ts';
 import './CommentComposer.css';
 
 /** A comment or reply: text with @mention suggestions from the people here. */
@@ -12,7 +11,7 @@ export function CommentComposer(props: { api: CommentsApi; label: string; names:
   onMount(() => input?.focus({ preventScroll: true }));
   const suggestions = createMemo(() => {
     const q = query();
-    return q === null ? [] : suggestNames(q, props.names, name());
+    return q === null ? [] : suggestNames(q, props.names, props.api.myName());
   });
   const track = () => setQuery(input ? mentionQuery(input.value, input.selectionStart ?? input.value.length) : null);
   const pick = (who: string) => {

@@ -8,6 +8,7 @@ import type { SessionModel } from '../session/session-store.ts';
 import { agentMessageText, commentsOf, foldComments, noComments, type CommentRange, type Comments, type SelectedThread, type Thread } from './comments-model.ts';
 import type { Item } from '../timeline/items-model.ts';
 import { toast } from '../../ui/toasts-store.ts';
+import { name } from '../session/identity-store.ts';
 
 export interface Draft {
   /** The event commented on. */
@@ -42,6 +43,8 @@ export function createComments(s: SessionModel) {
   return {
     comments,
     names,
+    /** The name this person goes by (not suggested to themselves). */
+    myName: name,
     draft,
     canComment: () => s.can('comment'),
     canSend: () => s.can('send'),
