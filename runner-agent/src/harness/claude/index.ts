@@ -75,7 +75,9 @@ export class ClaudeHarness implements Harness {
   /** Per query: did Claude Code report system/init? */
   private initialized = false;
   private readonly names = textNames();
-  private readonly deltas = new DeltaBuffer((e) => this.emitNow(e));
+  private readonly deltas = new DeltaBuffer((e) => {
+    if (!this.stopping) this.ctx.emit(e); // after stop() nothing more is reported
+  });
   private readonly calls: CallLedger;
   private readonly gate: ClaudeGate;
   private readonly stall: Stall;
@@ -365,15 +367,9 @@ export class ClaudeHarness implements Harness {
 
   // ------------------------------------------------------------ plumbing
 
-  /** Every event but a delta: the streamed text before it goes first. */
+  /** Every event but a delta (the streamed text before it goes first). */
   private emit(event: HarnessEvent): void {
-    this.deltas.flush();
-    this.emitNow(event);
-  }
-
-  private emitNow(event: HarnessEvent): void {
-    if (this.stopping) return;
-    this.ctx.emit(event);
+    this.deltas.emit(event);
   }
 
   private save(): void {

@@ -60,7 +60,9 @@ export class CodexHarness implements Harness {
   private turnStarting = false;
   private readonly queue: string[] = [];
   private readonly state = codexState();
-  private readonly deltas = new DeltaBuffer((e) => this.emitNow(e));
+  private readonly deltas = new DeltaBuffer((e) => {
+    if (!this.stopping) this.ctx.emit(e); // after stop() nothing more is reported
+  });
   private readonly calls: CallLedger;
   private readonly approvals: CodexApprovals;
   /** interrupt() came while turn/start was in flight: interrupt as soon as the turn has an id. */
@@ -305,15 +307,9 @@ export class CodexHarness implements Harness {
 
   // ---------------------------------------------------------------- plumbing
 
-  /** Every event but a delta: the streamed text before it goes first. */
+  /** Every event but a delta (the streamed text before it goes first). */
   private emit(event: HarnessEvent): void {
-    this.deltas.flush();
-    this.emitNow(event);
-  }
-
-  private emitNow(event: HarnessEvent): void {
-    if (this.stopping) return;
-    this.ctx.emit(event);
+    this.deltas.emit(event);
   }
 
   private save(): void {

@@ -67,7 +67,9 @@ export class CustomHarness implements Harness {
   private running: Promise<void> | undefined;
   private abort: AbortController | undefined;
   private stopped = false;
-  private readonly deltas = new DeltaBuffer((e) => this.emitNow(e));
+  private readonly deltas = new DeltaBuffer((e) => {
+    if (!this.stopped || e.kind === 'tool.result') this.ctx.emit(e); // after stop() only results still go out
+  });
   private readonly calls: CallLedger;
 
   constructor(ctx: HarnessContext) {
@@ -296,15 +298,9 @@ export class CustomHarness implements Harness {
     }
   }
 
-  /** Every event but a delta: the streamed text before it goes first. */
+  /** Every event but a delta (the streamed text before it goes first). */
   private emit(event: HarnessEvent): void {
-    this.deltas.flush();
-    this.emitNow(event);
-  }
-
-  private emitNow(event: HarnessEvent): void {
-    if (this.stopped && event.kind !== 'tool.result') return;
-    this.ctx.emit(event);
+    this.deltas.emit(event);
   }
 
   private save(): void {

@@ -77,6 +77,10 @@ export class DemoHarness implements Harness {
     return { ...this.p };
   }
 
+  private save(): void {
+    this.ctx.saveProgress({ ...this.p });
+  }
+
   async start(): Promise<void> {
     if (!this.p.setup || !this.repo.exists) {
       this.repo.create();
@@ -323,10 +327,6 @@ export class DemoHarness implements Harness {
     // after stop() nothing more is reported: the interrupted step re-runs on resume
     if (this.stopping) return;
     this.ctx.emit(event);
-  }
-
-  private save(): void {
-    this.ctx.saveProgress({ ...this.p });
   }
 }
 

@@ -39,6 +39,12 @@ describe('DeltaBuffer', () => {
     expect(out.map((e) => (e.kind === 'agent.delta' ? e.body.text.length : 0))).toEqual([DELTA_MAX_CHARS, DELTA_MAX_CHARS, 10]);
   });
 
+  it('emit() hands over the buffered text before the event', () => {
+    deltas.add('m1', 'streamed');
+    deltas.emit({ kind: 'agent.message', body: { messageId: 'm1', text: 'streamed' } });
+    expect(texts()).toEqual(['m1:streamed', 'agent.message']);
+  });
+
   it('flush() hands over now; discard() drops; empty text is ignored', () => {
     deltas.add('m1', '');
     deltas.flush();

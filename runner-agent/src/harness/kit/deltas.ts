@@ -1,8 +1,9 @@
 /**
  * Streamed reply text, coalesced: every event the runner gets is journaled and fsync'd, so
  * a harness hands over its text deltas at most every DELTA_FLUSH_MS per message (or at
- * DELTA_MAX_CHARS), not one event per token. An adapter flushes before it emits anything
- * else (its reply's message, a tool call, the turn's end), so the order holds.
+ * DELTA_MAX_CHARS), not one event per token. Everything else an adapter reports goes
+ * through emit(), which hands over the buffered text first (the reply's message, a tool
+ * call, the turn's end come after it), so the order holds.
  */
 import type { HarnessEvent } from '../types.ts';
 
@@ -31,6 +32,12 @@ export class DeltaBuffer {
     this.pending.text += text;
     if (this.pending.text.length >= this.maxChars) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.flushMs);
+  }
+
+  /** Any other event: after the text buffered so far. */
+  emit(event: HarnessEvent): void {
+    this.flush();
+    this.out(event);
   }
 
   /** Hand over what is buffered now (in pieces of at most maxChars). */

@@ -61,7 +61,9 @@ export class PiHarness implements Harness {
   private stopping = false;
   private starting: Promise<void> | undefined;
   private modelSwitch: Promise<void> | undefined;
-  private readonly deltas = new DeltaBuffer((e) => this.emitNow(e));
+  private readonly deltas = new DeltaBuffer((e) => {
+    if (!this.stopping) this.ctx.emit(e); // after stop() nothing more is reported
+  });
 
   constructor(ctx: HarnessContext) {
     this.ctx = ctx;
@@ -343,15 +345,9 @@ export class PiHarness implements Harness {
 
   // ---------------------------------------------------------------- plumbing
 
-  /** Every event but a delta: the streamed text before it goes first. */
+  /** Every event but a delta (the streamed text before it goes first). */
   private emit(event: HarnessEvent): void {
-    this.deltas.flush();
-    this.emitNow(event);
-  }
-
-  private emitNow(event: HarnessEvent): void {
-    if (this.stopping) return;
-    this.ctx.emit(event);
+    this.deltas.emit(event);
   }
 }
 
