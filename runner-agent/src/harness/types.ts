@@ -131,7 +131,7 @@ export interface HarnessContext {
    * it aborts (interrupt, stop) before a decision; the call is then shown as it was.
    */
   toolCall: Gate;
-  /** @deprecated being replaced by toolCall (the adapter emitted tool.call itself first). */
+  /** @deprecated no adapter calls it any more (they all use toolCall); the session still offers it for its own tests' fake harnesses. */
   gate: Gate;
   /** The other policy phases (tool_result, llm_request, response). */
   policy?: PolicyChecks;

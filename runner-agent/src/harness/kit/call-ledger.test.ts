@@ -15,7 +15,7 @@ function rig(answer: (c: ToolCall, signal?: AbortSignal) => Promise<GateResult>)
   return { events, ledger, log };
 }
 
-const hold = (c: ToolCall, signal?: AbortSignal) =>
+const hold = (_call: ToolCall, signal?: AbortSignal) =>
   new Promise<GateResult>((_resolve, reject) => signal?.addEventListener('abort', () => reject(signal.reason), { once: true }));
 
 describe('CallLedger', () => {
