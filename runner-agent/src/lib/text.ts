@@ -1,9 +1,7 @@
 import { MAX_TOOL_OUTPUT_CHARS } from '@tandem/protocol';
 
-/** At most `max` characters: cut with an ellipsis when longer. */
-export function clip(text: string, max = 2000): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
+/** At most `max` characters: cut with an ellipsis when longer (the protocol's one clip). */
+export { clip } from '@tandem/protocol';
 
 /** Cut tool output to MAX_TOOL_OUTPUT_CHARS, keeping its head and tail (where test failures and errors show up). */
 export function truncateOutput(text: string, max = MAX_TOOL_OUTPUT_CHARS): { output: string; truncated?: true } {
