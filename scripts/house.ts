@@ -52,13 +52,15 @@ for (const f of code) {
   for (const spec of importsOf(f)) {
     if (spec.startsWith('.')) out.push(relative(ROOT, resolve(ROOT, dirname(f), spec)));
     if (spec === '@tandem/relay' || spec.startsWith('@tandem/relay/')) {
-      if (!f.startsWith('relay/') || f.startsWith('relay/protocol/')) fail('imports', `${f} imports ${spec}: only the relay imports itself`);
+      if (!f.startsWith('relay/') || f.startsWith('relay/protocol/'))
+        fail('imports', `${f} imports ${spec}: only the relay imports itself`);
     }
     if (spec === '@tandem/protocol' || spec.startsWith('@tandem/protocol/')) {
       const pkg = packageOf(f);
       const manifest = pkg && pkg !== 'scripts' ? JSON.parse(readFileSync(join(ROOT, pkg, 'package.json'), 'utf8')) : undefined;
       const declared = manifest && { ...manifest.dependencies, ...manifest.devDependencies }['@tandem/protocol'];
-      if (pkg !== 'relay/protocol' && !declared) fail('imports', `${f} imports @tandem/protocol but ${pkg}/package.json does not declare it`);
+      if (pkg !== 'relay/protocol' && !declared)
+        fail('imports', `${f} imports @tandem/protocol but ${pkg}/package.json does not declare it`);
     }
   }
   edges.set(f, out);

@@ -49,7 +49,13 @@ function localSecrets(): Record<string, string> {
   }
   need('VAPID_SUBJECT', () => 'mailto:tandem@localhost.invalid');
   if (changed) {
-    writeFileSync(DEV_VARS, Object.entries(vars).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
+    writeFileSync(
+      DEV_VARS,
+      Object.entries(vars)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n') + '\n',
+      { mode: 0o600 },
+    );
     console.log('• Generated local secrets and VAPID keys in .dev.vars (untracked)');
   }
   return vars;
@@ -120,8 +126,17 @@ async function main() {
   relay = spawn(
     NODE,
     [
-      WRANGLER, 'dev', '--ip', host, '--port', String(port), '--persist-to', join(STATE, 'relay-state'),
-      '--show-interactive-dev-session=false', '--log-level', 'warn',
+      WRANGLER,
+      'dev',
+      '--ip',
+      host,
+      '--port',
+      String(port),
+      '--persist-to',
+      join(STATE, 'relay-state'),
+      '--show-interactive-dev-session=false',
+      '--log-level',
+      'warn',
       // Links printed for a tunnel or LAN address instead of 127.0.0.1.
       ...(process.env.TANDEM_PUBLIC_URL ? ['--var', `PUBLIC_URL:${process.env.TANDEM_PUBLIC_URL}`] : []),
     ],

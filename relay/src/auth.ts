@@ -52,7 +52,7 @@ export async function newSessionId(secret: string): Promise<string> {
   // never a leading '-': people paste ids into commands (`tandem share ID`), where it reads as a flag
   let random = randomToken(12);
   while (random.startsWith('-')) random = randomToken(12);
-  return `${random}${(await sessionTag(secret, random))}`;
+  return `${random}${await sessionTag(secret, random)}`;
 }
 
 export async function isSessionId(secret: string, id: string): Promise<boolean> {

@@ -68,7 +68,10 @@ describe('the shared queue', () => {
     const bq = lastQueue(owner)!.items.find((i) => i.by.name === 'Bea')!;
     const dq = lastQueue(owner)!.items.find((i) => i.by.name === 'Dan')!;
     const foreign = dan.send('queue.edit', { queueId: bq.queueId, text: 'hijacked' });
-    expect((await dan.next('error', (f) => f.body.ref === foreign)).body).toMatchObject({ code: 'forbidden', message: 'only its author can edit a queued message' });
+    expect((await dan.next('error', (f) => f.body.ref === foreign)).body).toMatchObject({
+      code: 'forbidden',
+      message: 'only its author can edit a queued message',
+    });
     bea.send('queue.edit', { queueId: bq.queueId, text: 'from bea, edited' });
     await expect.poll(() => lastQueue(owner)?.items.find((i) => i.queueId === bq.queueId)?.text).toBe('from bea, edited');
     const notOwner = dan.send('queue.move', { queueId: dq.queueId, before: bq.queueId });
@@ -194,22 +197,34 @@ describe('comments', () => {
     const call = await owner.next('tool.call');
     const cora = await join('commenter', 'Cora');
     const viewer = await join('viewer', 'Vic');
-    const id = cora.send('comment', { target: { seq: call.seq!, range: { of: 'output', from: 3, to: 5 } }, text: '<img src=x onerror=alert(1)> lines 3-5 look wrong' });
+    const id = cora.send('comment', {
+      target: { seq: call.seq!, range: { of: 'output', from: 3, to: 5 } },
+      text: '<img src=x onerror=alert(1)> lines 3-5 look wrong',
+    });
     const added = await viewer.next('comment');
-    expect(added).toMatchObject({ id: `u:dev-Cora:${id}`, actor: { name: 'Cora', role: 'commenter' }, body: { target: { seq: call.seq } } });
+    expect(added).toMatchObject({
+      id: `u:dev-Cora:${id}`,
+      actor: { name: 'Cora', role: 'commenter' },
+      body: { target: { seq: call.seq } },
+    });
     owner.send('comment', { target: { seq: call.seq! }, parentId: added.id, text: 'agreed' });
     await cora.next('comment', (f) => f.body.parentId === added.id);
     owner.send('comment.resolve', { commentId: added.id, resolved: true });
     expect((await viewer.next('comment.resolve')).body).toEqual({ commentId: added.id, resolved: true });
 
     const missing = cora.send('comment', { target: { seq: 9999 }, text: 'on nothing' });
-    expect((await cora.next('error', (f) => f.body.ref === missing)).body).toMatchObject({ code: 'not_found', message: 'there is no event 9999 in this session to comment on' });
+    expect((await cora.next('error', (f) => f.body.ref === missing)).body).toMatchObject({
+      code: 'not_found',
+      message: 'there is no event 9999 in this session to comment on',
+    });
     const orphan = cora.send('comment', { target: { seq: call.seq! }, parentId: 'u:nobody:x', text: 'reply to nothing' });
     expect((await cora.next('error', (f) => f.body.ref === orphan)).body.message).toBe('there is no comment u:nobody:x in this session');
     const noThread = cora.send('comment.resolve', { commentId: 'u:nobody:x', resolved: true });
     expect((await cora.next('error', (f) => f.body.ref === noThread)).body.code).toBe('not_found');
     const onComment = cora.send('comment', { target: { seq: added.seq! }, text: 'comment on a comment' });
-    expect((await cora.next('error', (f) => f.body.ref === onComment)).body.message).toBe('reply to a comment with parentId, not as a target');
+    expect((await cora.next('error', (f) => f.body.ref === onComment)).body.message).toBe(
+      'reply to a comment with parentId, not as a target',
+    );
 
     await new Promise((r) => setTimeout(r, 100));
     expect(runner.frames.filter((f) => f.kind.startsWith('comment'))).toEqual([]);
@@ -252,11 +267,19 @@ describe('notices beyond ASK', () => {
     await new Promise((r) => setTimeout(r, 200));
 
     const pushed = (d: (typeof devices)['olga']) =>
-      service.received.filter((p) => p.path === new URL(d.endpoint).pathname).map((p) => v.parse(NoticePushPayload, JSON.parse(d.decrypt(p.body))));
+      service.received
+        .filter((p) => p.path === new URL(d.endpoint).pathname)
+        .map((p) => v.parse(NoticePushPayload, JSON.parse(d.decrypt(p.body))));
     status('running');
     status('finished', 'all tests pass');
     await expect.poll(() => pushed(devices.olga).length).toBe(1);
-    expect(pushed(devices.olga)[0]).toMatchObject({ type: 'notice', notice: 'finished', sessionId: s.sessionId, body: 'all tests pass', url: `/s/${s.sessionId}` });
+    expect(pushed(devices.olga)[0]).toMatchObject({
+      type: 'notice',
+      notice: 'finished',
+      sessionId: s.sessionId,
+      body: 'all tests pass',
+      url: `/s/${s.sessionId}`,
+    });
     await expect.poll(() => pushed(devices.vic).length).toBe(1);
     await new Promise((r) => setTimeout(r, 300));
     expect(pushed(devices.mo)).toEqual([]); // muted
@@ -278,7 +301,19 @@ describe('approvals a device did not see', () => {
     owner.send('presence.update', { visible: true, typing: false });
     await new Promise((r) => setTimeout(r, 200));
     const mine = () => service.received.filter((p) => p.path === new URL(device.endpoint).pathname);
-    runner.send('approval.requested', { approvalId: 'ap-seen', tool: 'shell', preview: 'git push', policy: 'p', reason: 'r', expiresAt: Date.now() + 60_000, defaultDecision: 'deny' }, 'ap-seen');
+    runner.send(
+      'approval.requested',
+      {
+        approvalId: 'ap-seen',
+        tool: 'shell',
+        preview: 'git push',
+        policy: 'p',
+        reason: 'r',
+        expiresAt: Date.now() + 60_000,
+        defaultDecision: 'deny',
+      },
+      'ap-seen',
+    );
     await owner.next('approval.requested');
     await new Promise((r) => setTimeout(r, 300));
     expect(mine()).toEqual([]);
@@ -309,7 +344,11 @@ describe('approvals a device did not see', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ token: s.ownerToken, name: 'Olga', device: 'laptop', deviceId: 'dev-olga' }),
     });
-    const audit = (await (await fetch(`${relay.url}/api/sessions/${s.sessionId}/audit`, { headers: { authorization: `Bearer ${((await t.json()) as { ticket: string }).ticket}` } })).json()) as {
+    const audit = (await (
+      await fetch(`${relay.url}/api/sessions/${s.sessionId}/audit`, {
+        headers: { authorization: `Bearer ${((await t.json()) as { ticket: string }).ticket}` },
+      })
+    ).json()) as {
       entries: { action: string; actor: { deviceId?: string }; detail: { background?: boolean } }[];
     };
     expect(audit.entries.filter((e) => e.action === 'join').map((e) => [e.actor.deviceId, e.detail.background ?? false])).toEqual([

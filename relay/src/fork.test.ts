@@ -59,7 +59,13 @@ describe('fork', () => {
 
     const forkOwner = await Peer.person(relay, made.sessionId, ownerToken(made.ownerUrl), 'Olga', 'dev-olga-2');
     const welcome = await forkOwner.next('welcome');
-    expect(welcome.body).toMatchObject({ sessionId: made.sessionId, role: 'owner', title: 'fork me (fork)', forkOf: { sessionId: s.sessionId, seq: cut }, lastSeq: cut });
+    expect(welcome.body).toMatchObject({
+      sessionId: made.sessionId,
+      role: 'owner',
+      title: 'fork me (fork)',
+      forkOf: { sessionId: s.sessionId, seq: cut },
+      lastSeq: cut,
+    });
     const copied = await forkOwner.hello(0);
     expect(shape(copied)).toEqual(shape(original.filter((e) => e.seq! <= cut)));
 
@@ -75,15 +81,25 @@ describe('fork', () => {
     // the original is unchanged, and its audit says who forked it into what
     expect(shape(await owner.hello(0))).toEqual(shape(original));
     const ot = await ticket(relay, s.sessionId, s.ownerToken);
-    const audit = (await (await fetch(`${relay.url}/api/sessions/${s.sessionId}/audit`, { headers: { authorization: `Bearer ${ot.ticket}` } })).json()) as {
+    const audit = (await (
+      await fetch(`${relay.url}/api/sessions/${s.sessionId}/audit`, { headers: { authorization: `Bearer ${ot.ticket}` } })
+    ).json()) as {
       entries: { action: string; actor: { name: string }; detail: { fork?: string; uptoSeq?: number } }[];
     };
-    expect(audit.entries.find((e) => e.action === 'session.forked')).toMatchObject({ actor: { name: 'Olga' }, detail: { fork: made.sessionId, uptoSeq: cut } });
+    expect(audit.entries.find((e) => e.action === 'session.forked')).toMatchObject({
+      actor: { name: 'Olga' },
+      detail: { fork: made.sessionId, uptoSeq: cut },
+    });
     const ft = await ticket(relay, made.sessionId, ownerToken(made.ownerUrl));
-    const forkAudit = (await (await fetch(`${relay.url}/api/sessions/${made.sessionId}/audit`, { headers: { authorization: `Bearer ${ft.ticket}` } })).json()) as {
+    const forkAudit = (await (
+      await fetch(`${relay.url}/api/sessions/${made.sessionId}/audit`, { headers: { authorization: `Bearer ${ft.ticket}` } })
+    ).json()) as {
       entries: { action: string; detail: { forkOf?: { sessionId: string; seq: number } } }[];
     };
-    expect(forkAudit.entries.find((e) => e.action === 'session.created')?.detail.forkOf).toMatchObject({ sessionId: s.sessionId, seq: cut });
+    expect(forkAudit.entries.find((e) => e.action === 'session.created')?.detail.forkOf).toMatchObject({
+      sessionId: s.sessionId,
+      seq: cut,
+    });
 
     // the fork lives on its own: a comment there does not reach the original
     const id = forkOwner.send('comment', { target: { seq: cut }, text: 'only in the fork' });
@@ -109,7 +125,11 @@ describe('fork', () => {
     const forkOwner = await Peer.person(relay, made.sessionId, ownerToken(made.ownerUrl), 'Olga', 'dev-olga-3');
     const events = await forkOwner.hello(0);
     const closed = events.at(-1)!;
-    expect(closed).toMatchObject({ kind: 'approval.decided', seq: asked + 1, body: { approvalId: 'ap-push', decision: 'deny', via: 'fork', by: { type: 'relay', name: 'fork' } } });
+    expect(closed).toMatchObject({
+      kind: 'approval.decided',
+      seq: asked + 1,
+      body: { approvalId: 'ap-push', decision: 'deny', via: 'fork', by: { type: 'relay', name: 'fork' } },
+    });
     const id = forkOwner.send('approval.decide', { approvalId: 'ap-push', decision: 'approve' });
     const err = await forkOwner.next('error', (f) => f.body.ref === id);
     expect(err.body.code).toBe('already_decided');
@@ -153,7 +173,9 @@ describe('fork', () => {
     expect((await post()).status).toBe(201);
     const replayed = await post();
     expect(replayed.status).toBe(401);
-    expect(((await replayed.json()) as { error: { message: string } }).error.message).toBe('this connect ticket was already used; get a new one');
+    expect(((await replayed.json()) as { error: { message: string } }).error.message).toBe(
+      'this connect ticket was already used; get a new one',
+    );
   });
 
   test('a fork of a fork copies the fork’s own later events; the runner key comes with the owner link only', async () => {
@@ -200,7 +222,9 @@ describe('fork', () => {
       body: JSON.stringify({ token: s.ownerToken }),
     });
     expect(original.status).toBe(403);
-    expect(((await original.json()) as { error: { message: string } }).error.message).toBe('only a fork gives out its runner key (this session has its own runner)');
+    expect(((await original.json()) as { error: { message: string } }).error.message).toBe(
+      'only a fork gives out its runner key (this session has its own runner)',
+    );
 
     // fork the fork at its own later event
     const second = v.parse(ForkResponse, (await fork(first.sessionId, ownerToken(first.ownerUrl), seq)).json);

@@ -14,7 +14,11 @@ afterAll(() => relay?.stop());
 
 const json = async (res: Response) => ((await res.json()) as { error: { code: string; message: string } }).error;
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${relay.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  fetch(`${relay.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 /** The session's whole log, as a fresh owner sees it. */
 async function log(sessionId: string, ownerToken: string) {
@@ -55,7 +59,9 @@ describe('authentication', () => {
     const ws = (t: string) => `${relay.url.replace('http', 'ws')}/api/sessions/${s.sessionId}/ws?ticket=${encodeURIComponent(t)}`;
     const claims = { sid: s.sessionId, lid: 'owner', role: 'owner' as const, name: 'Eve', device: 'd', deviceId: 'e' };
     await expect(Peer.open(ws('garbage.sig'))).rejects.toThrow(/401.*connect ticket is not valid for this session/);
-    await expect(Peer.open(ws(await signTicket('not-the-secret', { ...claims, exp: Date.now() + 60_000 })))).rejects.toThrow(/401.*unauthorized/);
+    await expect(Peer.open(ws(await signTicket('not-the-secret', { ...claims, exp: Date.now() + 60_000 })))).rejects.toThrow(
+      /401.*unauthorized/,
+    );
     await expect(Peer.open(ws(await signTicket(relay.secrets.RELAY_SECRET, { ...claims, exp: Date.now() - 1 })))).rejects.toThrow(
       /401.*ticket_expired.*connect ticket has expired/,
     );
@@ -71,7 +77,10 @@ describe('authentication', () => {
     const first = await Peer.open(url);
     expect((await first.next('welcome')).body.role).toBe('owner');
     const again = await Peer.open(url);
-    expect((await again.next('error')).body).toMatchObject({ code: 'unauthorized', message: 'this connect ticket was already used; get a new one' });
+    expect((await again.next('error')).body).toMatchObject({
+      code: 'unauthorized',
+      message: 'this connect ticket was already used; get a new one',
+    });
     expect((await again.closedWith()).code).toBe(CloseCode.unauthorized);
   });
 
@@ -97,10 +106,36 @@ describe('authentication', () => {
 describe('bad frames are refused with a clear error and change nothing', () => {
   test.each([
     ['malformed JSON', () => '{"v":"1.0", kind:', 'bad_json', 'frame is not valid JSON'],
-    ['an unknown kind', () => JSON.stringify({ v: PROTOCOL_VERSION, kind: 'agent.dance', id: 'x1', body: {} }), 'unknown_kind', 'unknown frame kind "agent.dance"'],
-    ['a missing field', () => JSON.stringify({ v: PROTOCOL_VERSION, kind: 'user.message', id: 'x2', body: {} }), 'invalid_frame', 'invalid user.message frame'],
-    ['an oversized frame', () => JSON.stringify({ v: PROTOCOL_VERSION, kind: 'user.message', id: 'x3', body: { text: 'a'.repeat(MAX_FRAME_BYTES) } }), 'frame_too_large', `the limit is ${MAX_FRAME_BYTES}`],
-    ['a runner-only kind from a person', () => JSON.stringify({ v: PROTOCOL_VERSION, kind: 'tool.call', id: 'x4', body: { callId: 'c', tool: 'shell', input: {}, preview: 'rm -rf /' } }), 'forbidden', 'only the runner can send tool.call'],
+    [
+      'an unknown kind',
+      () => JSON.stringify({ v: PROTOCOL_VERSION, kind: 'agent.dance', id: 'x1', body: {} }),
+      'unknown_kind',
+      'unknown frame kind "agent.dance"',
+    ],
+    [
+      'a missing field',
+      () => JSON.stringify({ v: PROTOCOL_VERSION, kind: 'user.message', id: 'x2', body: {} }),
+      'invalid_frame',
+      'invalid user.message frame',
+    ],
+    [
+      'an oversized frame',
+      () => JSON.stringify({ v: PROTOCOL_VERSION, kind: 'user.message', id: 'x3', body: { text: 'a'.repeat(MAX_FRAME_BYTES) } }),
+      'frame_too_large',
+      `the limit is ${MAX_FRAME_BYTES}`,
+    ],
+    [
+      'a runner-only kind from a person',
+      () =>
+        JSON.stringify({
+          v: PROTOCOL_VERSION,
+          kind: 'tool.call',
+          id: 'x4',
+          body: { callId: 'c', tool: 'shell', input: {}, preview: 'rm -rf /' },
+        }),
+      'forbidden',
+      'only the runner can send tool.call',
+    ],
   ])('from a person: %s', async (_name, frame, code, message) => {
     const s = await createSession(relay);
     const phone = await Peer.person(relay, s.sessionId, s.ownerToken);
@@ -117,8 +152,16 @@ describe('bad frames are refused with a clear error and change nothing', () => {
 
   test.each([
     ['malformed JSON', '[1,2', 'bad_json'],
-    ['a person-only kind', JSON.stringify({ v: PROTOCOL_VERSION, kind: 'approval.decide', id: 'r1', body: { approvalId: 'a', decision: 'approve' } }), 'forbidden'],
-    ['a bad body', JSON.stringify({ v: PROTOCOL_VERSION, kind: 'tool.result', id: 'r2', body: { callId: 'c', status: 'maybe', output: '' } }), 'invalid_frame'],
+    [
+      'a person-only kind',
+      JSON.stringify({ v: PROTOCOL_VERSION, kind: 'approval.decide', id: 'r1', body: { approvalId: 'a', decision: 'approve' } }),
+      'forbidden',
+    ],
+    [
+      'a bad body',
+      JSON.stringify({ v: PROTOCOL_VERSION, kind: 'tool.result', id: 'r2', body: { callId: 'c', status: 'maybe', output: '' } }),
+      'invalid_frame',
+    ],
   ])('from the runner: %s', async (_name, frame, code) => {
     const s = await createSession(relay);
     const runner = await Peer.runner(relay, s.sessionId, s.runnerKey);
@@ -155,13 +198,29 @@ describe('bad frames are refused with a clear error and change nothing', () => {
     eve.send('session.steer', { text: 'squat' }, 'relay:decided:ap-9');
     await expect.poll(() => eve.frames.filter((f) => f.kind === 'ack').length).toBe(3);
     runner.send('tool.result', { callId: 'call-1', status: 'ok', output: 'done' }, 'tr-call-1');
-    runner.send('approval.requested', { approvalId: 'ap-9', tool: 'shell', preview: 'git push', policy: 'p', reason: 'r', expiresAt: Date.now() + 60_000, defaultDecision: 'deny' }, 'ap-9');
+    runner.send(
+      'approval.requested',
+      {
+        approvalId: 'ap-9',
+        tool: 'shell',
+        preview: 'git push',
+        policy: 'p',
+        reason: 'r',
+        expiresAt: Date.now() + 60_000,
+        defaultDecision: 'deny',
+      },
+      'ap-9',
+    );
     await runner.next('ack', (f) => f.body.id === 'ap-9');
     ana.send('approval.decide', { approvalId: 'ap-9', decision: 'approve' });
     expect((await runner.next('approval.decided')).body).toMatchObject({ approvalId: 'ap-9', decision: 'approve' });
 
     const all = await log(s.sessionId, s.ownerToken);
-    expect(all.filter((e) => e.kind === 'user.message' || e.kind === 'session.steer').map((e) => (e.kind === 'user.message' || e.kind === 'session.steer') && e.body.text)).toEqual(['ship it', 'rm -rf', 'squat', 'squat']);
+    expect(
+      all
+        .filter((e) => e.kind === 'user.message' || e.kind === 'session.steer')
+        .map((e) => (e.kind === 'user.message' || e.kind === 'session.steer') && e.body.text),
+    ).toEqual(['ship it', 'rm -rf', 'squat', 'squat']);
     expect(all.find((e) => e.kind === 'tool.result')).toMatchObject({ id: 'tr-call-1', body: { output: 'done' } });
     expect(all.filter((e) => e.kind === 'approval.decided')).toHaveLength(1);
   });
@@ -171,13 +230,25 @@ describe('bad frames are refused with a clear error and change nothing', () => {
     const runner = await Peer.runner(relay, s.sessionId, s.runnerKey);
     const id = runner.send('agent.message', { messageId: 'm', text: 'hi' }, 'relay:decided:x');
     expect((await runner.next('error', (f) => f.body.ref === id)).body.message).toBe('frame ids starting with u: or relay: are reserved');
-    const ask = { approvalId: 'ap-1', tool: 'shell', preview: 'git push', policy: 'p', reason: 'r', expiresAt: Date.now() + 60_000, defaultDecision: 'deny' };
+    const ask = {
+      approvalId: 'ap-1',
+      tool: 'shell',
+      preview: 'git push',
+      policy: 'p',
+      reason: 'r',
+      expiresAt: Date.now() + 60_000,
+      defaultDecision: 'deny',
+    };
     const other = runner.send('approval.requested', ask, 'not-ap-1');
-    expect((await runner.next('error', (f) => f.body.ref === other)).body.message).toBe('an approval.requested frame must use its approvalId as its id');
+    expect((await runner.next('error', (f) => f.body.ref === other)).body.message).toBe(
+      'an approval.requested frame must use its approvalId as its id',
+    );
     runner.send('agent.message', { messageId: 'm', text: 'hi' }, 'same-id');
     await runner.next('ack');
     const clash = runner.send('agent.error', { message: 'boom' }, 'same-id');
-    expect((await runner.next('error', (f) => f.body.ref === clash)).body.message).toBe('frame id is already used by a agent.message event');
+    expect((await runner.next('error', (f) => f.body.ref === clash)).body.message).toBe(
+      'frame id is already used by a agent.message event',
+    );
     expect((await log(s.sessionId, s.ownerToken)).map((e) => e.id)).toEqual(['same-id']);
   });
 
@@ -189,11 +260,21 @@ describe('bad frames are refused with a clear error and change nothing', () => {
   });
 
   test('made-up session ids and oversized bodies are refused before reaching a session', async () => {
-    const made = await post('/api/sessions/AAAAAAAAAAAAAAAAAAAAAAAAAA/tickets', { token: 'x'.repeat(43), name: 'Eve', device: 'd', deviceId: 'e' });
+    const made = await post('/api/sessions/AAAAAAAAAAAAAAAAAAAAAAAAAA/tickets', {
+      token: 'x'.repeat(43),
+      name: 'Eve',
+      device: 'd',
+      deviceId: 'e',
+    });
     expect(made.status).toBe(404);
     expect((await json(made)).code).toBe('unknown_session');
     const s = await createSession(relay);
-    const big = await post(`/api/sessions/${s.sessionId}/tickets`, { token: 'x'.repeat(43), name: 'Eve', device: 'd'.repeat(40_000), deviceId: 'e' });
+    const big = await post(`/api/sessions/${s.sessionId}/tickets`, {
+      token: 'x'.repeat(43),
+      name: 'Eve',
+      device: 'd'.repeat(40_000),
+      deviceId: 'e',
+    });
     expect(big.status).toBe(413);
   });
 

@@ -112,12 +112,34 @@ describe('roles', () => {
     const runner = await runnerOf(s);
     const owner = await person(s, s.ownerToken, 'Olga');
     const approver = await person(s, (await share(owner, 'approver')).token, 'Ana');
-    const rule = (ruleId: string, decision: 'deny' | 'allow') => ({ ruleId, tool: 'shell', pattern: 'rm *', decision, reason: 'r', by: { name: 'Olga' }, at: Date.now() });
-    runner.send('policy.changed', { name: 'p', hash: 'h1', change: 'added', rule: rule('r1', 'deny'), by: { name: 'Olga' }, rules: [rule('r1', 'deny'), rule('r2', 'allow')] }, 'pc-1');
+    const rule = (ruleId: string, decision: 'deny' | 'allow') => ({
+      ruleId,
+      tool: 'shell',
+      pattern: 'rm *',
+      decision,
+      reason: 'r',
+      by: { name: 'Olga' },
+      at: Date.now(),
+    });
+    runner.send(
+      'policy.changed',
+      {
+        name: 'p',
+        hash: 'h1',
+        change: 'added',
+        rule: rule('r1', 'deny'),
+        by: { name: 'Olga' },
+        rules: [rule('r1', 'deny'), rule('r2', 'allow')],
+      },
+      'pc-1',
+    );
     await approver.next('policy.changed');
 
     const missing = approver.send('policy.remove', { ruleId: 'r9' });
-    expect((await approver.next('error', (f) => f.body.ref === missing)).body).toMatchObject({ code: 'not_found', message: 'no session rule r9 is in force' });
+    expect((await approver.next('error', (f) => f.body.ref === missing)).body).toMatchObject({
+      code: 'not_found',
+      message: 'no session rule r9 is in force',
+    });
     const loosen = approver.send('policy.remove', { ruleId: 'r1' });
     expect((await approver.next('error', (f) => f.body.ref === loosen)).body).toMatchObject({
       code: 'forbidden',
@@ -130,7 +152,9 @@ describe('roles', () => {
     owner.send('policy.remove', { ruleId: 'r1' });
     await runner.next('policy.remove', (f) => f.body.ruleId === 'r1');
     const t = await ticket(relay, s.sessionId, s.ownerToken, 'Olga', 'dev-olga');
-    const audit = (await (await fetch(`${relay.url}/api/sessions/${s.sessionId}/audit`, { headers: { authorization: `Bearer ${t.ticket}` } })).json()) as {
+    const audit = (await (
+      await fetch(`${relay.url}/api/sessions/${s.sessionId}/audit`, { headers: { authorization: `Bearer ${t.ticket}` } })
+    ).json()) as {
       entries: { action: string; actor: { name: string }; detail: { ruleId?: string } }[];
     };
     expect(audit.entries.filter((e) => e.action === 'policy.remove').map((e) => [e.actor.name, e.detail.ruleId])).toEqual([
@@ -236,7 +260,9 @@ describe('approve always and owner-only approvals', () => {
     runner.send('approval.requested', ask('ap-offer', { always: { tool: 'shell', pattern: 'npm test*' } }), 'ap-offer');
     await owner.next('approval.requested', (f) => f.body.approvalId === 'ap-offer');
     const refused = owner.send('approval.decide', { approvalId: 'ap-plain', decision: 'approve', always: true });
-    expect((await owner.next('error', (f) => f.body.ref === refused)).body.message).toBe('this approval offers no "always for this session"');
+    expect((await owner.next('error', (f) => f.body.ref === refused)).body.message).toBe(
+      'this approval offers no "always for this session"',
+    );
     owner.send('approval.decide', { approvalId: 'ap-offer', decision: 'approve', always: true });
     const decided = await runner.next('approval.decided', (f) => f.body.approvalId === 'ap-offer');
     expect(decided.body).toMatchObject({ decision: 'approve', always: true, by: { name: 'Olga' } });
@@ -253,7 +279,11 @@ describe('approve always and owner-only approvals', () => {
     runner.send('approval.requested', ask('ap-owner', { ownerOnly: true, tool: 'policy' }), 'ap-owner');
     await ana.next('approval.requested');
     const id = ana.send('approval.decide', { approvalId: 'ap-owner', decision: 'approve' });
-    expect((await ana.next('error', (f) => f.body.ref === id)).body).toEqual({ code: 'forbidden', message: 'only the session owner can decide this approval', ref: id });
+    expect((await ana.next('error', (f) => f.body.ref === id)).body).toEqual({
+      code: 'forbidden',
+      message: 'only the session owner can decide this approval',
+      ref: id,
+    });
     owner.send('approval.decide', { approvalId: 'ap-owner', decision: 'approve' });
     expect((await runner.next('approval.decided')).body.by).toMatchObject({ name: 'Olga', role: 'owner' });
   });

@@ -63,7 +63,12 @@ test('an ASK is pushed encrypted (RFC 8291) with VAPID, and the notification tok
   expect(claims.sub).toBe(relay.secrets.VAPID_SUBJECT);
 
   const payload = v.parse(ApprovalPushPayload, JSON.parse(device.decrypt(push.body)));
-  expect(payload).toMatchObject({ type: 'approval', sessionId: s.sessionId, approvalId: 'ap-push', url: `/s/${s.sessionId}?approval=ap-push` });
+  expect(payload).toMatchObject({
+    type: 'approval',
+    sessionId: s.sessionId,
+    approvalId: 'ap-push',
+    url: `/s/${s.sessionId}?approval=ap-push`,
+  });
   expect(payload.title).toContain('Fix the build');
   expect(payload.body).toContain('git push origin main');
 
@@ -84,7 +89,9 @@ test('an ASK is pushed encrypted (RFC 8291) with VAPID, and the notification tok
   expect(log.filter((e) => e.kind === 'approval.decided')).toHaveLength(1);
 });
 
-test('a subscription the push service calls gone (410) is removed; a 5xx is retried from the alarm; outcomes are recorded', { timeout: 60_000 }, async () => {
+test('a subscription the push service calls gone (410) is removed; a 5xx is retried from the alarm; outcomes are recorded', {
+  timeout: 60_000,
+}, async () => {
   const { s, runner, phone } = await setup();
   const gone = service.device('gone');
   const flaky = service.device('flaky');
@@ -110,7 +117,9 @@ test('a subscription the push service calls gone (410) is removed; a 5xx is retr
 
   const t = await ticket(relay, s.sessionId, s.ownerToken, 'Owner', 'dev-owner');
   const res = await fetch(`${relay.url}/api/sessions/${s.sessionId}/audit`, { headers: { authorization: `Bearer ${t.ticket}` } });
-  const { pushOutcomes } = (await res.json()) as { pushOutcomes: { approvalId: string; status: number; delivered: boolean; device: string }[] };
+  const { pushOutcomes } = (await res.json()) as {
+    pushOutcomes: { approvalId: string; status: number; delivered: boolean; device: string }[];
+  };
   expect(pushOutcomes.map((o) => [o.approvalId, o.status, o.delivered])).toEqual(
     expect.arrayContaining([
       ['ap-a', 410, false],

@@ -45,7 +45,13 @@ export async function sendPush(
     });
   } catch (err) {
     // A subscription whose keys cannot be used will never work: drop it.
-    return { status: 0, delivered: false, gone: true, retry: false, detail: `cannot encrypt for this subscription: ${(err as Error).message}` };
+    return {
+      status: 0,
+      delivered: false,
+      gone: true,
+      retry: false,
+      detail: `cannot encrypt for this subscription: ${(err as Error).message}`,
+    };
   }
   try {
     const res = await fetch(details.endpoint, {

@@ -127,7 +127,10 @@ describe('approvals', () => {
     const { entries } = await audit(s.sessionId, s.ownerToken);
     const decisions = entries.filter((e) => e.action === 'approval.decided');
     expect(decisions).toHaveLength(1);
-    expect(decisions[0]).toMatchObject({ actor: { name: 'Ana', device: 'Test phone' }, detail: { approvalId: 'ap-1', decision: 'approve', via: 'app' } });
+    expect(decisions[0]).toMatchObject({
+      actor: { name: 'Ana', device: 'Test phone' },
+      detail: { approvalId: 'ap-1', decision: 'approve', via: 'app' },
+    });
   });
 
   test('an approval nobody answers is decided by the policy default when it expires (alarm)', async () => {
@@ -136,7 +139,12 @@ describe('approvals', () => {
     runner.send('hello', { lastSeq: 0 });
     runner.send('approval.requested', ask('ap-exp', 700, 'deny'), 'ap-exp');
     const decided = await runner.next('approval.decided', () => true, 10_000);
-    expect(decided.body).toMatchObject({ approvalId: 'ap-exp', decision: 'deny', via: 'expiry', by: { type: 'relay', name: 'policy default' } });
+    expect(decided.body).toMatchObject({
+      approvalId: 'ap-exp',
+      decision: 'deny',
+      via: 'expiry',
+      by: { type: 'relay', name: 'policy default' },
+    });
     const phone = await Peer.person(relay, s.sessionId, s.ownerToken);
     await phone.hello();
     const id = phone.send('approval.decide', { approvalId: 'ap-exp', decision: 'approve' });
@@ -172,7 +180,7 @@ describe('approvals', () => {
     expect(await (await Peer.person(relay, s.sessionId, s.ownerToken, 'Cy')).hello()).toEqual([]);
   });
 
-  test('the runner receives people\'s messages and interrupts, live and on resume', async () => {
+  test("the runner receives people's messages and interrupts, live and on resume", async () => {
     const s = await createSession(relay);
     const runner = await Peer.runner(relay, s.sessionId, s.runnerKey);
     runner.send('hello', { lastSeq: 0 });

@@ -54,7 +54,13 @@ interface PiApi {
   setModel(model: unknown): Promise<boolean>;
   registerProvider(name: string, config: Record<string, unknown>): void;
   on(event: 'tool_call', handler: (event: ToolCallEvent, ctx: GateContext) => Promise<{ block: true; reason: string } | undefined>): void;
-  on(event: 'tool_result', handler: (event: ToolResultEvent, ctx: GateContext) => Promise<{ content: { type: 'text'; text: string }[]; isError?: boolean } | undefined>): void;
+  on(
+    event: 'tool_result',
+    handler: (
+      event: ToolResultEvent,
+      ctx: GateContext,
+    ) => Promise<{ content: { type: 'text'; text: string }[]; isError?: boolean } | undefined>,
+  ): void;
   registerCommand(name: string, options: { description: string; handler: (args: string, ctx: CommandContext) => Promise<void> }): void;
 }
 
@@ -78,7 +84,9 @@ export default function tandemGate(pi: PiApi): void {
       const dir = process.env.PI_CODING_AGENT_DIR;
       if (!id || !dir) return;
       const { readFileSync } = await import('node:fs');
-      const config = JSON.parse(readFileSync(`${dir}/models.json`, 'utf8')) as { providers: Record<string, { models: { id: string }[] } & Record<string, unknown>> };
+      const config = JSON.parse(readFileSync(`${dir}/models.json`, 'utf8')) as {
+        providers: Record<string, { models: { id: string }[] } & Record<string, unknown>>;
+      };
       const provider = config.providers.tandem;
       if (!provider) return;
       pi.registerProvider('tandem', {
@@ -106,7 +114,10 @@ export default function tandemGate(pi: PiApi): void {
     try {
       answer = await ctx.ui.input(GATE_TITLE, request, { timeout: limit, ...(ctx.signal ? { signal: ctx.signal } : {}) });
     } catch (err) {
-      return { block: true, reason: `Blocked: the Tandem policy gate failed (${(err as Error)?.message ?? String(err)}); the tool was not run.` };
+      return {
+        block: true,
+        reason: `Blocked: the Tandem policy gate failed (${(err as Error)?.message ?? String(err)}); the tool was not run.`,
+      };
     }
     if (answer === undefined) {
       const why = ctx.signal?.aborted
@@ -137,13 +148,20 @@ export default function tandemGate(pi: PiApi): void {
 
   pi.on('tool_result', async (event, ctx) => {
     const output = event.content.map((c) => (c.type === 'text' ? (c.text ?? '') : '')).join('');
-    const withheld = (why: string) => ({ content: [{ type: 'text' as const, text: `The tool output was withheld: ${why}.` }], isError: true });
+    const withheld = (why: string) => ({
+      content: [{ type: 'text' as const, text: `The tool output was withheld: ${why}.` }],
+      isError: true,
+    });
     let answer: string | undefined;
     try {
-      answer = await ctx.ui.input(RESULT_TITLE, JSON.stringify({ toolCallId: event.toolCallId, toolName: event.toolName, output, isError: event.isError }), {
-        timeout: RESULT_TIMEOUT_MS,
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-      });
+      answer = await ctx.ui.input(
+        RESULT_TITLE,
+        JSON.stringify({ toolCallId: event.toolCallId, toolName: event.toolName, output, isError: event.isError }),
+        {
+          timeout: RESULT_TIMEOUT_MS,
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+        },
+      );
     } catch (err) {
       return withheld(`the Tandem policy check failed (${(err as Error)?.message ?? String(err)})`);
     }

@@ -92,7 +92,11 @@ function timeHttpServers(): void {
 function resultsOf(body: any): Map<string, string> {
   const out = new Map<string, string>();
   const flat = (c: unknown): string =>
-    typeof c === 'string' ? c : Array.isArray(c) ? c.map((p) => (typeof p?.text === 'string' ? p.text : typeof p?.content !== 'undefined' ? flat(p.content) : '')).join('') : JSON.stringify(c ?? '');
+    typeof c === 'string'
+      ? c
+      : Array.isArray(c)
+        ? c.map((p) => (typeof p?.text === 'string' ? p.text : typeof p?.content !== 'undefined' ? flat(p.content) : '')).join('')
+        : JSON.stringify(c ?? '');
   for (const m of Array.isArray(body?.messages) ? body.messages : []) {
     if (m?.role === 'tool' && typeof m.tool_call_id === 'string') out.set(m.tool_call_id, flat(m.content)); // chat completions
     if (m?.role === 'user' && Array.isArray(m.content)) {
@@ -139,10 +143,16 @@ async function anthropicServer(): Promise<ModelServer> {
       from = server.messageRequests().length;
       server.fallback = (rec) => {
         const n = countOwn(rec.body, prefix);
-        return n < TOTAL ? toolUse('Bash', { command: `echo bench-${n + 1}`, description: 'Print a marker' }, { id: `${prefix}${n + 1}` }) : text('Done.');
+        return n < TOTAL
+          ? toolUse('Bash', { command: `echo bench-${n + 1}`, description: 'Print a marker' }, { id: `${prefix}${n + 1}` })
+          : text('Done.');
       };
     },
-    seen: () => server.messageRequests().slice(from).map((r) => ({ headers: r.headers, body: r.body })),
+    seen: () =>
+      server
+        .messageRequests()
+        .slice(from)
+        .map((r) => ({ headers: r.headers, body: r.body })),
     close: () => server.close(),
   };
 }
@@ -161,7 +171,11 @@ async function responsesServer(): Promise<ModelServer> {
         return n < TOTAL ? reply.exec(`echo bench-${n + 1}`, {}, undefined, `${prefix}${n + 1}`) : reply.text('Done.');
       });
     },
-    seen: () => server.responseRequests().slice(from).map((r) => ({ headers: r.headers, body: r.body })),
+    seen: () =>
+      server
+        .responseRequests()
+        .slice(from)
+        .map((r) => ({ headers: r.headers, body: r.body })),
     close: () => server.close(),
   };
 }
@@ -176,7 +190,8 @@ async function chatServer(tool: 'bash' | 'shell', model: string): Promise<ModelS
     arm(prefix) {
       from = server.requests.length;
       // this server answers from a queue, in order: the n-th request gets call n
-      for (let n = 1; n <= TOTAL; n++) server.script({ toolCalls: [{ id: `${prefix}${n}`, name: tool, arguments: { command: `echo bench-${n}` } }] });
+      for (let n = 1; n <= TOTAL; n++)
+        server.script({ toolCalls: [{ id: `${prefix}${n}`, name: tool, arguments: { command: `echo bench-${n}` } }] });
       server.script({ text: 'Done.' });
     },
     seen: () => server.requests.slice(from).map((r) => ({ headers: r.headers, body: r.body })),
@@ -198,7 +213,10 @@ function callTimings(server: ModelServer, prefix: string): CallTiming[] {
   for (let k = 1; k <= TOTAL; k++) {
     const asked = seen.find((s) => countOwn(s.body, prefix) === k - 1);
     const answered = seen.find((s) => resultsOf(s.body).has(`${prefix}${k}`));
-    if (!asked || !answered) throw new Error(`call ${k} of ${TOTAL}: ${asked ? 'its result never reached the model' : 'never asked'} (${seen.length} model requests)`);
+    if (!asked || !answered)
+      throw new Error(
+        `call ${k} of ${TOTAL}: ${asked ? 'its result never reached the model' : 'never asked'} (${seen.length} model requests)`,
+      );
     const output = resultsOf(answered.body).get(`${prefix}${k}`)!;
     if (!output.includes(`bench-${k}`)) throw new Error(`call ${k} did not run: the model got ${JSON.stringify(output.slice(0, 200))}`);
     const end = timings.get(asked.headers)?.finished;
@@ -264,7 +282,12 @@ function approveEverything(person: Peer): number[] {
 }
 
 /** Tandem's calls, and for each when the person saw its approval.requested. */
-async function withTandem(name: Name, relay: Relay, server: ModelServer, root: string): Promise<{ calls: CallTiming[]; approvedAt: number[] }> {
+async function withTandem(
+  name: Name,
+  relay: Relay,
+  server: ModelServer,
+  root: string,
+): Promise<{ calls: CallTiming[]; approvedAt: number[] }> {
   const prefix = `bench_t_${name}_`;
   server.arm(prefix);
   const cwd = path.join(root, 'project');
@@ -272,7 +295,10 @@ async function withTandem(name: Name, relay: Relay, server: ModelServer, root: s
   mkdirSync(path.join(root, 'home'), { recursive: true });
   const file = agentYaml(name, server, root, cwd);
   mkdirSync(path.join(root, 'tandem-home'), { recursive: true });
-  const run = TandemRun.start(relay, [file, '--harness', name, '--once', PROMPT], { home: path.join(root, 'tandem-home'), env: { [KEY_ENV]: 'sk-bench' } });
+  const run = TandemRun.start(relay, [file, '--harness', name, '--once', PROMPT], {
+    home: path.join(root, 'tandem-home'),
+    env: { [KEY_ENV]: 'sk-bench' },
+  });
   let person: Peer | undefined;
   try {
     const { sessionId, ownerUrl } = await run.session();
@@ -280,7 +306,10 @@ async function withTandem(name: Name, relay: Relay, server: ModelServer, root: s
     const approvedAt = approveEverything(person);
     await person.hello(0);
     const code = await Promise.race([run.exited, sleep(SIDE_TIMEOUT_MS).then(() => 'timeout' as const)]);
-    if (code !== 0) throw new Error(`tandem run ${code === 'timeout' ? 'timed out' : `exited ${code}`}: ${run.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    if (code !== 0)
+      throw new Error(
+        `tandem run ${code === 'timeout' ? 'timed out' : `exited ${code}`}: ${run.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+      );
     if (approvedAt.length !== TOTAL) throw new Error(`${approvedAt.length} of ${TOTAL} calls were ASKed`);
     return { calls: callTimings(server, prefix), approvedAt };
   } finally {
@@ -337,7 +366,9 @@ async function stopChild(proc: ChildProcess): Promise<void> {
 /** Claude Code through the Agent SDK, Bash allowed (no prompt, no hook, no gate). */
 async function claudeDirect(server: ModelServer, root: string, cwd: string): Promise<void> {
   const pkg = findPackage(CLAUDE_SDK_PACKAGE)!;
-  const sdk = (await import(pathToFileURL(pkg.resolve()).href)) as { query(p: { prompt: string; options: Record<string, unknown> }): AsyncIterable<any> };
+  const sdk = (await import(pathToFileURL(pkg.resolve()).href)) as {
+    query(p: { prompt: string; options: Record<string, unknown> }): AsyncIterable<any>;
+  };
   const configDir = path.join(root, 'claude-config');
   mkdirSync(configDir, { recursive: true });
   const env = {
@@ -352,10 +383,19 @@ async function claudeDirect(server: ModelServer, root: string, cwd: string): Pro
   let stderr = '';
   const q = sdk.query({
     prompt: PROMPT,
-    options: { cwd, env, settingSources: [], includePartialMessages: true, model: server.model, allowedTools: ['Bash'], stderr: (d: string) => (stderr = (stderr + d).slice(-2000)) },
+    options: {
+      cwd,
+      env,
+      settingSources: [],
+      includePartialMessages: true,
+      model: server.model,
+      allowedTools: ['Bash'],
+      stderr: (d: string) => (stderr = (stderr + d).slice(-2000)),
+    },
   });
   for await (const m of q) if (m?.type === 'result') result = m;
-  if (!result || result.is_error) throw new Error(`claude: ${result ? String(result.result ?? result.subtype) : 'no result'} ${stderr.trim().slice(-300)}`);
+  if (!result || result.is_error)
+    throw new Error(`claude: ${result ? String(result.result ?? result.subtype) : 'no result'} ${stderr.trim().slice(-300)}`);
 }
 
 /** codex app-server with approvalPolicy "never". */
@@ -388,7 +428,11 @@ async function codexDirect(server: ModelServer, root: string, cwd: string): Prom
   );
   // like the harness: Codex's own sandbox needs its helper on PATH once a system bwrap is installed
   const alias = codexSandboxAlias(path.join(home, 'bin'));
-  const env = { ...agentEnv(root), CODEX_HOME: home, PATH: [alias, path.dirname(process.execPath), process.env.PATH ?? ''].filter(Boolean).join(path.delimiter) };
+  const env = {
+    ...agentEnv(root),
+    CODEX_HOME: home,
+    PATH: [alias, path.dirname(process.execPath), process.env.PATH ?? ''].filter(Boolean).join(path.delimiter),
+  };
   const proc = spawn(bin, ['app-server'], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   let stderr = '';
   proc.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
@@ -396,7 +440,9 @@ async function codexDirect(server: ModelServer, root: string, cwd: string): Prom
   let nextId = 0;
   let completed: (turn: any) => void = () => {};
   const done = new Promise<any>((r) => (completed = r));
-  const exited = new Promise<never>((_, rej) => proc.once('exit', (code, sig) => rej(new Error(`codex app-server exited (${sig ?? code}): ${stderr.trim().slice(-300)}`))));
+  const exited = new Promise<never>((_, rej) =>
+    proc.once('exit', (code, sig) => rej(new Error(`codex app-server exited (${sig ?? code}): ${stderr.trim().slice(-300)}`))),
+  );
   exited.catch(() => {});
   const send = (msg: object) => proc.stdin!.write(`${JSON.stringify(msg)}\n`);
   const request = (method: string, params: object) =>
@@ -436,15 +482,35 @@ async function piDirect(server: ModelServer, root: string, cwd: string): Promise
   const located = locatePi()!;
   const dir = path.join(root, 'pi-agent');
   mkdirSync(dir, { recursive: true });
-  const models = { providers: { bench: { baseUrl: server.baseUrl, api: 'openai-completions', apiKey: KEY_ENV, models: [{ id: server.model }] } } };
+  const models = {
+    providers: { bench: { baseUrl: server.baseUrl, api: 'openai-completions', apiKey: KEY_ENV, models: [{ id: server.model }] } },
+  };
   writeFileSync(path.join(dir, 'models.json'), JSON.stringify(models, null, 2));
   writeFileSync(path.join(dir, 'settings.json'), JSON.stringify({ retry: { enabled: false, provider: { maxRetries: 0 } } }, null, 2));
-  const args = [...located.args, '--mode', 'rpc', '--no-session', '--offline', '--no-extensions', '--provider', 'bench', '--model', server.model];
-  const proc = spawn(located.command, args, { cwd, env: { ...agentEnv(root), PI_OFFLINE: '1', PI_CODING_AGENT_DIR: dir }, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const args = [
+    ...located.args,
+    '--mode',
+    'rpc',
+    '--no-session',
+    '--offline',
+    '--no-extensions',
+    '--provider',
+    'bench',
+    '--model',
+    server.model,
+  ];
+  const proc = spawn(located.command, args, {
+    cwd,
+    env: { ...agentEnv(root), PI_OFFLINE: '1', PI_CODING_AGENT_DIR: dir },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
   let stderr = '';
   proc.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
   proc.stdin!.on('error', () => {});
-  const exited = new Promise<never>((_, rej) => proc.once('exit', (code, sig) => rej(new Error(`pi exited (${sig ?? code}): ${stderr.trim().slice(-300)}`))));
+  const exited = new Promise<never>((_, rej) =>
+    proc.once('exit', (code, sig) => rej(new Error(`pi exited (${sig ?? code}): ${stderr.trim().slice(-300)}`))),
+  );
   exited.catch(() => {});
   let ended: () => void = () => {};
   let failed: (e: Error) => void = () => {};
@@ -473,7 +539,13 @@ async function customDirect(server: ModelServer, root: string, cwd: string): Pro
     sessionId: 'bench-custom',
     cwd,
     prompt: PROMPT,
-    agent: { name: 'bench-custom', harness: 'custom', model: server.model, provider: { api: 'openai-chat', baseUrl: server.baseUrl, apiKeyEnv: KEY_ENV }, env: { HOME: path.join(root, 'home') } },
+    agent: {
+      name: 'bench-custom',
+      harness: 'custom',
+      model: server.model,
+      provider: { api: 'openai-chat', baseUrl: server.baseUrl, apiKeyEnv: KEY_ENV },
+      env: { HOME: path.join(root, 'home') },
+    },
     workDir: path.join(root, 'work'),
     emit: (e) => {
       if (e.kind === 'session.status' && (e.body.state === 'finished' || e.body.state === 'failed')) settle(e);
@@ -506,9 +578,19 @@ interface Spec {
 }
 
 const SPECS: Record<Name, Spec> = {
-  claude: { definition: claudeHarness, server: anthropicServer, direct: claudeDirect, baseline: "Agent SDK query(), allowedTools ['Bash']" },
+  claude: {
+    definition: claudeHarness,
+    server: anthropicServer,
+    direct: claudeDirect,
+    baseline: "Agent SDK query(), allowedTools ['Bash']",
+  },
   codex: { definition: codexHarness, server: responsesServer, direct: codexDirect, baseline: 'codex app-server, approvalPolicy "never"' },
-  pi: { definition: piHarness, server: () => chatServer('bash', 'gpt-4o-mini'), direct: piDirect, baseline: 'pi --mode rpc, no gate extension' },
+  pi: {
+    definition: piHarness,
+    server: () => chatServer('bash', 'gpt-4o-mini'),
+    direct: piDirect,
+    baseline: 'pi --mode rpc, no gate extension',
+  },
   custom: {
     definition: customHarness,
     server: () => chatServer('shell', 'gpt-5-mini'),
@@ -533,11 +615,20 @@ export async function harnessRows(relay: Relay, row: Row): Promise<string[]> {
   // where scripts/install-harnesses.ts puts the real CLIs (unless the caller says otherwise)
   process.env.TANDEM_HARNESS_MODULES ??= path.join(ROOT, '.harnesses/node_modules');
   process.env[KEY_ENV] = 'sk-bench'; // the custom loop reads the key from this process's env
-  const only = (process.env.BENCH_HARNESSES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const only = (process.env.BENCH_HARNESSES ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const names = NAMES.filter((n) => !only.length || only.includes(n));
   const rows = [
     '',
-    row(`tool call, model server (ms)`, 'Tandem', 'no Tandem', 'diff'.padStart(16), `p50 / p99 of ${CALLS} calls per side (+${WARMUP} warm-up; p99 = the slowest); diff = Tandem - no Tandem`),
+    row(
+      `tool call, model server (ms)`,
+      'Tandem',
+      'no Tandem',
+      'diff'.padStart(16),
+      `p50 / p99 of ${CALLS} calls per side (+${WARMUP} warm-up; p99 = the slowest); diff = Tandem - no Tandem`,
+    ),
   ];
   const notes: string[] = [];
   for (const name of names) {
@@ -557,8 +648,14 @@ export async function harnessRows(relay: Relay, row: Row): Promise<string[]> {
       const tandem = await withTandem(name, relay, server, tRoot);
       const t = counted(tandem.calls).sort((a, b) => a - b);
       // the calls are sequential: the k-th approval is the k-th call's
-      const toPerson = tandem.calls.slice(WARMUP).map((c, i) => tandem.approvedAt[i + WARMUP]! - c.asked).sort((a, b) => a - b);
-      const fromPerson = tandem.calls.slice(WARMUP).map((c, i) => c.answered - tandem.approvedAt[i + WARMUP]!).sort((a, b) => a - b);
+      const toPerson = tandem.calls
+        .slice(WARMUP)
+        .map((c, i) => tandem.approvedAt[i + WARMUP]! - c.asked)
+        .sort((a, b) => a - b);
+      const fromPerson = tandem.calls
+        .slice(WARMUP)
+        .map((c, i) => c.answered - tandem.approvedAt[i + WARMUP]!)
+        .sort((a, b) => a - b);
       const dCwd = path.join(dRoot, 'project');
       mkdirSync(dCwd, { recursive: true });
       mkdirSync(path.join(dRoot, 'home'), { recursive: true });
@@ -567,7 +664,15 @@ export async function harnessRows(relay: Relay, row: Row): Promise<string[]> {
       await withTimeout(spec.direct(server, dRoot, dCwd), `${name} without Tandem`);
       const d = counted(callTimings(server, prefix)).sort((a, b) => a - b);
       const [t50, t99, d50, d99] = [percentile(t, 50), percentile(t, 99), percentile(d, 50), percentile(d, 99)];
-      rows.push(row(label, `${ms(t50)} / ${ms(t99)}`, `${ms(d50)} / ${ms(d99)}`, `${signed(t50 - d50)} / ${signed(t99 - d99)}`.padStart(16), `no Tandem: ${spec.baseline}`));
+      rows.push(
+        row(
+          label,
+          `${ms(t50)} / ${ms(t99)}`,
+          `${ms(d50)} / ${ms(d99)}`,
+          `${signed(t50 - d50)} / ${signed(t99 - d99)}`.padStart(16),
+          `no Tandem: ${spec.baseline}`,
+        ),
+      );
       notes.push(
         `    ${name} with Tandem, p50: reply end -> approval.requested at the client ${ms(percentile(toPerson, 50))}, approve sent -> result at the model ${ms(percentile(fromPerson, 50))}`,
       );

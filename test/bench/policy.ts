@@ -70,7 +70,12 @@ function calls(cwd: string): PolicyContext[] {
       tool = 'read';
       input = { path: file, offset: i % 100 };
     }
-    out.push({ phase: 'tool_call', sessionId: 'bench', cwd, tool: { callId: `c${i}`, tool, input, preview: JSON.stringify(input).slice(0, 200) } });
+    out.push({
+      phase: 'tool_call',
+      sessionId: 'bench',
+      cwd,
+      tool: { callId: `c${i}`, tool, input, preview: JSON.stringify(input).slice(0, 200) },
+    });
   }
   return out;
 }
@@ -110,9 +115,27 @@ export async function policyRows(row: Row): Promise<string[]> {
     const fmt = (n: number) => n.toFixed(1);
     const mix = `${full.decisions.allow} allow / ${full.decisions.ask} ask / ${full.decisions.deny} deny`;
     return [
-      row(`policy eval p50 (µs), 8 built-ins`, fmt(full.p50), fmt(bare.p50), `${(full.p50 / bare.p50).toFixed(0)}x`, `+${fmt(full.p50 - bare.p50)} µs per tool call; baseline: engine with no policies`),
-      row(`policy eval p99 (µs), 8 built-ins`, fmt(full.p99), fmt(bare.p99), `${(full.p99 / bare.p99).toFixed(0)}x`, `${CALLS} calls: ${mix}`),
-      row(`policy eval p50/p99 (µs), default`, `${fmt(def.p50)} / ${fmt(def.p99)}`, `${fmt(bare.p50)} / ${fmt(bare.p99)}`, '', 'policies/default.yaml (rules only)'),
+      row(
+        `policy eval p50 (µs), 8 built-ins`,
+        fmt(full.p50),
+        fmt(bare.p50),
+        `${(full.p50 / bare.p50).toFixed(0)}x`,
+        `+${fmt(full.p50 - bare.p50)} µs per tool call; baseline: engine with no policies`,
+      ),
+      row(
+        `policy eval p99 (µs), 8 built-ins`,
+        fmt(full.p99),
+        fmt(bare.p99),
+        `${(full.p99 / bare.p99).toFixed(0)}x`,
+        `${CALLS} calls: ${mix}`,
+      ),
+      row(
+        `policy eval p50/p99 (µs), default`,
+        `${fmt(def.p50)} / ${fmt(def.p99)}`,
+        `${fmt(bare.p50)} / ${fmt(bare.p99)}`,
+        '',
+        'policies/default.yaml (rules only)',
+      ),
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -121,6 +144,7 @@ export async function policyRows(row: Row): Promise<string[]> {
 
 // `node test/bench/policy.ts` prints the rows alone
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const row: Row = (label, tandem, baseline, ratio, aim = '') => `${label.padEnd(34)}${tandem.padStart(14)}${baseline.padStart(14)}${ratio.padStart(9)}  ${aim}`;
+  const row: Row = (label, tandem, baseline, ratio, aim = '') =>
+    `${label.padEnd(34)}${tandem.padStart(14)}${baseline.padStart(14)}${ratio.padStart(9)}  ${aim}`;
   console.log([row('figure', 'policies', 'no policies', 'ratio'), ...(await policyRows(row))].join('\n'));
 }

@@ -50,7 +50,9 @@ async function pageSize(page: Page) {
 
 async function measureApp(relay: Relay, page: Page) {
   const s = await createSession(relay, 'a long session');
-  const runner = new WebSocket(`${relay.url.replace('http', 'ws')}/api/sessions/${s.sessionId}/runner`, { headers: { authorization: `Bearer ${s.runnerKey}` } });
+  const runner = new WebSocket(`${relay.url.replace('http', 'ws')}/api/sessions/${s.sessionId}/runner`, {
+    headers: { authorization: `Bearer ${s.runnerKey}` },
+  });
   await new Promise((res, rej) => runner.once('open', res).once('error', rej));
   const acks = new Map<string, number>();
   const acked: { id: string; resolve: (seq: number) => void }[] = [];
@@ -124,10 +126,34 @@ export async function pwaRows(relay: Relay, row: Row): Promise<string[]> {
     const f = (n: number, d = 1) => n.toFixed(d);
     return [
       '',
-      row(`PWA, ${EVENTS.toLocaleString('en')} events (phone)`, 'Tandem', 'plain page', 'ratio', 'plain page: the same rows as bare <li> text, appended in the page (no network, no app)'),
-      row('open: newest event shown (ms)', f(app.openMs, 0), f(plain.openMs, 0), f(app.openMs / plain.openMs, 1) + 'x', 'Tandem: link opened -> replay over the relay -> the newest row in the page'),
-      row(`live event shown p50 / p99 (ms)`, `${f(percentile(app.live, 50))} / ${f(percentile(app.live, 99))}`, `${f(percentile(plain.live, 50))} / ${f(percentile(plain.live, 99))}`, f(percentile(app.live, 50) / percentile(plain.live, 50), 1) + 'x', `${LIVE} agent messages, runner send -> row in the page`),
-      row('rows / DOM nodes in the page', `${app.size.rows} / ${app.size.nodes}`, `${plain.size.rows} / ${plain.size.nodes}`, '', 'Tandem keeps the last 300 items in the page; "Show earlier" adds 300'),
+      row(
+        `PWA, ${EVENTS.toLocaleString('en')} events (phone)`,
+        'Tandem',
+        'plain page',
+        'ratio',
+        'plain page: the same rows as bare <li> text, appended in the page (no network, no app)',
+      ),
+      row(
+        'open: newest event shown (ms)',
+        f(app.openMs, 0),
+        f(plain.openMs, 0),
+        f(app.openMs / plain.openMs, 1) + 'x',
+        'Tandem: link opened -> replay over the relay -> the newest row in the page',
+      ),
+      row(
+        `live event shown p50 / p99 (ms)`,
+        `${f(percentile(app.live, 50))} / ${f(percentile(app.live, 99))}`,
+        `${f(percentile(plain.live, 50))} / ${f(percentile(plain.live, 99))}`,
+        f(percentile(app.live, 50) / percentile(plain.live, 50), 1) + 'x',
+        `${LIVE} agent messages, runner send -> row in the page`,
+      ),
+      row(
+        'rows / DOM nodes in the page',
+        `${app.size.rows} / ${app.size.nodes}`,
+        `${plain.size.rows} / ${plain.size.nodes}`,
+        '',
+        'Tandem keeps the last 300 items in the page; "Show earlier" adds 300',
+      ),
       row('JS heap (MB)', f(app.size.heapMb), f(plain.size.heapMb), ''),
     ];
   } finally {
@@ -138,7 +164,8 @@ export async function pwaRows(relay: Relay, row: Row): Promise<string[]> {
 if (import.meta.main) {
   const relay = await startRelay();
   try {
-    const row: Row = (label, tandem, baseline, ratio, aim = '') => `${label.padEnd(34)}${tandem.padStart(14)}${baseline.padStart(14)}${ratio.padStart(9)}  ${aim}`;
+    const row: Row = (label, tandem, baseline, ratio, aim = '') =>
+      `${label.padEnd(34)}${tandem.padStart(14)}${baseline.padStart(14)}${ratio.padStart(9)}  ${aim}`;
     console.log((await pwaRows(relay, row)).join('\n'));
   } finally {
     await relay.stop();

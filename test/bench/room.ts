@@ -325,7 +325,16 @@ async function stream(members: Member[], runner: { send: (text: string) => void 
     `${closed.length} closed${closed.length ? ` (${closed.slice(0, 3).join('; ')})` : ''}; ` +
     `gave up ${seconds.toFixed(1)} s after the first send, after 10 s without a frame`;
   latencies.sort((a, b) => a - b);
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), delivered, expected: n * EVENTS, missing, duplicates, outOfOrder, detail };
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    delivered,
+    expected: n * EVENTS,
+    missing,
+    duplicates,
+    outOfOrder,
+    detail,
+  };
 }
 
 /** Time until every member has seen a frame that `seen` accepts. */
@@ -354,7 +363,9 @@ function allSee(members: Member[], seen: (text: string) => boolean) {
 
 async function churn(target: Target, room: Room, members: Member[], run: string) {
   // tickets first (each is single-use and lives 60 s): only the socket's open is timed
-  const connects = await Promise.all(Array.from({ length: JOINS }, (_, k) => room.prepare('viewer', `${run}-join-${k}`, `${run}-join-${k}`)));
+  const connects = await Promise.all(
+    Array.from({ length: JOINS }, (_, k) => room.prepare('viewer', `${run}-join-${k}`, `${run}-join-${k}`)),
+  );
   await quiet();
   const joins: number[] = [];
   const leaves: number[] = [];
@@ -422,7 +433,9 @@ async function measure(target: Target) {
     const t0 = performance.now();
     const s = await stream(members, runner, run);
     const cpu = process.cpuUsage(cpu0);
-    debug(`${target.name}: streamed; this process (receivers + runner) used ${(((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 100).toFixed(0)}% of a core`);
+    debug(
+      `${target.name}: streamed; this process (receivers + runner) used ${(((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 100).toFixed(0)}% of a core`,
+    );
     if (s.missing || s.duplicates || s.outOfOrder || s.delivered !== s.expected) {
       throw new Error(
         `${target.name}: ${s.delivered}/${s.expected} deliveries (${EVENTS} events x ${PEOPLE} sockets): ${s.missing} lost, ${s.duplicates} duplicated, ${s.outOfOrder} out of order; ${s.detail}`,
@@ -456,23 +469,76 @@ export async function roomRows(relay: Relay, row: Row): Promise<string[]> {
     const sockets = PEOPLE + 1; // every person and the runner get each presence frame
     const rows = [
       '',
-      row(`room: ${PEOPLE} people, ${RATE} ev/s`, 'Tandem', 'plain ws', 'ratio', MIX.map(([r, n]) => `${n} ${r}s`).join(', ') + ', 1 owner'),
-      row(`fill: ${PEOPLE} join + hello (s)`, fmt(t.fillSeconds), fmt(b.fillSeconds), x(t.fillSeconds, b.fillSeconds), `${CONNECT_CONCURRENCY} at a time; the relay's includes a ticket each`),
-      row(`delivery latency p50 (ms)`, fmt(t.s.p50), fmt(b.s.p50), x(t.s.p50, b.s.p50), `agent.delta for ${SECONDS} s, to each of ${PEOPLE} sockets`),
+      row(
+        `room: ${PEOPLE} people, ${RATE} ev/s`,
+        'Tandem',
+        'plain ws',
+        'ratio',
+        MIX.map(([r, n]) => `${n} ${r}s`).join(', ') + ', 1 owner',
+      ),
+      row(
+        `fill: ${PEOPLE} join + hello (s)`,
+        fmt(t.fillSeconds),
+        fmt(b.fillSeconds),
+        x(t.fillSeconds, b.fillSeconds),
+        `${CONNECT_CONCURRENCY} at a time; the relay's includes a ticket each`,
+      ),
+      row(
+        `delivery latency p50 (ms)`,
+        fmt(t.s.p50),
+        fmt(b.s.p50),
+        x(t.s.p50, b.s.p50),
+        `agent.delta for ${SECONDS} s, to each of ${PEOPLE} sockets`,
+      ),
       row(`delivery latency p99 (ms)`, fmt(t.s.p99), fmt(b.s.p99), x(t.s.p99, b.s.p99)),
-      row(`  delivered, exactly once`, `${t.s.delivered}`, `${b.s.delivered}`, '', `of ${EVENTS} x ${PEOPLE}; 0 lost, 0 duplicated, 0 out of order (asserted)`),
-      row(`join: all ${PEOPLE} see it p50 (ms)`, fmt(tj50), fmt(bj50), x(tj50, bj50), `socket open -> last of ${PEOPLE} sockets has the presence frame`),
+      row(
+        `  delivered, exactly once`,
+        `${t.s.delivered}`,
+        `${b.s.delivered}`,
+        '',
+        `of ${EVENTS} x ${PEOPLE}; 0 lost, 0 duplicated, 0 out of order (asserted)`,
+      ),
+      row(
+        `join: all ${PEOPLE} see it p50 (ms)`,
+        fmt(tj50),
+        fmt(bj50),
+        x(tj50, bj50),
+        `socket open -> last of ${PEOPLE} sockets has the presence frame`,
+      ),
       row(`join: all ${PEOPLE} see it p99 (ms)`, fmt(tj99), fmt(bj99), x(tj99, bj99), `${JOINS} joins (p99 = the slowest)`),
-      row(`leave: all see it p50 / p99 (ms)`, `${fmt(tl50, 1)} / ${fmt(tl99, 1)}`, `${fmt(bl50, 1)} / ${fmt(bl99, 1)}`, x(tl50, bl50), 'close -> last socket has the presence frame without it'),
-      row(`presence per leave, ${PEOPLE} people (B)`, String(t.c.frameBytes), String(b.c.frameBytes), x(t.c.frameBytes, b.c.frameBytes),
-        `to each of ${sockets} sockets: ${fmt((t.c.frameBytes * sockets) / 1024, 0)} KB (relay: a delta) vs ${fmt((b.c.frameBytes * sockets) / 1024, 0)} KB (the whole list)`),
-      row(`server CPU per join+leave (ms)`, fmt(t.c.cpuPerJoinLeave, 1), fmt(b.c.cpuPerJoinLeave, 1), x(t.c.cpuPerJoinLeave, b.c.cpuPerJoinLeave), 'workerd vs the baseline process (utime+stime, 10 ms ticks)'),
+      row(
+        `leave: all see it p50 / p99 (ms)`,
+        `${fmt(tl50, 1)} / ${fmt(tl99, 1)}`,
+        `${fmt(bl50, 1)} / ${fmt(bl99, 1)}`,
+        x(tl50, bl50),
+        'close -> last socket has the presence frame without it',
+      ),
+      row(
+        `presence per leave, ${PEOPLE} people (B)`,
+        String(t.c.frameBytes),
+        String(b.c.frameBytes),
+        x(t.c.frameBytes, b.c.frameBytes),
+        `to each of ${sockets} sockets: ${fmt((t.c.frameBytes * sockets) / 1024, 0)} KB (relay: a delta) vs ${fmt((b.c.frameBytes * sockets) / 1024, 0)} KB (the whole list)`,
+      ),
+      row(
+        `server CPU per join+leave (ms)`,
+        fmt(t.c.cpuPerJoinLeave, 1),
+        fmt(b.c.cpuPerJoinLeave, 1),
+        x(t.c.cpuPerJoinLeave, b.c.cpuPerJoinLeave),
+        'workerd vs the baseline process (utime+stime, 10 ms ticks)',
+      ),
     ];
     if (t.u && b.u) {
       const [tu50, tu99] = pp(t.u.times);
       const [bu50, bu99] = pp(b.u.times);
       rows.push(
-        row(`presence.update p50 / p99 (ms)`, `${fmt(tu50, 1)} / ${fmt(tu99, 1)}`, `${fmt(bu50, 1)} / ${fmt(bu99, 1)}`, x(tu50, bu50), `typing on/off x${UPDATES} -> all ${PEOPLE} see it`),
+        row(
+          `presence.update p50 / p99 (ms)`,
+          `${fmt(tu50, 1)} / ${fmt(tu99, 1)}`,
+          `${fmt(bu50, 1)} / ${fmt(bu99, 1)}`,
+          x(tu50, bu50),
+          `typing on/off x${UPDATES} -> all ${PEOPLE} see it`,
+        ),
         row(`  server CPU per update (ms)`, fmt(t.u.cpuPerUpdate, 1), fmt(b.u.cpuPerUpdate, 1), x(t.u.cpuPerUpdate, b.u.cpuPerUpdate)),
       );
     } else {
@@ -489,7 +555,8 @@ export async function roomRows(relay: Relay, row: Row): Promise<string[]> {
 
 // `node test/bench/room.ts` prints the rows alone
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const row: Row = (label, tandem, baseline, ratio, aim = '') => `${label.padEnd(34)}${tandem.padStart(14)}${baseline.padStart(14)}${ratio.padStart(9)}  ${aim}`;
+  const row: Row = (label, tandem, baseline, ratio, aim = '') =>
+    `${label.padEnd(34)}${tandem.padStart(14)}${baseline.padStart(14)}${ratio.padStart(9)}  ${aim}`;
   const relay = await startRelay();
   const started = performance.now();
   try {

@@ -114,7 +114,10 @@ wss.on('listening', () => console.log(wss.address().port));
 `;
 
 async function baselineTarget(): Promise<Target> {
-  const proc = spawn(process.execPath, ['--input-type=module', '-e', BASELINE_SERVER], { cwd: join(ROOT, 'test'), stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--input-type=module', '-e', BASELINE_SERVER], {
+    cwd: join(ROOT, 'test'),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = await new Promise<number>((res) => proc.stdout!.once('data', (d) => res(Number(String(d).trim()))));
   let rooms = 0;
   return {
@@ -281,7 +284,8 @@ function pwaSize() {
 }
 
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
-const row = (label: string, tandem: string, baseline: string, ratio: string, aim = '') => `${label.padEnd(34)}${tandem.padStart(14)}${baseline.padStart(14)}${ratio.padStart(9)}  ${aim}`;
+const row = (label: string, tandem: string, baseline: string, ratio: string, aim = '') =>
+  `${label.padEnd(34)}${tandem.padStart(14)}${baseline.padStart(14)}${ratio.padStart(9)}  ${aim}`;
 
 async function main() {
   console.log(`Tandem benchmarks (${new Date().toISOString()}, Node ${process.version}, ${CLIENTS} clients, ${EVENTS} events)\n`);
@@ -294,14 +298,39 @@ async function main() {
     results.push(row(`fan-out latency p50 (ms) @${RATE} ev/s`, fmt(ft.p50), fmt(fb.p50), fmt(ft.p50 / fb.p50, 1) + 'x'));
     results.push(row(`fan-out latency p99 (ms) @${RATE} ev/s`, fmt(ft.p99), fmt(fb.p99), fmt(ft.p99 / fb.p99, 1) + 'x'));
     const [tt, tb] = [await fanOut(relay, false), await fanOut(baseline, false)];
-    results.push(row('fan-out throughput (events/s)', fmt(tt.eventsPerSecond, 0), fmt(tb.eventsPerSecond, 0), fmt(tt.eventsPerSecond / tb.eventsPerSecond, 2) + 'x'));
+    results.push(
+      row(
+        'fan-out throughput (events/s)',
+        fmt(tt.eventsPerSecond, 0),
+        fmt(tb.eventsPerSecond, 0),
+        fmt(tt.eventsPerSecond / tb.eventsPerSecond, 2) + 'x',
+      ),
+    );
     results.push(row('  deliveries/s (x50 clients)', fmt(tt.eventsPerSecond * CLIENTS, 0), fmt(tb.eventsPerSecond * CLIENTS, 0), ''));
-    results.push(row('  latency p50 / p99 flat out (ms)', `${fmt(tt.p50, 0)} / ${fmt(tt.p99, 0)}`, `${fmt(tb.p50, 0)} / ${fmt(tb.p99, 0)}`, ''));
+    results.push(
+      row('  latency p50 / p99 flat out (ms)', `${fmt(tt.p50, 0)} / ${fmt(tt.p99, 0)}`, `${fmt(tb.p50, 0)} / ${fmt(tb.p99, 0)}`, ''),
+    );
     const [at, ab] = [await askRoundTrip(relay), await askRoundTrip(baseline)];
-    results.push(row('ASK round trip p50 (ms)', fmt(at.p50), fmt(ab.p50), fmt(at.p50 / ab.p50, 1) + 'x', at.p50 < 10 ? 'aim <10 ms: met' : 'aim <10 ms: MISSED'));
+    results.push(
+      row(
+        'ASK round trip p50 (ms)',
+        fmt(at.p50),
+        fmt(ab.p50),
+        fmt(at.p50 / ab.p50, 1) + 'x',
+        at.p50 < 10 ? 'aim <10 ms: met' : 'aim <10 ms: MISSED',
+      ),
+    );
     results.push(row('ASK round trip p99 (ms)', fmt(at.p99), fmt(ab.p99), fmt(at.p99 / ab.p99, 1) + 'x'));
     const [rt, rb] = [await replay(relay), await replay(baseline)];
-    results.push(row(`replay ${REPLAY} events (s)`, fmt(rt.seconds, 3), fmt(rb.seconds, 3), fmt(rt.seconds / rb.seconds, 1) + 'x', rt.seconds < 0.5 ? 'aim <0.5 s: met' : 'aim <0.5 s: MISSED'));
+    results.push(
+      row(
+        `replay ${REPLAY} events (s)`,
+        fmt(rt.seconds, 3),
+        fmt(rb.seconds, 3),
+        fmt(rt.seconds / rb.seconds, 1) + 'x',
+        rt.seconds < 0.5 ? 'aim <0.5 s: met' : 'aim <0.5 s: MISSED',
+      ),
+    );
     // BENCH_ONLY=core stops here (fan-out, ASK, replay): a quick figure while working on the relay
     if (process.env.BENCH_ONLY !== 'core') {
       results.push(...(await roomRows(realRelay, row)));
@@ -315,7 +344,9 @@ async function main() {
     await baseline.close();
   }
   const pwa = pwaSize();
-  results.push(row('PWA first load JS+CSS (gzip B)', String(pwa.total), '-', '', pwa.total < 50_000 ? 'aim <50 KB: met' : 'aim <50 KB: MISSED'));
+  results.push(
+    row('PWA first load JS+CSS (gzip B)', String(pwa.total), '-', '', pwa.total < 50_000 ? 'aim <50 KB: met' : 'aim <50 KB: MISSED'),
+  );
   for (const a of pwa.sizes) results.push(`    ${a.asset} ${a.gzip} B`);
   console.log(results.join('\n'));
 }

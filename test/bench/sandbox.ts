@@ -16,7 +16,9 @@ function once(line: string, cwd: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn('sh', ['-c', line], { cwd, stdio: 'ignore' });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`${line.slice(0, 80)}… exited ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(performance.now() - started) : reject(new Error(`${line.slice(0, 80)}… exited ${code}`)),
+    );
   });
 }
 
@@ -32,7 +34,8 @@ async function measure(line: string, cwd: string): Promise<{ p50: number; p99: n
 type Row = (label: string, tandem: string, baseline: string, ratio: string, aim?: string) => string;
 
 export async function sandboxRows(row: Row): Promise<string[]> {
-  if (!findBwrap()) return [row('bwrap start-up per command (ms)', '-', '-', '', 'skipped: bwrap not installed (apt-get install bubblewrap)')];
+  if (!findBwrap())
+    return [row('bwrap start-up per command (ms)', '-', '-', '', 'skipped: bwrap not installed (apt-get install bubblewrap)')];
   const dir = mkdtempSync(join(tmpdir(), 'tandem-bench-sandbox-'));
   try {
     const sandbox = await openSandbox({ writePaths: [dir], network: false });
@@ -40,7 +43,13 @@ export async function sandboxRows(row: Row): Promise<string[]> {
     const boxed = await measure(sandbox.shellCommand('true', dir), dir);
     const fmt = (n: number) => n.toFixed(2);
     return [
-      row(`bwrap \`true\` p50 (ms), ${RUNS} runs`, fmt(boxed.p50), fmt(plain.p50), `${(boxed.p50 / plain.p50).toFixed(1)}x`, `+${fmt(boxed.p50 - plain.p50)} ms per command; baseline: sh -c true`),
+      row(
+        `bwrap \`true\` p50 (ms), ${RUNS} runs`,
+        fmt(boxed.p50),
+        fmt(plain.p50),
+        `${(boxed.p50 / plain.p50).toFixed(1)}x`,
+        `+${fmt(boxed.p50 - plain.p50)} ms per command; baseline: sh -c true`,
+      ),
       row(`bwrap \`true\` p99 (ms), ${RUNS} runs`, fmt(boxed.p99), fmt(plain.p99), `${(boxed.p99 / plain.p99).toFixed(1)}x`),
     ];
   } finally {
@@ -50,6 +59,7 @@ export async function sandboxRows(row: Row): Promise<string[]> {
 
 // `node test/bench/sandbox.ts` prints the rows alone
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const row: Row = (label, tandem, baseline, ratio, aim = '') => `${label.padEnd(34)}${tandem.padStart(14)}${baseline.padStart(14)}${ratio.padStart(9)}  ${aim}`;
+  const row: Row = (label, tandem, baseline, ratio, aim = '') =>
+    `${label.padEnd(34)}${tandem.padStart(14)}${baseline.padStart(14)}${ratio.padStart(9)}  ${aim}`;
   console.log([row('figure', 'sandboxed', 'plain sh', 'ratio'), ...(await sandboxRows(row))].join('\n'));
 }

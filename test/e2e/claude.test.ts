@@ -41,7 +41,9 @@ test("a Claude Code session's ASK is approved from the phone, and the command ru
     text('Release notes file created.', { usage: { input_tokens: 1300, output_tokens: 9 } }),
   );
 
-  run = TandemRun.start(relay, [agent, '--harness', 'claude', '--once', 'start the release notes'], { env: { CLAUDE_TEST_KEY: 'sk-ant-test' } });
+  run = TandemRun.start(relay, [agent, '--harness', 'claude', '--once', 'start the release notes'], {
+    env: { CLAUDE_TEST_KEY: 'sk-ant-test' },
+  });
   const { ownerUrl } = await run.session();
   context = await launch();
   const page = await context.newPage();

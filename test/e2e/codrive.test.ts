@@ -20,9 +20,11 @@ async function send(page: Page, text: string) {
     w.vanished[t] = false;
     let seen = false;
     const shown = () =>
-      [...document.querySelectorAll('[data-testid="queue-item"],[data-testid="queued-message"],[data-testid="event"][data-kind="user.message"]')].some((el) =>
-        (el.textContent ?? '').includes(t),
-      );
+      [
+        ...document.querySelectorAll(
+          '[data-testid="queue-item"],[data-testid="queued-message"],[data-testid="event"][data-kind="user.message"]',
+        ),
+      ].some((el) => (el.textContent ?? '').includes(t));
     const observer = new MutationObserver(() => {
       if (shown()) seen = true;
       else if (seen) {
@@ -40,9 +42,14 @@ async function send(page: Page, text: string) {
 }
 
 const queued = (page: Page) =>
-  page.getByTestId('queue-item').evaluateAll((els) =>
-    els.map((el) => `${el.getAttribute('data-author')}: ${el.querySelector('[data-testid="queue-text"]')?.textContent ?? ''}${el.getAttribute('data-held') === 'true' ? ' (held)' : ''}`),
-  );
+  page
+    .getByTestId('queue-item')
+    .evaluateAll((els) =>
+      els.map(
+        (el) =>
+          `${el.getAttribute('data-author')}: ${el.querySelector('[data-testid="queue-text"]')?.textContent ?? ''}${el.getAttribute('data-held') === 'true' ? ' (held)' : ''}`,
+      ),
+    );
 const toRunner = (run: TandemRun) => run.lines.filter((l) => l.kind === 'user.message').map((l) => String(l.body?.text));
 
 describe('co-driving', () => {
@@ -128,7 +135,12 @@ describe('co-driving', () => {
       await page.getByTestId('wheel-take').filter({ hasText: 'Take the wheel' }).waitFor();
       await expect
         .poll(() => page.locator('[data-testid="event"][data-kind="user.message"]').allTextContents())
-        .toEqual([expect.stringContaining('dan one'), expect.stringContaining('dan two'), expect.stringContaining('olga one'), expect.stringContaining('olga two')]);
+        .toEqual([
+          expect.stringContaining('dan one'),
+          expect.stringContaining('dan two'),
+          expect.stringContaining('olga one'),
+          expect.stringContaining('olga two'),
+        ]);
     }
 
     // the owner takes the wheel; Dan asks for it and Olga sees who asked

@@ -22,7 +22,6 @@ afterEach(async () => {
   relay = undefined;
 });
 
-
 /** The whole log as a new owner device sees it, checked for gaps and duplicates. */
 async function wholeLog(r: Relay, sessionId: string, token: string): Promise<Event[]> {
   const peer = await Peer.person(r, sessionId, token, 'Auditor', `audit-${crypto.randomUUID()}`);
@@ -100,7 +99,9 @@ test('the runner killed while an ASK is pending and started again: the approval 
   expect(log.filter((e) => e.kind === 'approval.decided')).toHaveLength(1);
   const pushCalls = log.filter((e) => e.kind === 'tool.call' && /git push/.test(String(e.body.input.command)));
   expect(pushCalls).toHaveLength(1);
-  const pushResults = log.filter((e) => e.kind === 'tool.result' && e.body.callId === (pushCalls[0]!.kind === 'tool.call' ? pushCalls[0]!.body.callId : ''));
+  const pushResults = log.filter(
+    (e) => e.kind === 'tool.result' && e.body.callId === (pushCalls[0]!.kind === 'tool.call' ? pushCalls[0]!.body.callId : ''),
+  );
   expect(pushResults.map((e) => e.kind === 'tool.result' && e.body.status)).toEqual(['ok']);
 });
 
@@ -139,7 +140,8 @@ test('a phone that was offline reconnects and shows every event it missed, in or
 
   const log = await wholeLog(relay, sessionId, ownerToken(ownerUrl));
   // every event is shown by exactly one item (data-seqs: the events an item shows), in order
-  const shownSeqs = () => page.getByTestId('event').evaluateAll((els) => els.flatMap((el) => el.getAttribute('data-seqs')!.split(' ').map(Number)));
+  const shownSeqs = () =>
+    page.getByTestId('event').evaluateAll((els) => els.flatMap((el) => el.getAttribute('data-seqs')!.split(' ').map(Number)));
   await expect.poll(async () => (await shownSeqs()).length, { timeout: 15_000 }).toBe(log.length);
   expect((await shownSeqs()).sort((a, b) => a - b)).toEqual(log.map((e) => e.seq));
   const anchors = await page.getByTestId('event').evaluateAll((els) => els.map((el) => Number(el.getAttribute('data-seq'))));

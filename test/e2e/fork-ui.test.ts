@@ -13,7 +13,9 @@ const open = (url: string, name: string) => tandem.open(url, name, DESKTOP);
 
 /** The seqs of the timeline's events, and the tool calls shown, as the page has them. */
 async function shown(page: Page) {
-  const seqs = (await page.getByTestId('event').evaluateAll((els) => els.flatMap((e) => e.getAttribute('data-seqs')!.split(' ').map(Number)))).sort((a, b) => a - b);
+  const seqs = (
+    await page.getByTestId('event').evaluateAll((els) => els.flatMap((e) => e.getAttribute('data-seqs')!.split(' ').map(Number)))
+  ).sort((a, b) => a - b);
   const calls = (await page.getByTestId('tool-call').evaluateAll((els) => els.map((e) => e.getAttribute('data-call-id')))) as string[];
   return { seqs, calls };
 }

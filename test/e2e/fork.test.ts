@@ -50,7 +50,9 @@ test('a fork cut before the commit is continued by tandem run --fork: the demo g
 
   const forkLog = await forkOwner.hello(0);
   // the copied part is the original's, event for event
-  expect(forkLog.filter((e) => e.seq! <= cut).map((e) => [e.seq, e.id, e.kind])).toEqual(original.filter((e) => e.seq! <= cut).map((e) => [e.seq, e.id, e.kind]));
+  expect(forkLog.filter((e) => e.seq! <= cut).map((e) => [e.seq, e.id, e.kind])).toEqual(
+    original.filter((e) => e.seq! <= cut).map((e) => [e.seq, e.id, e.kind]),
+  );
   // after the cut: no session.started again, nothing redone; the commit, the push (approved) and the wrap-up
   const after = forkLog.filter((e) => e.seq! > cut);
   expect(after.some((e) => e.kind === 'session.started')).toBe(false);
@@ -59,7 +61,9 @@ test('a fork cut before the commit is continued by tandem run --fork: the demo g
   expect(result('demo-commit')).toMatchObject({ body: { status: 'ok' } });
   expect(result('demo-push')).toMatchObject({ body: { status: 'ok' } });
   expect(after.find((e) => e.kind === 'approval.decided')).toMatchObject({ body: { decision: 'approve', by: { name: 'Olga' } } });
-  expect(after.find((e) => e.id === 'msg-demo-wrap-up')).toMatchObject({ body: { text: expect.stringMatching(/the tests pass, and commit \w+ is on origin\/main/) } });
+  expect(after.find((e) => e.id === 'msg-demo-wrap-up')).toMatchObject({
+    body: { text: expect.stringMatching(/the tests pass, and commit \w+ is on origin\/main/) },
+  });
   expect(after.at(-1)).toMatchObject({ kind: 'session.status', body: { state: 'finished', detail: 'fixed, committed and pushed' } });
   expect(cont.stderr).not.toMatch(/policy changed/);
 
@@ -80,7 +84,9 @@ test('a harness that cannot resume from a transcript leaves the fork read-only: 
 
   const refused = tandem.run(['--fork', first.ownerUrl, '--harness', 'codex']);
   expect(await refused.exited).toBe(2);
-  expect(refused.stderr).toContain('the codex harness cannot continue a fork (it cannot resume from a transcript); the fork stays read-only');
+  expect(refused.stderr).toContain(
+    'the codex harness cannot continue a fork (it cannot resume from a transcript); the fork stays read-only',
+  );
 
   // fork the fork at its own last event, then continue that one
   const forkOwner = await Peer.person(tandem.relay, first.sessionId, ownerToken(first.ownerUrl), 'Olga', 'dev-olga-4');

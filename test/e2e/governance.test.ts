@@ -36,7 +36,8 @@ beforeAll(() => {
 
 const commandOf = (l: JsonLine) => String((l.body?.input as { command?: string } | undefined)?.command);
 const isCall = (re: RegExp) => (l: JsonLine) => l.kind === 'tool.call' && re.test(commandOf(l));
-const decisionOf = (r: TandemRun, call: JsonLine) => r.lines.find((l) => l.kind === 'policy.decision' && l.body?.callId === call.body?.callId);
+const decisionOf = (r: TandemRun, call: JsonLine) =>
+  r.lines.find((l) => l.kind === 'policy.decision' && l.body?.callId === call.body?.callId);
 const resultOf = (r: TandemRun, call: JsonLine) => r.waitFor((l) => l.kind === 'tool.result' && l.body?.callId === call.body?.callId);
 
 test('no dependency install: the push goes ahead without an ASK', async () => {
@@ -71,14 +72,23 @@ test('a dependency install first: the push ASKs, and approving it on the relay l
   expect(decisionOf(run, push)?.body).toMatchObject({ decision: 'ask', policy: 'install-then-push' });
   expect(decisionOf(run, install)?.body).toMatchObject({ decision: 'allow' });
   const before = run.lines.indexOf(push);
-  expect(run.lines.slice(0, before).filter((l) => l.kind === 'tool.result').map((l) => l.body?.status)).not.toContain('denied');
+  expect(
+    run.lines
+      .slice(0, before)
+      .filter((l) => l.kind === 'tool.result')
+      .map((l) => l.body?.status),
+  ).not.toContain('denied');
 
   // Approve it as a person on the relay.
   const peer = await Peer.person(tandem.relay, sessionId, ownerToken(ownerUrl), 'Ana', 'ana-laptop');
   try {
     await peer.hello();
     peer.send('approval.decide', { approvalId: String(asked.body?.approvalId), decision: 'approve' });
-    const decided = (await peer.next('approval.decided', (e) => e.body.approvalId === asked.body?.approvalId, 10_000)) as EventOf<'approval.decided'>;
+    const decided = (await peer.next(
+      'approval.decided',
+      (e) => e.body.approvalId === asked.body?.approvalId,
+      10_000,
+    )) as EventOf<'approval.decided'>;
     expect(decided.body).toMatchObject({ decision: 'approve' });
   } finally {
     peer.close();

@@ -35,13 +35,11 @@ async function fakePushManager(c: BrowserContext, device: Device) {
         return true;
       },
     };
-    PushManager.prototype.subscribe = async function () {
+    PushManager.prototype.subscribe = async () => {
       subscribed = true;
       return fake as unknown as PushSubscription;
     };
-    PushManager.prototype.getSubscription = async function () {
-      return (subscribed ? fake : null) as unknown as PushSubscription | null;
-    };
+    PushManager.prototype.getSubscription = async () => (subscribed ? fake : null) as unknown as PushSubscription | null;
   }, device.subscription);
 }
 
@@ -73,7 +71,9 @@ describe('approving from the phone', () => {
 
     const before = service.received.length;
     await run.waitFor((l) => l.kind === 'approval.requested');
-    await expect.poll(() => service.received.filter((p) => p.path === new URL(device.endpoint).pathname).length, { timeout: 20_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(() => service.received.filter((p) => p.path === new URL(device.endpoint).pathname).length, { timeout: 20_000 })
+      .toBeGreaterThan(0);
     expect(service.received.length).toBeGreaterThan(before);
     const push = service.received.find((p) => p.path === new URL(device.endpoint).pathname)!;
     const payload = device.decrypt(push.body);
@@ -81,7 +81,13 @@ describe('approving from the phone', () => {
 
     await deliverPush(other, tandem.relay.url, payload);
     const worker = () => phone.serviceWorkers().find((w) => w.url().startsWith(tandem.relay.url));
-    await expect.poll(() => worker()?.evaluate(async () => (await (self as unknown as { registration: ServiceWorkerRegistration }).registration.getNotifications()).length)).toBe(1);
+    await expect
+      .poll(() =>
+        worker()?.evaluate(
+          async () => (await (self as unknown as { registration: ServiceWorkerRegistration }).registration.getNotifications()).length,
+        ),
+      )
+      .toBe(1);
     await tapNotification(phone, tandem.relay.url, 'approve');
 
     const decided = await run.waitFor((l) => l.kind === 'approval.decided');
@@ -97,7 +103,9 @@ describe('approving from the phone', () => {
     expect(await decision.textContent()).toContain('Ana');
     expect(await decision.textContent()).toContain('from a notification');
     expect(await owner.locator('[data-testid="audit-entry"][data-action="link.created"]').count()).toBeGreaterThanOrEqual(1);
-    expect(await owner.locator('[data-testid="audit-entry"][data-action="join"]').filter({ hasText: 'Ana' }).count()).toBeGreaterThanOrEqual(1);
+    expect(
+      await owner.locator('[data-testid="audit-entry"][data-action="join"]').filter({ hasText: 'Ana' }).count(),
+    ).toBeGreaterThanOrEqual(1);
     const outcome = owner.locator('[data-testid="push-outcome"][data-delivered="true"]');
     expect(await outcome.count()).toBeGreaterThanOrEqual(1);
     expect(await outcome.first().textContent()).toContain('delivered');
@@ -138,7 +146,9 @@ describe("Home's inbox", () => {
 
     const inbox = second.getByTestId('inbox');
     await expect.poll(() => second.getByTestId('inbox-item').count(), { timeout: 20_000 }).toBe(2);
-    expect(new Set(await second.getByTestId('inbox-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-session-id'))))).toEqual(new Set([sa.sessionId, sb.sessionId]));
+    expect(new Set(await second.getByTestId('inbox-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-session-id'))))).toEqual(
+      new Set([sa.sessionId, sb.sessionId]),
+    );
     expect(await inbox.getAttribute('data-count')).toBe('2');
     await expect.poll(() => second.evaluate(() => (window as unknown as { __badge: number | null }).__badge)).toBe(2);
     // newest first

@@ -16,7 +16,8 @@ afterEach(() => {
   for (const p of peers.splice(0)) p.close();
 });
 
-const isPush = (l: JsonLine) => l.kind === 'tool.call' && /^git push/.test(String((l.body?.input as { command?: string } | undefined)?.command));
+const isPush = (l: JsonLine) =>
+  l.kind === 'tool.call' && /^git push/.test(String((l.body?.input as { command?: string } | undefined)?.command));
 
 async function person(sessionId: string, token: string, name: string) {
   const p = await Peer.person(tandem.relay, sessionId, token, name, `dev-${name}`);
@@ -71,10 +72,15 @@ test('"approve always" on the push becomes a visible allow rule, saved with the 
   expect(asked.body.always).toEqual({ tool: 'shell', pattern: 'git push *' });
   olga.send('approval.decide', { approvalId: asked.body.approvalId, decision: 'approve', always: true });
   const changed = await olga.next('policy.changed');
-  expect(changed.body).toMatchObject({ change: 'added', rule: { decision: 'allow', tool: 'shell', pattern: 'git push *', by: { name: 'Olga' } } });
+  expect(changed.body).toMatchObject({
+    change: 'added',
+    rule: { decision: 'allow', tool: 'shell', pattern: 'git push *', by: { name: 'Olga' } },
+  });
   expect(await run.exited).toBe(0);
   const push = run.lines.find(isPush)!;
   expect(run.lines.find((l) => l.kind === 'tool.result' && l.body?.callId === push.body?.callId)?.body?.status).toBe('ok');
-  const saved = JSON.parse(readFileSync(join(run.home, 'sessions', sessionId, 'state.json'), 'utf8')) as { sessionRules?: { pattern: string; decision: string }[] };
+  const saved = JSON.parse(readFileSync(join(run.home, 'sessions', sessionId, 'state.json'), 'utf8')) as {
+    sessionRules?: { pattern: string; decision: string }[];
+  };
   expect(saved.sessionRules).toMatchObject([{ pattern: 'git push *', decision: 'allow' }]);
 });

@@ -9,7 +9,8 @@ import type { JsonLine, TandemRun } from '../support/runner.ts';
 
 const tandem = useTandem();
 
-const isPushCall = (l: JsonLine) => l.kind === 'tool.call' && /git push/.test(String((l.body?.input as { command?: string } | undefined)?.command));
+const isPushCall = (l: JsonLine) =>
+  l.kind === 'tool.call' && /git push/.test(String((l.body?.input as { command?: string } | undefined)?.command));
 
 /** Open the owner link as a person on a phone, giving a name on first join. */
 async function openSession(url: string, name: string): Promise<Page> {
@@ -87,7 +88,11 @@ describe('a demo session from runner to phone and back', () => {
 
 describe('the app itself', () => {
   test('is installable, lists followed sessions on Home, and opens offline from its cache', async () => {
-    const manifest = (await (await fetch(`${tandem.relay.url}/manifest.webmanifest`)).json()) as { name: string; display: string; icons: { sizes: string }[] };
+    const manifest = (await (await fetch(`${tandem.relay.url}/manifest.webmanifest`)).json()) as {
+      name: string;
+      display: string;
+      icons: { sizes: string }[];
+    };
     expect(manifest).toMatchObject({ name: 'Tandem', display: 'standalone' });
     expect(manifest.icons.map((i) => i.sizes)).toEqual(expect.arrayContaining(['192x192', '512x512']));
     const csp = (await fetch(`${tandem.relay.url}/`)).headers.get('content-security-policy');

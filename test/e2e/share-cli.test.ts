@@ -12,7 +12,9 @@ const tandem = useTandem();
 
 async function share(home: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, 'share', ...args], { env: { ...process.env, TANDEM_HOME: home } });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, 'share', ...args], {
+      env: { ...process.env, TANDEM_HOME: home },
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };

@@ -90,7 +90,10 @@ describe('policy sheet', () => {
     await owner.getByTestId('approve-always').click();
     for (const page of [owner, dan]) {
       await page.getByTestId('decision').filter({ hasText: 'Approved always by Olga' }).waitFor();
-      await page.locator('[data-testid="policy-change"][data-decision="allow"]').filter({ hasText: 'Olga approved always: shell "git push *"' }).waitFor();
+      await page
+        .locator('[data-testid="policy-change"][data-decision="allow"]')
+        .filter({ hasText: 'Olga approved always: shell "git push *"' })
+        .waitFor();
       await expect.poll(() => hashOf(page)).not.toBe(start);
     }
     const always = await hashOf(owner);
@@ -128,7 +131,10 @@ describe('policy sheet', () => {
     expect(await dan.getByTestId('approve').count()).toBe(0);
     await owner.getByTestId('approve').click();
     for (const page of [owner, dan]) {
-      await page.locator('[data-testid="policy-change"][data-change="removed"]').filter({ hasText: 'Olga removed a rule: deny shell "git push --force*"' }).waitFor();
+      await page
+        .locator('[data-testid="policy-change"][data-change="removed"]')
+        .filter({ hasText: 'Olga removed a rule: deny shell "git push --force*"' })
+        .waitFor();
       await expect.poll(() => hashOf(page)).toBe(always);
     }
   });

@@ -18,8 +18,15 @@ function newest(dir: string): number {
 export default function setup() {
   ensureChromium();
   const built = join(ROOT, 'web/dist/sw.js');
-  const sources = Math.max(newest(join(ROOT, 'web/src')), newest(join(ROOT, 'relay/protocol/src')), statSync(join(ROOT, 'web/index.html')).mtimeMs);
+  const sources = Math.max(
+    newest(join(ROOT, 'web/src')),
+    newest(join(ROOT, 'relay/protocol/src')),
+    statSync(join(ROOT, 'web/index.html')).mtimeMs,
+  );
   if (!existsSync(built) || statSync(built).mtimeMs < sources) {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: join(ROOT, 'web'), stdio: 'inherit' });
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
+      cwd: join(ROOT, 'web'),
+      stdio: 'inherit',
+    });
   }
 }

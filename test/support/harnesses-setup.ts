@@ -9,7 +9,10 @@ function ensureBwrap(): void {
   try {
     console.log('• Installing Debian bubblewrap for the sandbox tests (apt-get, once)…');
     execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-    execFileSync('apt-get', ['install', '-y', '-qq', 'bubblewrap'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    execFileSync('apt-get', ['install', '-y', '-qq', 'bubblewrap'], {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   } catch (err) {
     throw new Error(`The sandbox tests need bubblewrap: run \`apt-get install -y bubblewrap\`. ${(err as Error).message}`);
   }

@@ -84,7 +84,6 @@ export class Peer {
     }
   }
 
-
   static async open(url: string, headers: Record<string, string> = {}): Promise<Peer> {
     const ws = new WebSocket(url, { headers });
     const peer = new Peer(ws);
@@ -110,7 +109,11 @@ export class Peer {
   }
 
   /** Wait for the first frame (already received or future) matching `match`. */
-  next<K extends Frame['kind']>(kind: K, match: (f: ServerFrameOf<K>) => boolean = () => true, timeoutMs = 10_000): Promise<ServerFrameOf<K>> {
+  next<K extends Frame['kind']>(
+    kind: K,
+    match: (f: ServerFrameOf<K>) => boolean = () => true,
+    timeoutMs = 10_000,
+  ): Promise<ServerFrameOf<K>> {
     const m = (f: Frame) => f.kind === kind && match(f as ServerFrameOf<K>);
     const found = this.frames.find(m);
     if (found) return Promise.resolve(found as ServerFrameOf<K>);

@@ -62,7 +62,13 @@ export async function startRelay(opts: { secrets?: RelaySecrets } = {}): Promise
   const stateDir = mkdtempSync(join(tmpdir(), 'tandem-relay-'));
   const secrets = opts.secrets ?? makeSecrets();
   const envFile = join(stateDir, '.env');
-  writeFileSync(envFile, Object.entries(secrets).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
+  writeFileSync(
+    envFile,
+    Object.entries(secrets)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n',
+    { mode: 0o600 },
+  );
   let proc: ChildProcess | undefined;
   let log = '';
 
@@ -70,9 +76,31 @@ export async function startRelay(opts: { secrets?: RelaySecrets } = {}): Promise
     const inspectorPort = await freePort();
     proc = spawn(
       process.execPath,
-      [WRANGLER, 'dev', '--config', join(ROOT, 'wrangler.toml'), '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
-        '--persist-to', join(stateDir, 'state'), '--env-file', envFile, '--log-level', 'warn', '--show-interactive-dev-session=false'],
-      { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' } },
+      [
+        WRANGLER,
+        'dev',
+        '--config',
+        join(ROOT, 'wrangler.toml'),
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--inspector-port',
+        String(inspectorPort),
+        '--persist-to',
+        join(stateDir, 'state'),
+        '--env-file',
+        envFile,
+        '--log-level',
+        'warn',
+        '--show-interactive-dev-session=false',
+      ],
+      {
+        cwd: ROOT,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
+      },
     );
     proc.stdout!.on('data', (d) => (log += d));
     proc.stderr!.on('data', (d) => (log += d));

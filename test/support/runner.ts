@@ -34,11 +34,15 @@ export class TandemRun {
   /** `tandem run --harness demo --json ...` against `relay`; `home` keeps state across runs. */
   static start(relay: Relay, args: string[] = [], opts: { home?: string; env?: Record<string, string> } = {}): TandemRun {
     const home = opts.home ?? mkdtempSync(join(tmpdir(), 'tandem-home-'));
-    const proc = spawn(process.execPath, [join(ROOT, 'runner-agent/bin/tandem.js'), 'run', '--harness', 'demo', '--relay', relay.url, '--json', ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, TANDEM_RUNNER_TOKEN: relay.secrets.RUNNER_TOKEN, TANDEM_HOME: home, TANDEM_DEMO_PACE_MS: '0', ...opts.env },
-    });
+    const proc = spawn(
+      process.execPath,
+      [join(ROOT, 'runner-agent/bin/tandem.js'), 'run', '--harness', 'demo', '--relay', relay.url, '--json', ...args],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, TANDEM_RUNNER_TOKEN: relay.secrets.RUNNER_TOKEN, TANDEM_HOME: home, TANDEM_DEMO_PACE_MS: '0', ...opts.env },
+      },
+    );
     return new TandemRun(proc, home);
   }
 
@@ -52,8 +56,12 @@ export class TandemRun {
     for (;;) {
       const found = this.lines.find(match);
       if (found) return found;
-      if (this.proc.exitCode !== null) throw new Error(`tandem exited (${this.proc.exitCode}) before the expected line.\nstderr:\n${this.stderr}\nlines:\n${this.lines.map((l) => l.kind).join(' ')}`);
-      if (Date.now() > until) throw new Error(`timed out waiting for a tandem line; got ${this.lines.map((l) => l.kind).join(' ')}\nstderr:\n${this.stderr}`);
+      if (this.proc.exitCode !== null)
+        throw new Error(
+          `tandem exited (${this.proc.exitCode}) before the expected line.\nstderr:\n${this.stderr}\nlines:\n${this.lines.map((l) => l.kind).join(' ')}`,
+        );
+      if (Date.now() > until)
+        throw new Error(`timed out waiting for a tandem line; got ${this.lines.map((l) => l.kind).join(' ')}\nstderr:\n${this.stderr}`);
       await new Promise((r) => setTimeout(r, 25));
     }
   }

@@ -1,5 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CloseCode, MAX_FRAME_BYTES, PING_FRAME, PING_INTERVAL_MS, PONG_FRAME, PONG_TIMEOUT_MS, type Event, type TicketResponse } from '@tandem/protocol';
+import {
+  CloseCode,
+  MAX_FRAME_BYTES,
+  PING_FRAME,
+  PING_INTERVAL_MS,
+  PONG_FRAME,
+  PONG_TIMEOUT_MS,
+  type Event,
+  type TicketResponse,
+} from '@tandem/protocol';
 import { FakeSocket } from '@tandem/protocol/testing';
 import { Connection, type ConnStatus, type TicketOutcome } from './connection.ts';
 
@@ -243,7 +252,9 @@ describe('Connection', () => {
   });
 
   it('stops for good when the ticket request says the link is bad', async () => {
-    const t = setup({ tickets: [() => ({ ok: false, retry: false, code: 'link_revoked', message: 'This link was revoked by Ada', status: 410 })] });
+    const t = setup({
+      tickets: [() => ({ ok: false, retry: false, code: 'link_revoked', message: 'This link was revoked by Ada', status: 410 })],
+    });
     t.conn.start();
     await tick();
     expect(t.conn.status).toEqual({
@@ -281,7 +292,11 @@ describe('Connection', () => {
     t.last().receive(welcome(0));
     t.last().receive(server('error', { code: 'link_expired', message: 'this link has expired; ask the owner for a new one' }));
     t.last().drop(CloseCode.linkRevoked, '');
-    expect(t.conn.status.fatal).toEqual({ source: 'socket', code: 'link_expired', message: 'this link has expired; ask the owner for a new one' });
+    expect(t.conn.status.fatal).toEqual({
+      source: 'socket',
+      code: 'link_expired',
+      message: 'this link has expired; ask the owner for a new one',
+    });
     expect(t.errors).toEqual(['link_expired']);
   });
 
@@ -401,7 +416,12 @@ describe('Connection', () => {
     ws.receive(welcome(0));
     const steer = t.conn.send('session.steer', { text: 'use the other API' });
     const model = t.conn.send('session.model', { model: 'gpt-5-codex' });
-    expect(ws.frames().slice(-2).map((f) => [f.kind, f.id])).toEqual([
+    expect(
+      ws
+        .frames()
+        .slice(-2)
+        .map((f) => [f.kind, f.id]),
+    ).toEqual([
       ['session.steer', steer],
       ['session.model', model],
     ]);

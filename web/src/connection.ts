@@ -56,7 +56,16 @@ export type TicketOutcome =
 /** Frames a person sends after hello (hello itself is the connection's business). */
 export type OutFrame = Exclude<ClientFrame, { kind: 'hello' }>;
 /** Person events the relay stores and acknowledges: re-sent after a reconnect until acknowledged (the relay dedups by id). */
-const RESEND_UNACKED: ReadonlySet<string> = new Set(['user.message', 'session.steer', 'session.interrupt', 'session.model', 'policy.add', 'policy.remove', 'comment', 'comment.resolve']);
+const RESEND_UNACKED: ReadonlySet<string> = new Set([
+  'user.message',
+  'session.steer',
+  'session.interrupt',
+  'session.model',
+  'policy.add',
+  'policy.remove',
+  'comment',
+  'comment.resolve',
+]);
 export type OutKind = OutFrame['kind'];
 export type OutBody<K extends OutKind> = Extract<OutFrame, { kind: K }>['body'];
 
@@ -111,7 +120,10 @@ const HANDSHAKE_TIMEOUT_MS = 15_000;
 const MAX_SERVER_FRAME_BYTES = 32 * 1024 * 1024;
 /** Close codes after which reconnecting cannot help, and what they tell the person. */
 const FINAL_CLOSE_TEXT: Record<number, { code: string; message: string }> = {
-  [CloseCode.unsupportedVersion]: { code: 'unsupported_version', message: 'This app speaks a protocol version the relay does not support. Reload to update.' },
+  [CloseCode.unsupportedVersion]: {
+    code: 'unsupported_version',
+    message: 'This app speaks a protocol version the relay does not support. Reload to update.',
+  },
   [CloseCode.linkRevoked]: { code: 'link_revoked', message: 'The owner revoked this link.' },
   [CloseCode.sessionEnded]: { code: 'session_ended', message: 'This session has ended.' },
 };
@@ -151,7 +163,8 @@ export class Connection {
         welcome: (w) => this.#h.welcome?.(w),
         events: (events, page) => this.#events(events, page),
         frame: (frame) => this.#frame(frame),
-        invalid: (what, _code, message) => this.#opts.log?.(`tandem: ignored ${what === 'frame' ? 'a frame from the relay' : 'an event'}: ${message}`),
+        invalid: (what, _code, message) =>
+          this.#opts.log?.(`tandem: ignored ${what === 'frame' ? 'a frame from the relay' : 'an event'}: ${message}`),
         reset: () => this.#h.reset?.(),
       },
     });
@@ -223,7 +236,12 @@ export class Connection {
     if (signal.aborted) throw new Error('abandoned');
     if (!outcome.ok) {
       if (outcome.retry) throw new Error(`ticket: ${outcome.message}`);
-      throw new FinalError<Fatal>({ source: 'ticket', code: outcome.code, message: outcome.message, ...(outcome.status ? { status: outcome.status } : {}) });
+      throw new FinalError<Fatal>({
+        source: 'ticket',
+        code: outcome.code,
+        message: outcome.message,
+        ...(outcome.status ? { status: outcome.status } : {}),
+      });
     }
     this.#h.ticket?.(outcome.ticket);
     try {
@@ -237,7 +255,10 @@ export class Connection {
     const known = FINAL_CLOSE_TEXT[code];
     if (!known) return null;
     // 4004 covers revoked and expired links: the error frame sent just before says which
-    const said = code === CloseCode.linkRevoked && (this.#closing?.code === 'link_expired' || this.#closing?.code === 'link_revoked') ? this.#closing : null;
+    const said =
+      code === CloseCode.linkRevoked && (this.#closing?.code === 'link_expired' || this.#closing?.code === 'link_revoked')
+        ? this.#closing
+        : null;
     return { source: 'socket', code: said?.code ?? known.code, message: reason || said?.message || known.message };
   }
 

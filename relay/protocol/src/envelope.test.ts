@@ -48,7 +48,7 @@ schemaTable(
     ['deny', 'deny'],
   ],
   [
-    ['allow (a policy decision, not a person\'s)', 'allow', ': picklist'],
+    ["allow (a policy decision, not a person's)", 'allow', ': picklist'],
     ['a boolean', true, ': picklist'],
   ],
 );
@@ -165,9 +165,12 @@ describe('parseFrame', () => {
     expect(parseFrame(RunnerFrame, decide)).toMatchObject({ ok: false, code: 'unknown_kind' });
   });
 
-  it('keeps its messages within the error frame\'s bounds', () => {
+  it("keeps its messages within the error frame's bounds", () => {
     const kind = parseFrame(ClientFrame, JSON.stringify(sent(long(5000), {})));
-    const body = parseFrame(ClientFrame, JSON.stringify(sent('comment', { target: { seq: 1 }, text: 'x', mentions: Array.from({ length: 300 }, () => long(100)) })));
+    const body = parseFrame(
+      ClientFrame,
+      JSON.stringify(sent('comment', { target: { seq: 1 }, text: 'x', mentions: Array.from({ length: 300 }, () => long(100)) })),
+    );
     expect(kind.ok || kind.message.length).toBeLessThanOrEqual(200);
     expect(body.ok || body.message.length).toBeLessThanOrEqual(2000);
     expect(kind).toMatchObject({ code: 'unknown_kind' });

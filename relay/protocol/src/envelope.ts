@@ -71,10 +71,15 @@ export type ParseResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCo
  * Parse one raw frame against a frame schema, turning every failure into the
  * error code and message a person would see.
  */
-export function parseFrame<S extends v.GenericSchema>(schema: S, raw: string | ArrayBuffer, maxBytes = MAX_FRAME_BYTES): ParseResult<v.InferOutput<S>> {
+export function parseFrame<S extends v.GenericSchema>(
+  schema: S,
+  raw: string | ArrayBuffer,
+  maxBytes = MAX_FRAME_BYTES,
+): ParseResult<v.InferOutput<S>> {
   const text = typeof raw === 'string' ? raw : new TextDecoder().decode(raw);
   // A UTF-16 string of n code units is at most 3n UTF-8 bytes: only long frames need encoding to measure.
-  const bytes = typeof raw !== 'string' ? raw.byteLength : raw.length * 3 <= maxBytes ? raw.length : new TextEncoder().encode(raw).byteLength;
+  const bytes =
+    typeof raw !== 'string' ? raw.byteLength : raw.length * 3 <= maxBytes ? raw.length : new TextEncoder().encode(raw).byteLength;
   if (bytes > maxBytes) return { ok: false, code: 'frame_too_large', message: `frame is ${bytes} bytes; the limit is ${maxBytes}` };
   let data: unknown;
   try {
@@ -90,7 +95,9 @@ export function parseFrame<S extends v.GenericSchema>(schema: S, raw: string | A
   if (version) return { ok: false, code: 'unsupported_version', message: version };
   const result = v.safeParse(schema, data);
   if (result.success) return { ok: true, value: result.output };
-  const kindIssue = result.issues.find((i: v.BaseIssue<unknown>) => i.type === 'variant' && i.path?.length === 1 && i.path[0]?.key === 'kind');
+  const kindIssue = result.issues.find(
+    (i: v.BaseIssue<unknown>) => i.type === 'variant' && i.path?.length === 1 && i.path[0]?.key === 'kind',
+  );
   if (kindIssue || typeof frame.kind !== 'string') {
     return { ok: false, code: 'unknown_kind', message: clip(`unknown frame kind ${JSON.stringify(frame.kind)}`, 200) };
   }

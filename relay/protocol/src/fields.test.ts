@@ -145,7 +145,7 @@ describe('clip', () => {
     ['a short text stays', 'hello', 10, 'hello'],
     ['a text at the bound stays', 'hello', 5, 'hello'],
     ['a longer text ends in … within the bound', 'hello world', 6, 'hello…'],
-    ['the default bound is an error message\'s (2000)', long(2001), undefined, `${long(1999)}…`],
+    ["the default bound is an error message's (2000)", long(2001), undefined, `${long(1999)}…`],
   ])('%s', (_what, text, max, expected) => {
     expect(clip(text, max)).toBe(expected);
     expect(clip(text, max).length).toBeLessThanOrEqual(max ?? 2000);

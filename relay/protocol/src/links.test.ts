@@ -28,7 +28,10 @@ schemaTable(
   LinkInfo,
   [
     ['a live link', linkInfo],
-    ['an owner link, labelled, expiring and revoked', { ...linkInfo, role: 'owner', label: 'mine', expiresAt: 9, revokedAt: 5, createdBy: { name: 'Olga', device: 'Mac' } }],
+    [
+      'an owner link, labelled, expiring and revoked',
+      { ...linkInfo, role: 'owner', label: 'mine', expiresAt: 9, revokedAt: 5, createdBy: { name: 'Olga', device: 'Mac' } },
+    ],
   ],
   [
     ['no expiry field (null says none)', without(linkInfo, 'expiresAt'), 'expiresAt: missing'],

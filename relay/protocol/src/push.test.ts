@@ -19,8 +19,25 @@ schemaTable(
   ],
 );
 
-const approval = { type: 'approval', sessionId: 's1', approvalId: 'ap1', title: 'Fix the build', body: 'rm -rf build', url: 'https://h/s/s1', expiresAt: 9, decisionToken: 'dt' };
-const notice = { type: 'notice', notice: 'finished', sessionId: 's1', title: 'Fix the build', body: 'Done', url: 'https://h/s/s1', tag: 's1-finished' };
+const approval = {
+  type: 'approval',
+  sessionId: 's1',
+  approvalId: 'ap1',
+  title: 'Fix the build',
+  body: 'rm -rf build',
+  url: 'https://h/s/s1',
+  expiresAt: 9,
+  decisionToken: 'dt',
+};
+const notice = {
+  type: 'notice',
+  notice: 'finished',
+  sessionId: 's1',
+  title: 'Fix the build',
+  body: 'Done',
+  url: 'https://h/s/s1',
+  tag: 's1-finished',
+};
 
 schemaTable(
   'ApprovalPushPayload',

@@ -19,7 +19,11 @@ schemaTable(
     ['a control frame', sent('link.create', { role: 'viewer' }), 'kind: variant'],
     ['no id', without(sent('agent.message', eventBodies['agent.message']), 'id'), 'id: missing'],
     ['an id over 128', sent('agent.message', eventBodies['agent.message'], { id: long(129) }), 'id: max_length'],
-    ['a tool result with an unknown status', sent('tool.result', { ...eventBodies['tool.result'], status: 'maybe' }), 'body.status: picklist'],
+    [
+      'a tool result with an unknown status',
+      sent('tool.result', { ...eventBodies['tool.result'], status: 'maybe' }),
+      'body.status: picklist',
+    ],
     ['an over-long delta', sent('agent.delta', { messageId: 'm1', text: long(16 * 1024 + 1) }), 'body.text: max_length'],
     ['a session without harness', sent('session.started', without(eventBodies['session.started'], 'harness')), 'body.harness: missing'],
   ],

@@ -15,7 +15,10 @@ schemaTable(
     ['welcome', control('welcome', welcome)],
     ["a runner's welcome", control('welcome', { ...welcome, role: 'runner', capabilities: [] })],
     ["a fork's welcome", control('welcome', { ...welcome, forkOf: { sessionId: 's0', seq: 9 } })],
-    ['a replay page (events are read one by one)', control('replay', { events: [stored('user.message', { text: 'hi' }), 'anything'], lastSeq: 1, done: false })],
+    [
+      'a replay page (events are read one by one)',
+      control('replay', { events: [stored('user.message', { text: 'hi' }), 'anything'], lastSeq: 1, done: false }),
+    ],
     ['the last, empty replay page', control('replay', { events: [], lastSeq: 0, done: true })],
     ['a batch', control('batch', { events: [stored('agent.delta', eventBodies['agent.delta'])] })],
     ['an ack', control('ack', { id: 'c1', seq: 5 })],
@@ -40,6 +43,10 @@ schemaTable(
     ['an error ref over 128', control('error', { code: 'forbidden', message: 'x', ref: long(129) }), 'body.ref: max_length'],
     ['an ack without seq', control('ack', { id: 'c1' }), 'body.seq: missing'],
     ['a created link without ref', control('link.created', { link: linkInfo, token: 'tok' }), 'body.ref: missing'],
-    ['a stored event by an actor without name', stored('user.message', { text: 'hi' }, { actor: without(ana, 'name') }), 'actor.name: missing'],
+    [
+      'a stored event by an actor without name',
+      stored('user.message', { text: 'hi' }, { actor: without(ana, 'name') }),
+      'actor.name: missing',
+    ],
   ],
 );

@@ -48,7 +48,9 @@ type ControlBodies = typeof ServerControlBodies;
 type ControlKind = keyof ControlBodies;
 type ControlSchemas = { [K in ControlKind]: ReturnType<typeof outbound<K, ControlBodies[K]>> };
 const serverControl = Object.values(
-  Object.fromEntries((Object.keys(ServerControlBodies) as ControlKind[]).map((k) => [k, outbound(k, ServerControlBodies[k])])) as unknown as ControlSchemas,
+  Object.fromEntries(
+    (Object.keys(ServerControlBodies) as ControlKind[]).map((k) => [k, outbound(k, ServerControlBodies[k])]),
+  ) as unknown as ControlSchemas,
 ) as ControlSchemas[ControlKind][];
 /** Everything the relay sends: stored events and control frames. */
 export const ServerFrame = v.variant('kind', [...eventSchemas, ...serverControl]);

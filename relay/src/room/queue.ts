@@ -62,19 +62,30 @@ export class MessageQueue {
 
   add(id: string, text: string, from: Sender, now = Date.now()): QueueResult {
     if (this.has(id)) return { ok: true }; // a re-sent frame: already queued
-    const { n, chars } = this.sql.exec<{ n: number; chars: number | null }>('SELECT COUNT(*) AS n, SUM(length(text)) AS chars FROM queue').one();
+    const { n, chars } = this.sql
+      .exec<{ n: number; chars: number | null }>('SELECT COUNT(*) AS n, SUM(length(text)) AS chars FROM queue')
+      .one();
     if (n >= MAX_QUEUED || (chars ?? 0) + text.length > MAX_QUEUED_CHARS) {
       return { ok: false, code: 'bad_request', message: `the queue is full (${n} messages waiting); withdraw some first` };
     }
     const last = this.sql.exec<{ p: number | null }>('SELECT MAX(position) AS p FROM queue').one().p ?? 0;
-    this.sql.exec('INSERT INTO queue (id, text, actor, at, position, link_id) VALUES (?, ?, ?, ?, ?, ?)', id, text, JSON.stringify(from.actor), now, last + 1, from.linkId);
+    this.sql.exec(
+      'INSERT INTO queue (id, text, actor, at, position, link_id) VALUES (?, ?, ?, ?, ?, ?)',
+      id,
+      text,
+      JSON.stringify(from.actor),
+      now,
+      last + 1,
+      from.linkId,
+    );
     return { ok: true };
   }
 
   edit(id: string, text: string, by: Sender): QueueResult {
     const row = this.row(id);
     if (!row) return gone(id);
-    if (!same(JSON.parse(row.actor) as Actor, row.link_id, by.actor, by.linkId)) return { ok: false, code: 'forbidden', message: 'only its author can edit a queued message' };
+    if (!same(JSON.parse(row.actor) as Actor, row.link_id, by.actor, by.linkId))
+      return { ok: false, code: 'forbidden', message: 'only its author can edit a queued message' };
     this.sql.exec('UPDATE queue SET text = ?, edited = 1 WHERE id = ?', text, id);
     return { ok: true };
   }
@@ -99,7 +110,9 @@ export class MessageQueue {
     } else {
       const target = this.row(before);
       if (!target) return gone(before);
-      const prev = this.sql.exec<{ p: number | null }>('SELECT MAX(position) AS p FROM queue WHERE position < ? AND id != ?', target.position, id).one().p;
+      const prev = this.sql
+        .exec<{ p: number | null }>('SELECT MAX(position) AS p FROM queue WHERE position < ? AND id != ?', target.position, id)
+        .one().p;
       position = prev === null ? target.position - 1 : (prev + target.position) / 2;
     }
     this.sql.exec('UPDATE queue SET position = ? WHERE id = ?', position, id);
@@ -128,7 +141,11 @@ export class MessageQueue {
     if (w.holder && !this.holds(w, by) && !lead) {
       return { ok: false, code: 'forbidden', message: `${w.holder.name} holds the wheel; ask for it` };
     }
-    this.setWheel({ holder: personOf(by.actor), holderLink: by.linkId, requests: w.requests.filter((p) => p.deviceId !== by.actor.deviceId) });
+    this.setWheel({
+      holder: personOf(by.actor),
+      holderLink: by.linkId,
+      requests: w.requests.filter((p) => p.deviceId !== by.actor.deviceId),
+    });
     return { ok: true };
   }
 
@@ -171,8 +188,18 @@ export class MessageQueue {
     const { holderLink, ...wheel } = this.wheel;
     const items = this.rows().map((r): QueueItem => {
       const actor = JSON.parse(r.actor) as Actor;
-      const held = wheel.holder && !(wheel.holder.deviceId === actor.deviceId && r.link_id === holderLink) ? `waits: ${wheel.holder.name} holds the wheel` : undefined;
-      return { queueId: r.id, text: r.text, by: personOf(actor), at: r.at, ...(r.edited ? { edited: true } : {}), ...(held ? { held } : {}) };
+      const held =
+        wheel.holder && !(wheel.holder.deviceId === actor.deviceId && r.link_id === holderLink)
+          ? `waits: ${wheel.holder.name} holds the wheel`
+          : undefined;
+      return {
+        queueId: r.id,
+        text: r.text,
+        by: personOf(actor),
+        at: r.at,
+        ...(r.edited ? { edited: true } : {}),
+        ...(held ? { held } : {}),
+      };
     });
     return { items, wheel, agent };
   }

@@ -60,7 +60,12 @@ env:
     });
     expect(a.cwd).toBe(path.join(dir, 'project'));
     expect(a.engine?.name).toBe('fixer');
-    expect(await a.engine!.evaluate({ phase: 'tool_call', tool: { callId: 'c', tool: 'shell', input: { command: 'git push origin main' }, preview: '' } })).toMatchObject({
+    expect(
+      await a.engine!.evaluate({
+        phase: 'tool_call',
+        tool: { callId: 'c', tool: 'shell', input: { command: 'git push origin main' }, preview: '' },
+      }),
+    ).toMatchObject({
       decision: 'ask',
     });
   });
@@ -97,24 +102,45 @@ env:
     ['harness: clod\n', 'agent.yaml:1:10: harness: unknown harness "clod" (expected one of demo, claude, codex, pi, custom)'],
     ['model: x\n', 'agent.yaml:1:1: missing required field "harness"'],
     ['harness: claude\nmodle: x\n', 'agent.yaml:2:1: unknown field "modle" (expected one of name, description'],
-    ['harness: claude\nprovider:\n  api: openai-chat\n  key: x\n', 'agent.yaml:4:3: provider: unknown field "key" (expected one of api, base_url, api_key_env)'],
-    ['harness: claude\nprovider:\n  api: grpc\n', 'agent.yaml:3:8: provider.api: provider.api must be one of anthropic, openai-chat, openai-responses'],
+    [
+      'harness: claude\nprovider:\n  api: openai-chat\n  key: x\n',
+      'agent.yaml:4:3: provider: unknown field "key" (expected one of api, base_url, api_key_env)',
+    ],
+    [
+      'harness: claude\nprovider:\n  api: grpc\n',
+      'agent.yaml:3:8: provider.api: provider.api must be one of anthropic, openai-chat, openai-responses',
+    ],
     ['harness: claude\nprovider:\n  base_url: ftp://x\n', 'agent.yaml:3:13: provider.base_url: provider.base_url must be an http(s) URL'],
     ['harness: claude\nprovider:\n  api_key_env: sk-123\n', 'provider.api_key_env must be an environment variable name'],
-    ['harness: claude\nsandbox:\n  write_paths: [a]\n  netwrk: true\n', 'agent.yaml:4:3: sandbox: unknown field "netwrk" (expected one of write_paths, network)'],
+    [
+      'harness: claude\nsandbox:\n  write_paths: [a]\n  netwrk: true\n',
+      'agent.yaml:4:3: sandbox: unknown field "netwrk" (expected one of write_paths, network)',
+    ],
     ['harness: claude\nsandbox: all\n', 'agent.yaml:2:10: sandbox: sandbox must be none or a mapping with write_paths and network'],
     ['harness: claude\nsandbox:\n  network: maybe\n', 'agent.yaml:3:12: sandbox.network: sandbox.network must be true or false'],
     ['harness: claude\nenv:\n  TANDEM_RUNNER_TOKEN: x\n', `env name "TANDEM_RUNNER_TOKEN": TANDEM_* variables are the runner's own`],
     ['harness: claude\nenv: [a]\n', 'agent.yaml:2:6: env: env must be a mapping of NAME: value'],
-    ['harness: claude\ninstructions: a\ninstructions_file: b.md\n', 'agent.yaml:3:1: give either instructions or instructions_file, not both'],
-    ['harness: claude\ninstructions_file: nope.md\n', `agent.yaml:2:20: instructions_file: cannot read ${path.join(dir, 'nope.md')}: file not found`],
+    [
+      'harness: claude\ninstructions: a\ninstructions_file: b.md\n',
+      'agent.yaml:3:1: give either instructions or instructions_file, not both',
+    ],
+    [
+      'harness: claude\ninstructions_file: nope.md\n',
+      `agent.yaml:2:20: instructions_file: cannot read ${path.join(dir, 'nope.md')}: file not found`,
+    ],
     ['harness: claude\npolicies: []\npolicy_file: p.yaml\n', 'agent.yaml:3:1: give either policies or policy_file, not both'],
     [
       'harness: claude\npolicies:\n  - name: a\n    decision: ask\n    match: {comand: x}\n',
       'agent.yaml:5:13: policies[0].match: unknown field "comand" (expected one of tool, command, path)',
     ],
-    ['harness: claude\npolicies:\n  - name: a\n    decision: maybe\n', 'agent.yaml:4:15: policies[0].decision: decision must be one of allow, deny, ask'],
-    ['harness: claude\npolicies:\n  - name: a\n    decision: ask\n    ask_timeout: 2y\n', 'agent.yaml:5:18: policies[0].ask_timeout: invalid ask_timeout "2y"'],
+    [
+      'harness: claude\npolicies:\n  - name: a\n    decision: maybe\n',
+      'agent.yaml:4:15: policies[0].decision: decision must be one of allow, deny, ask',
+    ],
+    [
+      'harness: claude\npolicies:\n  - name: a\n    decision: ask\n    ask_timeout: 2y\n',
+      'agent.yaml:5:18: policies[0].ask_timeout: invalid ask_timeout "2y"',
+    ],
     ['harness: claude\nharness: codex\n', 'agent.yaml:2:1: Map keys must be unique'],
     ['- harness: claude\n', 'agent.yaml:1:1: an agent file must be a mapping'],
     ['', 'agent.yaml:1:1: the file is empty'],

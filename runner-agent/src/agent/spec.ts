@@ -88,9 +88,14 @@ const AgentSchema = v.strictObject(
         v.regex(/^[A-Za-z0-9][\w.:-]{0,99}$/, 'name must be 1-100 letters, digits, _ . : - (starting with a letter or digit)'),
       ),
     ),
-    description: v.optional(v.pipe(v.string('description must be a string'), v.maxLength(2000, 'description is longer than 2000 characters'))),
+    description: v.optional(
+      v.pipe(v.string('description must be a string'), v.maxLength(2000, 'description is longer than 2000 characters')),
+    ),
     version: v.optional(v.literal(1, 'version must be 1')),
-    harness: v.picklist(HARNESS_NAMES, (issue) => `unknown harness ${JSON.stringify(issue.input)} (expected one of ${HARNESS_NAMES.join(', ')})`),
+    harness: v.picklist(
+      HARNESS_NAMES,
+      (issue) => `unknown harness ${JSON.stringify(issue.input)} (expected one of ${HARNESS_NAMES.join(', ')})`,
+    ),
     model: v.optional(v.pipe(NonEmpty('model'), v.maxLength(200, 'model is longer than 200 characters'))),
     provider: v.optional(
       v.strictObject(
@@ -108,7 +113,12 @@ const AgentSchema = v.strictObject(
               }, 'provider.base_url must be an http(s) URL'),
             ),
           ),
-          api_key_env: v.optional(v.pipe(NonEmpty('provider.api_key_env'), v.regex(EnvName, 'provider.api_key_env must be an environment variable name (the key itself never goes in the file)'))),
+          api_key_env: v.optional(
+            v.pipe(
+              NonEmpty('provider.api_key_env'),
+              v.regex(EnvName, 'provider.api_key_env must be an environment variable name (the key itself never goes in the file)'),
+            ),
+          ),
         },
         'provider must be a mapping with api, base_url, api_key_env',
       ),
@@ -122,14 +132,20 @@ const AgentSchema = v.strictObject(
     sandbox: v.optional(v.unknown()),
     env: v.optional(
       v.pipe(
-        v.custom<Record<string, unknown>>((x) => typeof x === 'object' && x !== null && !Array.isArray(x), 'env must be a mapping of NAME: value'),
-        v.record(
-        v.pipe(
-          v.string(),
-          v.regex(EnvName, (i) => `env name ${JSON.stringify(i.input)}: use letters, digits and _ (not starting with a digit)`),
-          v.check((k) => !k.startsWith('TANDEM_'), (i) => `env name ${JSON.stringify(i.input)}: TANDEM_* variables are the runner's own and never reach the agent`),
+        v.custom<Record<string, unknown>>(
+          (x) => typeof x === 'object' && x !== null && !Array.isArray(x),
+          'env must be a mapping of NAME: value',
         ),
-        v.union([v.string(), v.number(), v.boolean()], 'env values must be strings'),
+        v.record(
+          v.pipe(
+            v.string(),
+            v.regex(EnvName, (i) => `env name ${JSON.stringify(i.input)}: use letters, digits and _ (not starting with a digit)`),
+            v.check(
+              (k) => !k.startsWith('TANDEM_'),
+              (i) => `env name ${JSON.stringify(i.input)}: TANDEM_* variables are the runner's own and never reach the agent`,
+            ),
+          ),
+          v.union([v.string(), v.number(), v.boolean()], 'env values must be strings'),
           'env must be a mapping of NAME: value',
         ),
       ),
@@ -196,7 +212,10 @@ export function parseAgentYaml(text: string, file: string, options: { cwd?: stri
       instructions = readFileSync(f, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      src.issueAt([{ key: 'instructions_file' }], `cannot read ${f}: ${code === 'ENOENT' ? 'file not found' : (code ?? (err as Error).message)}`);
+      src.issueAt(
+        [{ key: 'instructions_file' }],
+        `cannot read ${f}: ${code === 'ENOENT' ? 'file not found' : (code ?? (err as Error).message)}`,
+      );
     }
   }
 
@@ -243,7 +262,14 @@ export function loadAgentFile(file: string, options: { cwd?: string } = {}): Loa
     text = readFileSync(abs, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new AgentFileError(abs, [{ line: 0, col: 0, at: '', message: code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? (err as Error).message})` }]);
+    throw new AgentFileError(abs, [
+      {
+        line: 0,
+        col: 0,
+        at: '',
+        message: code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? (err as Error).message})`,
+      },
+    ]);
   }
   return parseAgentYaml(text, abs, options);
 }

@@ -55,7 +55,11 @@ describe('ApprovalGate', () => {
     const r = await gate.check(call('git status'));
     expect(r).toMatchObject({ allowed: true, decision: 'allow' });
     expect(emitted).toEqual([
-      { kind: 'policy.decision', id: 'pd-call-1', body: { callId: 'call-1', decision: 'allow', policy: '(no policy)', reason: 'no policy matched' } },
+      {
+        kind: 'policy.decision',
+        id: 'pd-call-1',
+        body: { callId: 'call-1', decision: 'allow', policy: '(no policy)', reason: 'no policy matched' },
+      },
     ]);
   });
 
@@ -120,7 +124,11 @@ describe('ApprovalGate', () => {
     gate.decided(decided(approvalIdFor(SESSION, 'call-1', call('git push')), 'deny'));
     const r = await pending;
     expect(r).toMatchObject({ allowed: false, reason: 'denied by Ana (Pixel 8)' });
-    expect(emitted.at(-1)).toMatchObject({ kind: 'tool.result', id: 'tr-call-1', body: { status: 'denied', output: 'denied by Ana (Pixel 8)' } });
+    expect(emitted.at(-1)).toMatchObject({
+      kind: 'tool.result',
+      id: 'tr-call-1',
+      body: { status: 'denied', output: 'denied by Ana (Pixel 8)' },
+    });
   });
 
   it('relay unreachable: waits until expiresAt, then applies the default DENY locally', async () => {
@@ -142,7 +150,7 @@ describe('ApprovalGate', () => {
     expect(r.reason).toContain('denied to fail closed');
   });
 
-  it('relay reachable: the relay\'s expiry decision (default approve) arriving in the grace period is applied', async () => {
+  it("relay reachable: the relay's expiry decision (default approve) arriving in the grace period is applied", async () => {
     const { gate } = setup(askPolicy(150, 'approve'), { connected: true, graceMs: 2000 });
     const pending = gate.check(call('git push'));
     await new Promise((r) => setTimeout(r, 250)); // past expiresAt, inside the grace period
@@ -209,7 +217,11 @@ describe('ApprovalGate', () => {
   });
 
   it('a failing engine denies (fail closed)', async () => {
-    const broken = { name: 'x', evaluate: () => Promise.reject(new Error('engine down')), defaultAskTimeoutMs: 1 } as unknown as PolicyEngine;
+    const broken = {
+      name: 'x',
+      evaluate: () => Promise.reject(new Error('engine down')),
+      defaultAskTimeoutMs: 1,
+    } as unknown as PolicyEngine;
     const { gate, emitted } = setup(broken);
     const r = await gate.check(call('ls'));
     expect(r.allowed).toBe(false);
@@ -219,7 +231,14 @@ describe('ApprovalGate', () => {
 
   it('a throwing policy in YAML-loaded sets denies too', async () => {
     const engine = parsePolicyYaml('policies: []\n');
-    const thrower: Policy = { name: 't', phases: ['tool_call'], evaluate: () => { throw new Error('bug'); }, canonical: () => 't' };
+    const thrower: Policy = {
+      name: 't',
+      phases: ['tool_call'],
+      evaluate: () => {
+        throw new Error('bug');
+      },
+      canonical: () => 't',
+    };
     const { gate } = setup(new PolicyEngine([...engine.policies, thrower]));
     expect((await gate.check(call('ls'))).allowed).toBe(false);
   });

@@ -22,7 +22,6 @@ export type RunnerEventFrame = {
 /** Journal an event into the outbox (and print it). `id` makes re-sends idempotent. */
 export type Emit = <K extends RunnerEventKind>(kind: K, body: EventBody<K>, id?: string) => void;
 
-
 /** What an ASK is about when it is not a tool call (a person's message, a model request). */
 export interface ApprovalSubject {
   /** Stable for the same subject, so a re-run after a restart finds the same approval. */
@@ -157,7 +156,12 @@ export class ApprovalGate {
     const always = d.decision === 'ask' ? this.opts.sessionRules?.alwaysFor(call) : undefined;
     if (always) {
       d.commit?.();
-      d = { ...d, decision: 'allow', policy: 'session rules', reason: `${always.reason} (${always.tool} ${always.pattern}); it answers: ${d.reason}` };
+      d = {
+        ...d,
+        decision: 'allow',
+        policy: 'session rules',
+        reason: `${always.reason} (${always.tool} ${always.pattern}); it answers: ${d.reason}`,
+      };
     }
     const shown = d.rewritten?.input ? { ...call, input: d.rewritten.input, preview: clip(previewOf(d.rewritten.input), 4000) } : call;
     seen?.(shown);
@@ -173,7 +177,14 @@ export class ApprovalGate {
     }
     const offer = this.opts.onAlways ? alwaysOffer(shown) : undefined;
     const asked = await this.approve(
-      { key: call.callId, tool: call.tool, preview: shown.preview, callId: call.callId, input: shown.input, ...(offer ? { always: offer } : {}) },
+      {
+        key: call.callId,
+        tool: call.tool,
+        preview: shown.preview,
+        callId: call.callId,
+        input: shown.input,
+        ...(offer ? { always: offer } : {}),
+      },
       d,
       signal,
     );
@@ -191,7 +202,11 @@ export class ApprovalGate {
     d: EngineDecision,
     signal?: AbortSignal,
   ): Promise<{ approved: boolean; reason: string; approvalId: string }> {
-    const approvalId = approvalIdFor(this.opts.sessionId, subject.key, subject.input === undefined ? undefined : { tool: subject.tool, input: subject.input });
+    const approvalId = approvalIdFor(
+      this.opts.sessionId,
+      subject.key,
+      subject.input === undefined ? undefined : { tool: subject.tool, input: subject.input },
+    );
     let decided = this.opts.store.getDecided(approvalId);
     let pending = this.opts.store.getPending(approvalId);
     if (!decided) {
@@ -215,7 +230,8 @@ export class ApprovalGate {
     }
     if (decided.decision === 'approve') {
       d.commit?.(); // state the ASKing policies proposed applies only now
-      const reason = decided.via === 'expiry' ? 'approved by the policy default when the approval expired' : `approved by ${who(decided.by)}`;
+      const reason =
+        decided.via === 'expiry' ? 'approved by the policy default when the approval expired' : `approved by ${who(decided.by)}`;
       return { approved: true, reason, approvalId };
     }
     let reason: string;
@@ -235,7 +251,9 @@ export class ApprovalGate {
     const previous = store.getDecided(body.approvalId);
     if (previous) {
       if (previous.via === 'local-expiry' && body.decision !== previous.decision) {
-        this.log.warn(`approval ${body.approvalId} was ${body.decision}d on the relay after it had expired here; the local ${previous.decision} stands`);
+        this.log.warn(
+          `approval ${body.approvalId} was ${body.decision}d on the relay after it had expired here; the local ${previous.decision} stands`,
+        );
       }
       return;
     }

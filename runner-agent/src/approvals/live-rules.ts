@@ -25,7 +25,10 @@ export interface LiveRulesOptions {
 }
 
 type Author = SessionRule['by'];
-const authorOf = (actor: { name: string; device?: string | undefined }): Author => ({ name: actor.name, ...(actor.device ? { device: actor.device } : {}) });
+const authorOf = (actor: { name: string; device?: string | undefined }): Author => ({
+  name: actor.name,
+  ...(actor.device ? { device: actor.device } : {}),
+});
 const describe = (r: SessionRule) => `${r.decision} ${r.tool} "${r.pattern}"`;
 
 export class LiveRules {
@@ -38,7 +41,8 @@ export class LiveRules {
   /** Handles policy.add / policy.remove; false for any other event. */
   onEvent(event: Event): boolean {
     if (event.kind === 'policy.add') this.add(event);
-    else if (event.kind === 'policy.remove') void this.remove(event).catch((err: unknown) => this.opts.log.error(`removing a session rule failed: ${(err as Error).message}`));
+    else if (event.kind === 'policy.remove')
+      void this.remove(event).catch((err: unknown) => this.opts.log.error(`removing a session rule failed: ${(err as Error).message}`));
     else return false;
     return true;
   }
@@ -68,7 +72,12 @@ export class LiveRules {
       // loosening: the relay lets only the owner ask, and the owner confirms it once more
       if (event.actor.role !== 'owner') return;
       const asked = await this.opts.gate().approve(
-        { key: `policy-remove:${event.id}`, tool: 'policy', preview: `remove the session rule: ${describe(rule)} (added by ${rule.by.name})`, ownerOnly: true },
+        {
+          key: `policy-remove:${event.id}`,
+          tool: 'policy',
+          preview: `remove the session rule: ${describe(rule)} (added by ${rule.by.name})`,
+          ownerOnly: true,
+        },
         {
           decision: 'ask',
           policy: 'session rules',

@@ -53,7 +53,11 @@ export class PhaseChecks implements PolicyChecks {
   }
 
   /** DENY, or ASK decided by people: allowed or the reason it is not. */
-  private async settle(d: EngineDecision, subject: { key: string; tool: string; preview: string }, signal?: AbortSignal): Promise<{ allowed: boolean; reason: string }> {
+  private async settle(
+    d: EngineDecision,
+    subject: { key: string; tool: string; preview: string },
+    signal?: AbortSignal,
+  ): Promise<{ allowed: boolean; reason: string }> {
     if (d.decision === 'allow') return { allowed: true, reason: d.reason };
     if (d.decision === 'deny') return { allowed: false, reason: `denied by policy ${d.policy}: ${d.reason}` };
     const asked = await this.opts.gate.approve(subject, d, signal);
@@ -93,7 +97,11 @@ export class PhaseChecks implements PolicyChecks {
 
   async modelRequest(req: { text: string; model: string }, signal?: AbortSignal): Promise<CheckedText> {
     const d = await this.evaluate({ phase: 'llm_request', text: req.text, model: req.model });
-    const verdict = await this.settle(d, { key: newId('llm_'), tool: 'model', preview: `a request to ${req.model}: ${req.text.slice(-2000)}` }, signal);
+    const verdict = await this.settle(
+      d,
+      { key: newId('llm_'), tool: 'model', preview: `a request to ${req.model}: ${req.text.slice(-2000)}` },
+      signal,
+    );
     return verdict.allowed ? { allowed: true, text: d.rewritten?.text ?? req.text } : { allowed: false, reason: verdict.reason };
   }
 

@@ -35,7 +35,15 @@ function recordingHarness(name: string, seen: Recorded[], detect?: HarnessDefini
         ctx.emit({ kind: 'agent.message', body: { messageId: `m${seen.length}`, text: `got: ${ctx.prompt ?? '(no prompt)'}` } });
         ctx.emit({
           kind: 'usage',
-          body: { turnId, model: ctx.agent.model ?? 'mystery-1', inputTokens: 1200, outputTokens: 34, cacheReadTokens: 500, cacheWriteTokens: 0, costUsd: ctx.agent.model ? 0.0042 : null },
+          body: {
+            turnId,
+            model: ctx.agent.model ?? 'mystery-1',
+            inputTokens: 1200,
+            outputTokens: 34,
+            cacheReadTokens: 500,
+            cacheWriteTokens: 0,
+            costUsd: ctx.agent.model ? 0.0042 : null,
+          },
         });
         ctx.emit({ kind: 'turn.ended', body: { turnId, status: 'completed' } });
         ctx.emit({ kind: 'session.status', body: { state: 'finished' } });
@@ -66,7 +74,11 @@ describe('tandem run with agent files', () => {
     const code = await main(args, env, { stdout: (t) => void (out += t), stderr: (t) => void (err += t) });
     return { code, out, err };
   }
-  const jsonLines = (text: string) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
+  const jsonLines = (text: string) =>
+    text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, any>);
   const stateOf = (sessionId: string) => JSON.parse(readFileSync(path.join(home, 'sessions', sessionId, 'state.json'), 'utf8'));
 
   beforeEach(async () => {
@@ -107,11 +119,20 @@ describe('tandem run with agent files', () => {
     ]);
     const lines = jsonLines(first.out);
     const sessionId = lines[0]!.sessionId as string;
-    expect(lines[1]).toMatchObject({ kind: 'session.started', body: { harness: 'pi', cwd: path.join(work, 'project'), policy: { name: 'helper' } } });
+    expect(lines[1]).toMatchObject({
+      kind: 'session.started',
+      body: { harness: 'pi', cwd: path.join(work, 'project'), policy: { name: 'helper' } },
+    });
     expect(lines.map((l) => l.kind)).toEqual(expect.arrayContaining(['turn.started', 'agent.message', 'usage', 'turn.ended']));
     expect(lines.find((l) => l.kind === 'usage')!.body).toMatchObject({ model: 'gpt-5-mini', inputTokens: 1200, costUsd: 0.0042 });
     expect(relay.runnerEvents('usage')).toHaveLength(1);
-    expect(stateOf(sessionId)).toMatchObject({ agentFile: file, cwd: path.join(work, 'project'), prompt: 'fix the failing test', promptConsumed: true, agent: { model: 'gpt-5-mini' } });
+    expect(stateOf(sessionId)).toMatchObject({
+      agentFile: file,
+      cwd: path.join(work, 'project'),
+      prompt: 'fix the failing test',
+      promptConsumed: true,
+      agent: { model: 'gpt-5-mini' },
+    });
 
     // --resume: same agent, cwd and policy (the inline one, from the agent file); the prompt is not sent again
     const second = await tandem(['run', '--resume', sessionId, '--json', '--once']);
@@ -139,10 +160,19 @@ describe('tandem run with agent files', () => {
 
   it('a harness whose CLI/SDK is missing: exactly what to install, exit 2, no session', async () => {
     const seen: Recorded[] = [];
-    register(recordingHarness('codex', seen, async () => ({ ready: false, detail: 'the codex CLI was not found', install: 'npm install -g @openai/codex@0.169.0' })));
+    register(
+      recordingHarness('codex', seen, async () => ({
+        ready: false,
+        detail: 'the codex CLI was not found',
+        install: 'npm install -g @openai/codex@0.169.0',
+      })),
+    );
     const file = path.join(work, 'codex.yaml');
     writeFileSync(file, 'harness: codex\n');
-    for (const args of [['run', '--harness', 'codex'], ['run', file, 'do it']]) {
+    for (const args of [
+      ['run', '--harness', 'codex'],
+      ['run', file, 'do it'],
+    ]) {
       const r = await tandem(args);
       expect(r.code).toBe(2);
       expect(r.err).toContain('the codex harness is not installed: the codex CLI was not found');
@@ -153,7 +183,13 @@ describe('tandem run with agent files', () => {
   });
 
   it('tandem doctor lists every registered harness, ready or missing, with the install command; exit 0', async () => {
-    register(recordingHarness('codex', [], async () => ({ ready: false, detail: 'the codex CLI was not found', install: 'npm install -g @openai/codex@0.169.0' })));
+    register(
+      recordingHarness('codex', [], async () => ({
+        ready: false,
+        detail: 'the codex CLI was not found',
+        install: 'npm install -g @openai/codex@0.169.0',
+      })),
+    );
     register(recordingHarness('pi', [], async () => ({ ready: true, detail: 'pi 0.73.1 (node_modules)' })));
     const r = await tandem(['doctor']);
     expect(r.code).toBe(0);
@@ -161,9 +197,15 @@ describe('tandem run with agent files', () => {
     expect(r.out).toMatch(/^codex +missing +the codex CLI was not found\n +install: npm install -g @openai\/codex@0\.169\.0$/m);
     expect(r.out).toMatch(/^pi +ready +pi 0\.73\.1 \(node_modules\)$/m);
     const json = jsonLines((await tandem(['doctor', '--json'])).out);
-    expect(json.find((l) => l.harness === 'codex')).toMatchObject({ kind: 'tandem.doctor', ready: false, install: 'npm install -g @openai/codex@0.169.0' });
+    expect(json.find((l) => l.harness === 'codex')).toMatchObject({
+      kind: 'tandem.doctor',
+      ready: false,
+      install: 'npm install -g @openai/codex@0.169.0',
+    });
     // the sandbox every run gets (real bwrap here), and what is missing without it
-    expect(r.out).toMatch(/^sandbox +ready +bubblewrap \(\/\S*bwrap\): demo and custom commands run in it, claude, codex and pi run whole in it$/m);
+    expect(r.out).toMatch(
+      /^sandbox +ready +bubblewrap \(\/\S*bwrap\): demo and custom commands run in it, claude, codex and pi run whole in it$/m,
+    );
     expect(json.find((l) => l.sandbox === 'bubblewrap')).toMatchObject({ kind: 'tandem.doctor', ready: true });
     const savedPath = process.env.PATH;
     process.env.PATH = '/nonexistent';

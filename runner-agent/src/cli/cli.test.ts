@@ -21,7 +21,10 @@ interface Run {
 }
 
 function tandem(args: string[], env: NodeJS.ProcessEnv): Run {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -89,7 +92,10 @@ describe('tandem CLI', () => {
     expect(kinds[0]).toBe('session.started');
     expect(kinds.indexOf('approval.requested')).toBeLessThan(kinds.indexOf('approval.decided'));
     expect(rest.at(-1)).toMatchObject({ kind: 'session.status', body: { state: 'finished' } });
-    expect(rest[0]!.body).toMatchObject({ harness: 'demo', policy: { name: 'tandem-default', hash: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+    expect(rest[0]!.body).toMatchObject({
+      harness: 'demo',
+      policy: { name: 'tandem-default', hash: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
 
     expect(originLog(home, sessionId)[0]).toBe('Fix slugify: collapse whitespace into a single dash');
     const state = JSON.parse(readFileSync(path.join(home, 'sessions', sessionId, 'state.json'), 'utf8'));
@@ -140,7 +146,9 @@ describe('tandem CLI', () => {
     expect(lines.filter((l) => l.kind === 'tool.call').map((l) => l.body.callId)).toEqual(['demo-push']);
     expect(relay.runnerEvents('tool.call').filter((e) => (e.body as { callId: string }).callId === 'demo-push')).toHaveLength(1);
     expect(originLog(home, sessionId)).toEqual(['Fix slugify: collapse whitespace into a single dash', 'Add slugify with tests']);
-    expect(relay.runnerEvents('agent.message').map((e) => (e.body as { text: string }).text)).toContainEqual(expect.stringMatching(/^Pushed commit/));
+    expect(relay.runnerEvents('agent.message').map((e) => (e.body as { text: string }).text)).toContainEqual(
+      expect.stringMatching(/^Pushed commit/),
+    );
     expect(relay.runnerEvents('session.status').at(-1)!.body).toMatchObject({ state: 'finished' });
   });
 
@@ -151,7 +159,11 @@ describe('tandem CLI', () => {
     const sessionId = jsonLines(first.stdout())[0]!.sessionId as string;
     // the relay stops acking: everything after this stays in the outbox
     relay.withholdAcks = true;
-    await relay.waitFor(() => relay.runnerEvents('session.status').some((e) => (e.body as { state: string }).state === 'finished'), 20_000, 'finished');
+    await relay.waitFor(
+      () => relay.runnerEvents('session.status').some((e) => (e.body as { state: string }).state === 'finished'),
+      20_000,
+      'finished',
+    );
     first.child.kill('SIGKILL');
     await first.exit;
     const stored = relay.events.length;
@@ -181,7 +193,11 @@ describe('tandem CLI', () => {
     const run = start(['run', '--json', '--pace', '0']);
     await relay.waitFor(() => relay.runnerEvents('approval.requested').length, 20_000, 'approval.requested');
     relay.say("don't push");
-    await relay.waitFor(() => relay.runnerEvents('session.status').some((e) => (e.body as { state: string }).state === 'finished'), 20_000, 'finished');
+    await relay.waitFor(
+      () => relay.runnerEvents('session.status').some((e) => (e.body as { state: string }).state === 'finished'),
+      20_000,
+      'finished',
+    );
     const texts = relay.runnerEvents('agent.message').map((e) => (e.body as { text: string }).text);
     expect(texts).toContain("Got it, Ana: I won't push. The commit will stay local.");
     run.child.kill('SIGINT');
@@ -226,12 +242,20 @@ describe('tandem CLI', () => {
 
   it('a custom policy applies (deny the edit) and is reported in session.started', async () => {
     const file = path.join(home, 'strict.yaml');
-    writeFileSync(file, 'name: strict\npolicies:\n  - name: no-edits\n    match: { tool: edit }\n    decision: deny\n    reason: Frozen.\n');
+    writeFileSync(
+      file,
+      'name: strict\npolicies:\n  - name: no-edits\n    match: { tool: edit }\n    decision: deny\n    reason: Frozen.\n',
+    );
     const run = start(['run', '--json', '--once', '--pace', '0', '--policy', file]);
     expect(await run.exit).toBe(0);
     const lines = jsonLines(run.stdout());
     expect(lines[1]).toMatchObject({ kind: 'session.started', body: { policy: { name: 'strict' } } });
-    expect(lines.find((l) => l.kind === 'policy.decision' && l.body.decision === 'deny')!.body).toMatchObject({ policy: 'no-edits', reason: 'Frozen.' });
-    expect(lines.find((l) => l.kind === 'tool.result' && l.body.status === 'denied')!.body.output).toBe('denied by policy no-edits: Frozen.');
+    expect(lines.find((l) => l.kind === 'policy.decision' && l.body.decision === 'deny')!.body).toMatchObject({
+      policy: 'no-edits',
+      reason: 'Frozen.',
+    });
+    expect(lines.find((l) => l.kind === 'tool.result' && l.body.status === 'denied')!.body.output).toBe(
+      'denied by policy no-edits: Frozen.',
+    );
   });
 });

@@ -52,7 +52,10 @@ function duration(ms: number | undefined): string {
 
 /** The most telling line of a failed tool's output (a failing test, an error), for one-line display. */
 function failureLine(output: string): string {
-  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const pick =
     lines.find((l) => /^(not ok|✖)/.test(l)) ??
     lines.filter((l) => /error|fatal|fail|denied|rejected/i.test(l) && !/^\[exit code/.test(l)).at(-1) ??
@@ -71,7 +74,10 @@ function indent(text: string): string {
 /** `Σ claude-sonnet-4-5: 1,234 in (+500 cached, 20 cache write) / 56 out · $0.0123` ("unpriced" when the model has no price). */
 export function usageLine(u: EventBody<'usage'>): string {
   const n = (x: number) => x.toLocaleString('en-US');
-  const extra = [u.cacheReadTokens ? `+${n(u.cacheReadTokens)} cached` : '', u.cacheWriteTokens ? `${n(u.cacheWriteTokens)} cache write` : '']
+  const extra = [
+    u.cacheReadTokens ? `+${n(u.cacheReadTokens)} cached` : '',
+    u.cacheWriteTokens ? `${n(u.cacheWriteTokens)} cache write` : '',
+  ]
     .filter(Boolean)
     .join(', ');
   const cost = u.costUsd === null ? 'unpriced' : `$${u.costUsd < 0.01 && u.costUsd > 0 ? u.costUsd.toFixed(4) : u.costUsd.toFixed(2)}`;
@@ -100,7 +106,9 @@ export function humanPrinter(write: Write, options: { qr?: boolean } = {}): Prin
       const frame = sent as RunnerEventFrame;
       switch (frame.kind) {
         case 'session.started':
-          return line(`● started: ${frame.body.title}${frame.body.policy ? ` (policy ${frame.body.policy.name}, ${frame.body.policy.hash.slice(0, 12)})` : ''}`);
+          return line(
+            `● started: ${frame.body.title}${frame.body.policy ? ` (policy ${frame.body.policy.name}, ${frame.body.policy.hash.slice(0, 12)})` : ''}`,
+          );
         case 'session.status':
           return line(`◦ ${frame.body.state}${frame.body.detail ? `: ${frame.body.detail}` : ''}`);
         case 'agent.message':
@@ -109,7 +117,8 @@ export function humanPrinter(write: Write, options: { qr?: boolean } = {}): Prin
           return line(`✗ agent error: ${frame.body.message}`);
         case 'tool.call': {
           const input = frame.body.input;
-          const what = typeof input.command === 'string' ? input.command : typeof input.path === 'string' ? input.path : firstLine(frame.body.preview);
+          const what =
+            typeof input.command === 'string' ? input.command : typeof input.path === 'string' ? input.path : firstLine(frame.body.preview);
           tools.set(frame.body.callId, frame.body.tool);
           return line(`▸ ${frame.body.tool}: ${firstLine(what)}`);
         }
@@ -132,11 +141,15 @@ export function humanPrinter(write: Write, options: { qr?: boolean } = {}): Prin
           return;
         case 'policy.changed': {
           const r = frame.body.rule;
-          return line(`§ session rule ${frame.body.change} by ${frame.body.by.name}: ${r.decision} ${r.tool} "${r.pattern}" (policy set ${frame.body.hash.slice(0, 12)})`);
+          return line(
+            `§ session rule ${frame.body.change} by ${frame.body.by.name}: ${r.decision} ${r.tool} "${r.pattern}" (policy set ${frame.body.hash.slice(0, 12)})`,
+          );
         }
         case 'approval.requested': {
           const at = new Date(frame.body.expiresAt).toLocaleTimeString();
-          return line(`? ASK ${frame.body.policy}: ${frame.body.reason} Waiting for approval… (until ${at}, then ${frame.body.defaultDecision})`);
+          return line(
+            `? ASK ${frame.body.policy}: ${frame.body.reason} Waiting for approval… (until ${at}, then ${frame.body.defaultDecision})`,
+          );
         }
         default:
           return;
@@ -148,7 +161,9 @@ export function humanPrinter(write: Write, options: { qr?: boolean } = {}): Prin
           const { decision, by, via } = event.body;
           const mark = decision === 'approve' ? '✓ approved' : '✗ denied';
           if (via === 'expiry') return line(`${mark} (nobody answered in time: the policy default)`);
-          return line(`${mark}${event.body.always ? ' always for this session' : ''} by ${person(by)}${via === 'notification' ? ' from a notification' : ''}`);
+          return line(
+            `${mark}${event.body.always ? ' always for this session' : ''} by ${person(by)}${via === 'notification' ? ' from a notification' : ''}`,
+          );
         }
         case 'user.message':
           return line(`✉ ${person(event.actor)}: ${indent(event.body.text)}`);

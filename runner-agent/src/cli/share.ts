@@ -106,7 +106,8 @@ export async function shareMain(argv: string[], home: string, io: ShareIO): Prom
   const request: LinkRequest = { role };
   if (values.expires !== undefined) {
     const ms = parseDuration(values.expires);
-    if (ms === undefined) throw new UsageError(`--expires must be a duration from 1s to 7d such as 30m, 8h or 7d, got ${JSON.stringify(values.expires)}`);
+    if (ms === undefined)
+      throw new UsageError(`--expires must be a duration from 1s to 7d such as 30m, 8h or 7d, got ${JSON.stringify(values.expires)}`);
     request.expiresInMs = ms;
   }
   if (values.label !== undefined) request.label = values.label.slice(0, 80);
@@ -115,7 +116,9 @@ export async function shareMain(argv: string[], home: string, io: ShareIO): Prom
     print(JSON.stringify({ kind: 'tandem.link', ...made.link, url: made.url }));
     return 0;
   }
-  print(`${made.link.role} link (${ROLE_WORDS[made.link.role]})${made.link.expiresAt ? `, until ${new Date(made.link.expiresAt).toLocaleString()}` : ''}:`);
+  print(
+    `${made.link.role} link (${ROLE_WORDS[made.link.role]})${made.link.expiresAt ? `, until ${new Date(made.link.expiresAt).toLocaleString()}` : ''}:`,
+  );
   print(made.url);
   try {
     io.stdout(await QRCode.toString(made.url, { type: 'terminal', small: true }));
@@ -127,6 +130,12 @@ export async function shareMain(argv: string[], home: string, io: ShareIO): Prom
 }
 
 function describe(l: LinkInfo): string {
-  const state = l.revokedAt ? 'revoked' : l.expiresAt && l.expiresAt <= Date.now() ? 'expired' : l.expiresAt ? `until ${new Date(l.expiresAt).toLocaleString()}` : 'no expiry';
+  const state = l.revokedAt
+    ? 'revoked'
+    : l.expiresAt && l.expiresAt <= Date.now()
+      ? 'expired'
+      : l.expiresAt
+        ? `until ${new Date(l.expiresAt).toLocaleString()}`
+        : 'no expiry';
   return `${l.linkId}  ${l.role.padEnd(9)}  ${state}${l.label ? `  "${l.label}"` : ''}  by ${l.createdBy.name}`;
 }

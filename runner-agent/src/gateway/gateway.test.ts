@@ -41,15 +41,21 @@ describe('model gateway', () => {
     await new Promise((r) => upstream.close(r));
   });
 
-  const start = async (check: (req: { text: string; model: string }) => Promise<CheckedText>, api: 'anthropic' | 'openai-chat' = 'openai-chat') =>
-    (gw = await startModelGateway({ upstream: upstreamUrl, api, check, log: silentLogger }));
+  const start = async (
+    check: (req: { text: string; model: string }) => Promise<CheckedText>,
+    api: 'anthropic' | 'openai-chat' = 'openai-chat',
+  ) => (gw = await startModelGateway({ upstream: upstreamUrl, api, check, log: silentLogger }));
 
   it('forwards an allowed request unchanged (path, query, headers) and streams the response back', async () => {
     const checked: { text: string; model: string }[] = [];
     const g = await start(async (req) => (checked.push(req), { allowed: true, text: req.text }));
     expect(g.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
     const body = JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'hi' }] });
-    const res = await fetch(`${g.url}/chat/completions?x=1`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer k' }, body });
+    const res = await fetch(`${g.url}/chat/completions?x=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer k' },
+      body,
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-upstream')).toBe('yes');
     expect(await res.text()).toBe('data: one\n\ndata: two\n\n');
@@ -58,12 +64,20 @@ describe('model gateway', () => {
     expect(checked).toEqual([{ text: 'hi', model: 'm1' }]);
   });
 
-  it('DENY: HTTP 400 in the provider\'s error format with the reason; the upstream never sees it', async () => {
+  it("DENY: HTTP 400 in the provider's error format with the reason; the upstream never sees it", async () => {
     const g = await start(async () => ({ allowed: false, reason: 'denied by policy budget: spent' }), 'anthropic');
     const res = await fetch(`${g.url}/messages`, { method: 'POST', body: JSON.stringify({ model: 'c', messages: [] }) });
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'Tandem policy: denied by policy budget: spent' } });
-    const g2 = await startModelGateway({ upstream: upstreamUrl, api: 'openai-responses', check: async () => ({ allowed: false, reason: 'no' }), log: silentLogger });
+    expect(await res.json()).toEqual({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: 'Tandem policy: denied by policy budget: spent' },
+    });
+    const g2 = await startModelGateway({
+      upstream: upstreamUrl,
+      api: 'openai-responses',
+      check: async () => ({ allowed: false, reason: 'no' }),
+      log: silentLogger,
+    });
     const res2 = await fetch(`${g2.url}/responses`, { method: 'POST', body: '{"model":"x","input":"hi"}' });
     expect((await res2.json()) as unknown).toMatchObject({ error: { message: 'Tandem policy: no', code: 'policy_denied' } });
     await g2.close();
@@ -72,11 +86,20 @@ describe('model gateway', () => {
 
   it('a rewrite redacts the body string by string; a rewrite that cannot be applied, or a failing check, is refused', async () => {
     const g = await start(async (req) => ({ allowed: true, text: req.text.replaceAll('secret', '[REDACTED]') }));
-    const body = { model: 'm', messages: [{ role: 'user', content: [{ type: 'text', text: 'a secret here' }] }, { role: 'assistant', content: 'no secret', id: 'secret' }] };
+    const body = {
+      model: 'm',
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'a secret here' }] },
+        { role: 'assistant', content: 'no secret', id: 'secret' },
+      ],
+    };
     await (await fetch(`${g.url}/chat/completions`, { method: 'POST', body: JSON.stringify(body) })).text();
     expect(JSON.parse(seen[0]!.body)).toEqual({
       model: 'm',
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'a [REDACTED] here' }] }, { role: 'assistant', content: 'no [REDACTED]', id: 'secret' }],
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'a [REDACTED] here' }] },
+        { role: 'assistant', content: 'no [REDACTED]', id: 'secret' },
+      ],
     });
     await gw!.close();
     const broken = await start(async () => ({ allowed: true, text: 'one string instead of two' }));
@@ -90,9 +113,25 @@ describe('model gateway', () => {
   });
 
   it('requestText skips ids, tools and signatures; withRequestText maps a rewrite back', () => {
-    const body = { model: 'm', system: 'sys', tools: [{ name: 't', description: 'skip me' }], messages: [{ role: 'assistant', content: [{ type: 'thinking', thinking: 'x', signature: 'sig' }, { type: 'tool_use', id: 'tu1', name: 'Bash', input: { command: 'ls' } }] }] };
+    const body = {
+      model: 'm',
+      system: 'sys',
+      tools: [{ name: 't', description: 'skip me' }],
+      messages: [
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 'x', signature: 'sig' },
+            { type: 'tool_use', id: 'tu1', name: 'Bash', input: { command: 'ls' } },
+          ],
+        },
+      ],
+    };
     expect(requestText(body)).toBe(['sys', 'ls'].join(SEPARATOR));
-    expect(withRequestText(body, ['SYS', 'LS'].join(SEPARATOR))).toMatchObject({ system: 'SYS', messages: [{ content: [{ signature: 'sig' }, { input: { command: 'LS' } }] }] });
+    expect(withRequestText(body, ['SYS', 'LS'].join(SEPARATOR))).toMatchObject({
+      system: 'SYS',
+      messages: [{ content: [{ signature: 'sig' }, { input: { command: 'LS' } }] }],
+    });
     expect(withRequestText(body, 'SYS')).toBeUndefined();
   });
 });

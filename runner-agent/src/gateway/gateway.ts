@@ -72,13 +72,19 @@ export async function startModelGateway(opts: GatewayOptions): Promise<ModelGate
     if (json) {
       const model = typeof json.model === 'string' ? json.model : 'unknown';
       const text = requestText(json);
-      const checked = await opts.check({ text, model }, abort.signal).catch(
-        (err: unknown): CheckedText => ({ allowed: false, reason: `the policy check failed (${(err as Error)?.message ?? String(err)}); denied to fail closed` }),
-      );
+      const checked = await opts
+        .check({ text, model }, abort.signal)
+        .catch(
+          (err: unknown): CheckedText => ({
+            allowed: false,
+            reason: `the policy check failed (${(err as Error)?.message ?? String(err)}); denied to fail closed`,
+          }),
+        );
       if (!checked.allowed) return refuse(`Tandem policy: ${checked.reason}`);
       if (checked.text !== text) {
         const rewritten = withRequestText(json, checked.text);
-        if (!rewritten) return refuse('Tandem policy: a policy rewrote the model request in a way that cannot be applied to it; denied to fail closed');
+        if (!rewritten)
+          return refuse('Tandem policy: a policy rewrote the model request in a way that cannot be applied to it; denied to fail closed');
         body = Buffer.from(JSON.stringify(rewritten));
       }
     }
@@ -99,7 +105,9 @@ export async function startModelGateway(opts: GatewayOptions): Promise<ModelGate
     } catch (err) {
       if (abort.signal.aborted) return;
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-      res.writeHead(502, { 'content-type': 'application/json' }).end(deniedBody(opts.api, `the model gateway cannot reach ${upstream.origin}: ${cause}`));
+      res
+        .writeHead(502, { 'content-type': 'application/json' })
+        .end(deniedBody(opts.api, `the model gateway cannot reach ${upstream.origin}: ${cause}`));
       return;
     }
     const out: Record<string, string | string[]> = {};
@@ -124,7 +132,8 @@ export async function startModelGateway(opts: GatewayOptions): Promise<ModelGate
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       opts.log.error(`model gateway: ${(err as Error)?.message ?? String(err)}`);
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' }).end(deniedBody(opts.api, 'the model gateway failed'));
+      if (!res.headersSent)
+        res.writeHead(502, { 'content-type': 'application/json' }).end(deniedBody(opts.api, 'the model gateway failed'));
       else res.destroy();
     });
   });

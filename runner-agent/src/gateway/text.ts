@@ -10,9 +10,35 @@ export const SEPARATOR = '\n\u241E\n';
 
 /** Keys whose strings are not conversation content, or must not change (signatures, encrypted reasoning, images). */
 const SKIP = new Set([
-  'model', 'type', 'role', 'id', 'name', 'tool_use_id', 'call_id', 'tool_call_id', 'status', 'stop_reason', 'finish_reason',
-  'tools', 'tool_choice', 'cache_control', 'metadata', 'signature', 'thinking', 'encrypted_content', 'data', 'media_type',
-  'image_url', 'source', 'reasoning', 'effort', 'service_tier', 'prompt_cache_key', 'previous_response_id', 'include', 'text_format',
+  'model',
+  'type',
+  'role',
+  'id',
+  'name',
+  'tool_use_id',
+  'call_id',
+  'tool_call_id',
+  'status',
+  'stop_reason',
+  'finish_reason',
+  'tools',
+  'tool_choice',
+  'cache_control',
+  'metadata',
+  'signature',
+  'thinking',
+  'encrypted_content',
+  'data',
+  'media_type',
+  'image_url',
+  'source',
+  'reasoning',
+  'effort',
+  'service_tier',
+  'prompt_cache_key',
+  'previous_response_id',
+  'include',
+  'text_format',
 ]);
 
 function collect(value: unknown, out: string[]): void {

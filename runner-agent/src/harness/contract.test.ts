@@ -163,7 +163,11 @@ describe('harness contract', () => {
     /** The n-th turn ended (demo: the n-th time it went quiet: finished, failed or idle), and its status arrived. */
     async function settled(r: Rig, n: number): Promise<void> {
       if (fx.emitsTurns) await until(() => r.of('turn.ended').length >= n, `turn ${n} to end; got:\n${dump(r)}`, WAIT_MS);
-      await until(() => statesOf(r).filter((s) => TERMINAL.has(s)).length >= n && TERMINAL.has(statesOf(r).at(-1)!), `a settled session.status; got:\n${dump(r)}`, WAIT_MS);
+      await until(
+        () => statesOf(r).filter((s) => TERMINAL.has(s)).length >= n && TERMINAL.has(statesOf(r).at(-1)!),
+        `a settled session.status; got:\n${dump(r)}`,
+        WAIT_MS,
+      );
     }
 
     /** Prompt for the planned tool call, then a text answer; gate per `verdict`. Resolves when the turn is over. */
@@ -188,58 +192,69 @@ describe('harness contract', () => {
 
     // ------------------------------------------------------------ 2
 
-    scenario('gate-allowed', '2. every tool call is gated before it runs; tool.call precedes the ask; allowed → tool.result ok with durationMs', async () => {
-      const { r, plan } = await toolRun('allow', 'contract-allowed.txt');
-      const calls = r.of('tool.call');
-      expect(calls.length, dump(r)).toBeGreaterThan(0);
-      // every tool.call was asked about, after it was emitted, and any result came after the answer
-      for (const call of calls) {
-        const emitted = r.order.indexOf(`emit:tool.call:${call.callId}`);
-        const asked = r.order.indexOf(`gate:${call.callId}`);
-        expect(asked, `the gate was asked about ${call.callId}`).toBeGreaterThan(-1);
-        expect(emitted, `tool.call ${call.callId} emitted before the gate was asked`).toBeLessThan(asked);
-        const result = r.order.indexOf(`emit:tool.result:${call.callId}`);
-        if (result > -1) expect(result).toBeGreaterThan(asked);
-      }
-      // and nothing was asked about without its tool.call
-      expect(r.gate.asks.map((a) => a.call.callId).sort()).toEqual(calls.map((c) => c.callId).sort());
+    scenario(
+      'gate-allowed',
+      '2. every tool call is gated before it runs; tool.call precedes the ask; allowed → tool.result ok with durationMs',
+      async () => {
+        const { r, plan } = await toolRun('allow', 'contract-allowed.txt');
+        const calls = r.of('tool.call');
+        expect(calls.length, dump(r)).toBeGreaterThan(0);
+        // every tool.call was asked about, after it was emitted, and any result came after the answer
+        for (const call of calls) {
+          const emitted = r.order.indexOf(`emit:tool.call:${call.callId}`);
+          const asked = r.order.indexOf(`gate:${call.callId}`);
+          expect(asked, `the gate was asked about ${call.callId}`).toBeGreaterThan(-1);
+          expect(emitted, `tool.call ${call.callId} emitted before the gate was asked`).toBeLessThan(asked);
+          const result = r.order.indexOf(`emit:tool.result:${call.callId}`);
+          if (result > -1) expect(result).toBeGreaterThan(asked);
+        }
+        // and nothing was asked about without its tool.call
+        expect(r.gate.asks.map((a) => a.call.callId).sort()).toEqual(calls.map((c) => c.callId).sort());
 
-      const planned = r.gate.asks.filter((a) => plan.matches(a.call));
-      expect(planned, dump(r)).toHaveLength(1);
-      expect(planned[0]!.ranBefore, 'the call ran before the gate was asked').toBe(false);
-      expect(plan.happened(), 'the allowed call ran').toBe(true);
-      const results = r.of('tool.result').filter((x) => x.callId === planned[0]!.call.callId);
-      expect(results, dump(r)).toHaveLength(1);
-      expect(results[0]!.status).toBe('ok');
-      expect(results[0]!.durationMs).toEqual(expect.any(Number));
-      expect(results[0]!.durationMs).toBeGreaterThanOrEqual(0);
-    });
+        const planned = r.gate.asks.filter((a) => plan.matches(a.call));
+        expect(planned, dump(r)).toHaveLength(1);
+        expect(planned[0]!.ranBefore, 'the call ran before the gate was asked').toBe(false);
+        expect(plan.happened(), 'the allowed call ran').toBe(true);
+        const results = r.of('tool.result').filter((x) => x.callId === planned[0]!.call.callId);
+        expect(results, dump(r)).toHaveLength(1);
+        expect(results[0]!.status).toBe('ok');
+        expect(results[0]!.durationMs).toEqual(expect.any(Number));
+        expect(results[0]!.durationMs).toBeGreaterThanOrEqual(0);
+      },
+    );
 
     // ------------------------------------------------------------ 3
 
-    scenario('gate-denied', '3. a denied call never runs, yields tool.result denied (the gate’s only), and the agent continues', async () => {
-      const { r, plan, thenText } = await toolRun('deny', 'contract-denied.txt');
-      const planned = r.gate.asks.filter((a) => plan.matches(a.call));
-      expect(planned, dump(r)).toHaveLength(1);
-      const callId = planned[0]!.call.callId;
-      await new Promise((res) => setTimeout(res, 200)); // a late run would show by now
-      expect(plan.happened(), 'the denied call ran').toBe(false);
-      expect(r.of('tool.result').filter((x) => x.callId === callId)).toEqual([{ callId, status: 'denied', output: DENY_REASON }]);
+    scenario(
+      'gate-denied',
+      '3. a denied call never runs, yields tool.result denied (the gate’s only), and the agent continues',
+      async () => {
+        const { r, plan, thenText } = await toolRun('deny', 'contract-denied.txt');
+        const planned = r.gate.asks.filter((a) => plan.matches(a.call));
+        expect(planned, dump(r)).toHaveLength(1);
+        const callId = planned[0]!.call.callId;
+        await new Promise((res) => setTimeout(res, 200)); // a late run would show by now
+        expect(plan.happened(), 'the denied call ran').toBe(false);
+        expect(r.of('tool.result').filter((x) => x.callId === callId)).toEqual([{ callId, status: 'denied', output: DENY_REASON }]);
 
-      // it went on after the denial, and learned why
-      const deniedAt = r.indexOf((e) => e.kind === 'tool.result' && e.body.callId === callId);
-      const after = r.events.slice(deniedAt + 1).filter((e) => e.kind === 'agent.message').map((e) => (e.body as EventBody<'agent.message'>).text);
-      expect(after.length, dump(r)).toBeGreaterThan(0);
-      if (fx.model) {
-        expect(after).toContain(thenText);
-        const told = fx.requests().some((q) => q.body.includes(DENY_REASON));
-        expect(told, 'a model request carries the denial reason').toBe(true);
-        expect(r.of('turn.ended')[0]!.status).toBe('completed');
-      } else {
-        expect(after.join('\n')).toContain(DENY_REASON);
-      }
-      expect(statesOf(r).at(-1)).toBe('finished');
-    });
+        // it went on after the denial, and learned why
+        const deniedAt = r.indexOf((e) => e.kind === 'tool.result' && e.body.callId === callId);
+        const after = r.events
+          .slice(deniedAt + 1)
+          .filter((e) => e.kind === 'agent.message')
+          .map((e) => (e.body as EventBody<'agent.message'>).text);
+        expect(after.length, dump(r)).toBeGreaterThan(0);
+        if (fx.model) {
+          expect(after).toContain(thenText);
+          const told = fx.requests().some((q) => q.body.includes(DENY_REASON));
+          expect(told, 'a model request carries the denial reason').toBe(true);
+          expect(r.of('turn.ended')[0]!.status).toBe('completed');
+        } else {
+          expect(after.join('\n')).toContain(DENY_REASON);
+        }
+        expect(statesOf(r).at(-1)).toBe('finished');
+      },
+    );
 
     // ------------------------------------------------------------ 4
 
@@ -253,7 +268,9 @@ describe('harness contract', () => {
       expect(started[0]!.model).toBe(fx.model);
       const startAt = r.indexOf((e) => e.kind === 'turn.started');
       const endAt = r.indexOf((e) => e.kind === 'turn.ended');
-      const inside = r.events.map((e, i) => [e.kind, i] as const).filter(([k]) => k === 'tool.call' || k === 'tool.result' || k === 'agent.message' || k === 'agent.delta');
+      const inside = r.events
+        .map((e, i) => [e.kind, i] as const)
+        .filter(([k]) => k === 'tool.call' || k === 'tool.result' || k === 'agent.message' || k === 'agent.delta');
       expect(inside.map(([k]) => k)).toEqual(expect.arrayContaining(['tool.call', 'tool.result', 'agent.message']));
       for (const [kind, i] of inside) {
         expect(i, `${kind} after turn.started`).toBeGreaterThan(startAt);
@@ -268,7 +285,9 @@ describe('harness contract', () => {
       expect(states.at(-1)).toBe('finished');
       expect(states.filter((s) => s === 'finished')).toHaveLength(1);
       const finishedAt = r.indexOf((e) => e.kind === 'session.status' && e.body.state === 'finished');
-      const lastWork = Math.max(...r.events.map((e, i) => (e.kind === 'tool.result' || e.kind === 'agent.message' || e.kind === 'turn.ended' ? i : -1)));
+      const lastWork = Math.max(
+        ...r.events.map((e, i) => (e.kind === 'tool.result' || e.kind === 'agent.message' || e.kind === 'turn.ended' ? i : -1)),
+      );
       expect(finishedAt).toBeGreaterThan(lastWork);
     });
 
@@ -317,27 +336,31 @@ describe('harness contract', () => {
 
     // ------------------------------------------------------------ 6
 
-    scenario('interrupt-gate', '6. interrupt during a pending gate wait: the gate’s signal aborts, the call never runs, the turn ends interrupted (demo: idle)', async () => {
-      const r = rig({ prompt: 'Create contract-held.txt with touch.' });
-      const plan = fx.scriptTool(r.harness, 'contract-held.txt', 'Should not get here.');
-      r.gate.plan = plan;
-      r.gate.verdict = (call) => (plan.matches(call) ? 'hold' : 'allow');
-      await r.harness.start();
-      await until(() => r.gate.waiting > 0, `the gate to be asked; got:\n${dump(r)}`, WAIT_MS);
-      const ask = r.gate.asks.find((a) => plan.matches(a.call))!;
-      expect(ask.signal, 'the gate got an abort signal').toBeDefined();
-      r.harness.interrupt({ name: 'Contract' });
-      await settled(r, 1);
-      expect(ask.signal!.aborted).toBe(true);
-      expect(ask.aborted).toBeDefined();
-      expect(r.gate.waiting).toBe(0);
-      await new Promise((res) => setTimeout(res, 300));
-      expect(plan.happened(), 'the held call ran').toBe(false);
-      const results = r.of('tool.result').filter((x) => x.callId === ask.call.callId);
-      expect(results.map((x) => x.status)).not.toContain('ok');
-      if (fx.emitsTurns) expect(r.of('turn.ended')[0]!.status, dump(r)).toBe('interrupted');
-      expect(statesOf(r).at(-1)).toBe('idle');
-    });
+    scenario(
+      'interrupt-gate',
+      '6. interrupt during a pending gate wait: the gate’s signal aborts, the call never runs, the turn ends interrupted (demo: idle)',
+      async () => {
+        const r = rig({ prompt: 'Create contract-held.txt with touch.' });
+        const plan = fx.scriptTool(r.harness, 'contract-held.txt', 'Should not get here.');
+        r.gate.plan = plan;
+        r.gate.verdict = (call) => (plan.matches(call) ? 'hold' : 'allow');
+        await r.harness.start();
+        await until(() => r.gate.waiting > 0, `the gate to be asked; got:\n${dump(r)}`, WAIT_MS);
+        const ask = r.gate.asks.find((a) => plan.matches(a.call))!;
+        expect(ask.signal, 'the gate got an abort signal').toBeDefined();
+        r.harness.interrupt({ name: 'Contract' });
+        await settled(r, 1);
+        expect(ask.signal!.aborted).toBe(true);
+        expect(ask.aborted).toBeDefined();
+        expect(r.gate.waiting).toBe(0);
+        await new Promise((res) => setTimeout(res, 300));
+        expect(plan.happened(), 'the held call ran').toBe(false);
+        const results = r.of('tool.result').filter((x) => x.callId === ask.call.callId);
+        expect(results.map((x) => x.status)).not.toContain('ok');
+        if (fx.emitsTurns) expect(r.of('turn.ended')[0]!.status, dump(r)).toBe('interrupted');
+        expect(statesOf(r).at(-1)).toBe('idle');
+      },
+    );
 
     // ------------------------------------------------------------ 7
 
@@ -378,7 +401,10 @@ describe('harness contract', () => {
       fx.scriptText('two');
       r.harness.send('Contract model question two.');
       await settled(r, 2);
-      const req = fx.requests().filter((q) => q.body.includes('Contract model question two.')).at(-1);
+      const req = fx
+        .requests()
+        .filter((q) => q.body.includes('Contract model question two.'))
+        .at(-1);
       expect(req, 'the next turn reached the model').toBeDefined();
       expect(req!.model).toBe(switched ? fx.altModel : fx.model);
       if (switched) expect(r.of('turn.started')[1]!.model).toBe(fx.altModel);

@@ -35,7 +35,10 @@ async function relayRequest<S extends v.GenericSchema>(
   try {
     res = await fetch(url, {
       method: init.method,
-      headers: { ...(init.credential ? { Authorization: `Bearer ${init.credential}` } : {}), ...(init.body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+      headers: {
+        ...(init.credential ? { Authorization: `Bearer ${init.credential}` } : {}),
+        ...(init.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+      },
       ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -57,12 +60,18 @@ async function relayRequest<S extends v.GenericSchema>(
     throw new RelayApiError(`the relay refused to ${what}: HTTP ${res.status} ${detail}${hint}`, res.status);
   }
   const parsed = v.safeParse(schema, body);
-  if (!parsed.success) throw new RelayApiError(`the relay sent an unexpected answer to ${init.method} ${init.path}: ${v.summarize(parsed.issues)}`);
+  if (!parsed.success)
+    throw new RelayApiError(`the relay sent an unexpected answer to ${init.method} ${init.path}: ${v.summarize(parsed.issues)}`);
   return parsed.output;
 }
 
 /** POST /api/sessions with the runner token. */
-export function createSession(relayUrl: string, runnerToken: string, request: CreateSessionRequest, timeoutMs = 15_000): Promise<CreateSessionResponse> {
+export function createSession(
+  relayUrl: string,
+  runnerToken: string,
+  request: CreateSessionRequest,
+  timeoutMs = 15_000,
+): Promise<CreateSessionResponse> {
   return relayRequest(
     relayUrl,
     'create a session',
@@ -75,9 +84,19 @@ export function createSession(relayUrl: string, runnerToken: string, request: Cr
 /** `tandem share`: the session's links, with its runner key. */
 export const links = {
   create: (relayUrl: string, sessionId: string, runnerKey: string, request: LinkRequest) =>
-    relayRequest(relayUrl, 'make a link', { method: 'POST', path: `/api/sessions/${sessionId}/links`, credential: runnerKey, body: request }, LinkResponse),
+    relayRequest(
+      relayUrl,
+      'make a link',
+      { method: 'POST', path: `/api/sessions/${sessionId}/links`, credential: runnerKey, body: request },
+      LinkResponse,
+    ),
   list: (relayUrl: string, sessionId: string, runnerKey: string) =>
-    relayRequest(relayUrl, 'list the links', { method: 'GET', path: `/api/sessions/${sessionId}/links`, credential: runnerKey }, LinksResponse),
+    relayRequest(
+      relayUrl,
+      'list the links',
+      { method: 'GET', path: `/api/sessions/${sessionId}/links`, credential: runnerKey },
+      LinksResponse,
+    ),
   revoke: (relayUrl: string, sessionId: string, runnerKey: string, linkId: string) =>
     relayRequest(
       relayUrl,
@@ -92,7 +111,12 @@ export function runnerKeyFor(relayUrl: string, sessionId: string, ownerToken: st
   return relayRequest(
     relayUrl,
     'give this runner the session',
-    { method: 'POST', path: `/api/sessions/${encodeURIComponent(sessionId)}/runner-key`, body: { token: ownerToken }, hint: 'give the owner link of the fork' },
+    {
+      method: 'POST',
+      path: `/api/sessions/${encodeURIComponent(sessionId)}/runner-key`,
+      body: { token: ownerToken },
+      hint: 'give the owner link of the fork',
+    },
     RunnerKeyResponse,
   );
 }

@@ -21,7 +21,10 @@ describe('Outbox', () => {
     box.add(message('a'));
     box.add(message('b'));
     // on disk right away, before anything is sent
-    const lines = readFileSync(box.file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(box.file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.frame.id)).toEqual(['a', 'b']);
     expect(box.pending().map((f) => f.id)).toEqual(['a', 'b']);
     box.close();
@@ -69,7 +72,11 @@ describe('Outbox', () => {
     expect(again.loadReport).toEqual({ pending: 2, tornTail: false, corrupt: 0 });
     again.add(message('e'));
     again.close();
-    expect(Outbox.open(dir).pending().map((f) => f.id)).toEqual(['b', 'd', 'e']);
+    expect(
+      Outbox.open(dir)
+        .pending()
+        .map((f) => f.id),
+    ).toEqual(['b', 'd', 'e']);
   });
 
   it('ignores a torn last line (crash mid-write) and appends cleanly after it', () => {
@@ -98,7 +105,11 @@ describe('Outbox', () => {
     box.add(message('a'));
     box.close();
     appendFileSync(path.join(dir, 'outbox.jsonl'), '{"op":"ack","id":"a"');
-    expect(Outbox.open(dir).pending().map((f) => f.id)).toEqual(['a']);
+    expect(
+      Outbox.open(dir)
+        .pending()
+        .map((f) => f.id),
+    ).toEqual(['a']);
   });
 
   it('skips corrupt lines in the middle and keeps the rest', () => {
@@ -122,6 +133,10 @@ describe('Outbox', () => {
     expect(readFileSync(box.file, 'utf8').split('\n').filter(Boolean).length).toBeLessThan(400);
     box.add(message('last'));
     box.close();
-    expect(Outbox.open(dir).pending().map((f) => f.id)).toEqual(['last']);
+    expect(
+      Outbox.open(dir)
+        .pending()
+        .map((f) => f.id),
+    ).toEqual(['last']);
   });
 });

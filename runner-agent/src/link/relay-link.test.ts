@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CloseCode, PROTOCOL_VERSION, type Event, type RunnerFrame } from '@tandem/protocol';
 import { Outbox } from './outbox.ts';
-import { FatalLinkError, RelayLink, runnerSocketUrl, type RelayLinkOptions } from './relay-link.ts';
+import { type FatalLinkError, RelayLink, runnerSocketUrl, type RelayLinkOptions } from './relay-link.ts';
 import { FakeRelay } from '../testing/fake-relay.ts';
 import { tempDir, until } from '../testing/util.ts';
 
@@ -78,7 +78,7 @@ describe('RelayLink', () => {
     ]);
   });
 
-  it('replays people\'s events after consumedSeq in pages, in order, once', async () => {
+  it("replays people's events after consumedSeq in pages, in order, once", async () => {
     relay.options.replayPageSize = 2;
     relay.say('one');
     relay.say('two');
@@ -129,7 +129,9 @@ describe('RelayLink', () => {
     const hellos = relay.received.map((t) => JSON.parse(t)).filter((f) => f.kind === 'hello');
     expect(hellos.map((h) => h.body.lastSeq)).toEqual([0, 1]);
     // the resent frames follow the second hello in their original order
-    const afterSecondHello = relay.received.map((t) => JSON.parse(t).id as string).slice(relay.received.findIndex((t, i) => i > 0 && JSON.parse(t).kind === 'hello') + 1);
+    const afterSecondHello = relay.received
+      .map((t) => JSON.parse(t).id as string)
+      .slice(relay.received.findIndex((t, i) => i > 0 && JSON.parse(t).kind === 'hello') + 1);
     expect(afterSecondHello.slice(0, 3)).toEqual(['a', 'b', 'c']);
     await until(() => received.length === 2, 'the message sent while away');
     expect(received.map((e) => e.body)).toEqual([{ text: 'before' }, { text: 'while away' }]);
@@ -200,7 +202,9 @@ describe('RelayLink', () => {
     await until(() => relay.runnerConnected, 'connected');
     relay.sendRaw('not json');
     relay.sendRaw(JSON.stringify({ v: '9.0', kind: 'user.message', id: 'x', seq: 1, ts: 1, actor: {}, body: {} }));
-    relay.sendRaw(JSON.stringify({ v: '1.0', kind: 'user.message', id: 'y', seq: 1, ts: 1, actor: { type: 'person', name: 'A' }, body: {} }));
+    relay.sendRaw(
+      JSON.stringify({ v: '1.0', kind: 'user.message', id: 'y', seq: 1, ts: 1, actor: { type: 'person', name: 'A' }, body: {} }),
+    );
     relay.say('ok');
     await until(() => received.length === 1, 'the valid event');
     expect(received[0]!.kind).toBe('user.message');

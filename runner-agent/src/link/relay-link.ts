@@ -51,8 +51,8 @@ export class FatalLinkError extends Error {
 }
 
 const FATAL_CLOSE: Record<number, string> = {
-  [CloseCode.unsupportedVersion]: 'the relay does not speak this runner\'s protocol version; update tandem or the relay',
-  [CloseCode.unauthorized]: 'the relay rejected this runner\'s session key (unauthorized)',
+  [CloseCode.unsupportedVersion]: "the relay does not speak this runner's protocol version; update tandem or the relay",
+  [CloseCode.unauthorized]: "the relay rejected this runner's session key (unauthorized)",
   [CloseCode.runnerReplaced]: 'another runner connected to this session and replaced this one',
   [CloseCode.sessionEnded]: 'the session has ended on the relay',
 };
@@ -127,7 +127,8 @@ export class RelayLink extends EventEmitter {
         welcome: (w) => this.onWelcome(w),
         events: (events, page) => this.onEvents(events, page),
         frame: (frame) => this.onFrame(frame),
-        invalid: (what, code, message) => this.log.warn(`ignored ${what === 'frame' ? 'a frame from the relay' : 'a replayed event'} (${code}): ${message}`),
+        invalid: (what, code, message) =>
+          this.log.warn(`ignored ${what === 'frame' ? 'a frame from the relay' : 'a replayed event'} (${code}): ${message}`),
       },
     });
   }

@@ -27,7 +27,14 @@ describe('engine composition', () => {
       fixed('b', { decision: 'ask', reason: 'second', askTimeoutMs: 2000 }),
     ]);
     const d = await e.evaluate(call());
-    expect(d).toMatchObject({ decision: 'ask', policies: ['a', 'b'], policy: 'a, b', reason: 'first; second', askTimeoutMs: 2000, defaultDecision: 'deny' });
+    expect(d).toMatchObject({
+      decision: 'ask',
+      policies: ['a', 'b'],
+      policy: 'a, b',
+      reason: 'first; second',
+      askTimeoutMs: 2000,
+      defaultDecision: 'deny',
+    });
   });
 
   it('state proposed by an ASKing policy is withheld, then committed on approve (once)', async () => {
@@ -44,7 +51,11 @@ describe('engine composition', () => {
   it('state is dropped on deny (also state proposed by non-denying policies) and applied at once on allow', async () => {
     let count = 0;
     const inc = () => void count++;
-    const denied = new PolicyEngine([fixed('s', { commit: inc }), fixed('a', { decision: 'ask', commit: inc }), fixed('d', { decision: 'deny' })]);
+    const denied = new PolicyEngine([
+      fixed('s', { commit: inc }),
+      fixed('a', { decision: 'ask', commit: inc }),
+      fixed('d', { decision: 'deny' }),
+    ]);
     const d = await denied.evaluate(call());
     expect(d.decision).toBe('deny');
     expect(d.commit).toBeUndefined();
@@ -104,12 +115,10 @@ describe('engine composition', () => {
 
   it('a rewrite (redaction) is seen by the next policy and returned', async () => {
     const seen: string[] = [];
-    const e = new PolicyEngine(
-      [
-        pol('redact', (ctx) => ({ rewrite: { text: ctx.text!.replace(/secret/g, '[REDACTED]') } }), ['llm_request']),
-        pol('look', (ctx) => (seen.push(ctx.text!), null), ['llm_request']),
-      ],
-    );
+    const e = new PolicyEngine([
+      pol('redact', (ctx) => ({ rewrite: { text: ctx.text!.replace(/secret/g, '[REDACTED]') } }), ['llm_request']),
+      pol('look', (ctx) => (seen.push(ctx.text!), null), ['llm_request']),
+    ]);
     const d = await e.evaluate({ phase: 'llm_request', text: 'a secret here' });
     expect(seen).toEqual(['a [REDACTED] here']);
     expect(d.decision).toBe('allow');
@@ -124,7 +133,11 @@ describe('engine composition', () => {
   it('observe() reaches stateful policies and survives one that throws', () => {
     const got: string[] = [];
     const e = new PolicyEngine([
-      pol('bad', () => null, ['tool_call'], { observe: () => { throw new Error('x'); } }),
+      pol('bad', () => null, ['tool_call'], {
+        observe: () => {
+          throw new Error('x');
+        },
+      }),
       pol('good', () => null, ['tool_call'], { observe: (ev) => void got.push(ev.kind) }),
     ]);
     e.observe({ kind: 'usage', model: 'm', inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: null });

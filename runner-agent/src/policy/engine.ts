@@ -120,7 +120,11 @@ export class PolicyEngine {
 
   /** The same engine with `policy` consulted before all the others. */
   withFirst(policy: Policy): PolicyEngine {
-    return new PolicyEngine([policy, ...this.policies], { name: this.name, defaultAskTimeoutMs: this.defaultAskTimeoutMs, policyTimeoutMs: this.policyTimeoutMs });
+    return new PolicyEngine([policy, ...this.policies], {
+      name: this.name,
+      defaultAskTimeoutMs: this.defaultAskTimeoutMs,
+      policyTimeoutMs: this.policyTimeoutMs,
+    });
   }
 
   async evaluate(ctx: PolicyContext): Promise<EngineDecision> {

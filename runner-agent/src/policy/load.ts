@@ -53,7 +53,9 @@ const DefaultSchema = v.optional(v.picklist(['deny', 'approve', 'allow'], 'defau
 const RuleSchema = v.strictObject({
   name: NameSchema,
   description: v.optional(v.string('description must be a string')),
-  phase: v.optional(v.union([PhaseSchema, v.pipe(v.array(PhaseSchema), v.minLength(1))], `phase must be one of ${PHASES.join(', ')} (or a list of them)`)),
+  phase: v.optional(
+    v.union([PhaseSchema, v.pipe(v.array(PhaseSchema), v.minLength(1))], `phase must be one of ${PHASES.join(', ')} (or a list of them)`),
+  ),
   match: v.optional(
     v.strictObject({ tool: v.optional(Patterns), command: v.optional(Patterns), path: v.optional(Patterns) }, 'match must be a mapping'),
   ),
@@ -85,10 +87,9 @@ function useSchema(use: unknown): v.GenericSchema<unknown, UseInput> {
   }) as unknown as v.GenericSchema<unknown, UseInput>;
 }
 const isUse = (x: unknown): boolean => !!x && typeof x === 'object' && !Array.isArray(x) && 'use' in x;
-const EntrySchema = v.lazy((input: unknown) => (isUse(input) ? useSchema((input as { use: unknown }).use) : RuleSchema)) as unknown as v.GenericSchema<
-  unknown,
-  v.InferOutput<typeof RuleSchema> | UseInput
->;
+const EntrySchema = v.lazy((input: unknown) =>
+  isUse(input) ? useSchema((input as { use: unknown }).use) : RuleSchema,
+) as unknown as v.GenericSchema<unknown, v.InferOutput<typeof RuleSchema> | UseInput>;
 const FileSchema = v.strictObject(
   {
     name: v.optional(v.pipe(v.string('name must be a string'), v.minLength(1), v.maxLength(200))),
@@ -246,7 +247,10 @@ export function compileRules(src: YamlSource, rules: readonly RuleInput[], prefi
       if (entry.ask_timeout !== undefined) {
         askTimeoutMs = parseDuration(entry.ask_timeout);
         if (askTimeoutMs === undefined) {
-          issueAt(at({ key: 'ask_timeout' }), `invalid ask_timeout ${JSON.stringify(entry.ask_timeout)}: use a duration between 1s and 7d like 90s, 10m, 1h`);
+          issueAt(
+            at({ key: 'ask_timeout' }),
+            `invalid ask_timeout ${JSON.stringify(entry.ask_timeout)}: use a duration between 1s and 7d like 90s, 10m, 1h`,
+          );
         }
       }
       const def = BUILTINS[entry.use]!;
@@ -266,7 +270,8 @@ export function compileRules(src: YamlSource, rules: readonly RuleInput[], prefi
     }
     const rule = entry;
 
-    const phases = rule.phase === undefined ? (['tool_call'] as Phase[]) : Array.isArray(rule.phase) ? [...new Set(rule.phase)] : [rule.phase];
+    const phases =
+      rule.phase === undefined ? (['tool_call'] as Phase[]) : Array.isArray(rule.phase) ? [...new Set(rule.phase)] : [rule.phase];
     const toList = (p: string | string[] | undefined) => (p === undefined ? undefined : Array.isArray(p) ? p : [p]);
     const match = { tool: toList(rule.match?.tool), command: toList(rule.match?.command), path: toList(rule.match?.path) };
     if ((match.tool || match.command || match.path) && !phases.every((p) => TOOL_PHASES.includes(p))) {
@@ -277,7 +282,10 @@ export function compileRules(src: YamlSource, rules: readonly RuleInput[], prefi
       if (rule.decision !== 'ask') issueAt(at({ key: 'ask_timeout' }), 'ask_timeout only applies to decision: ask');
       askTimeoutMs = parseDuration(rule.ask_timeout);
       if (askTimeoutMs === undefined) {
-        issueAt(at({ key: 'ask_timeout' }), `invalid ask_timeout ${JSON.stringify(rule.ask_timeout)}: use a duration between 1s and 7d like 90s, 10m, 1h`);
+        issueAt(
+          at({ key: 'ask_timeout' }),
+          `invalid ask_timeout ${JSON.stringify(rule.ask_timeout)}: use a duration between 1s and 7d like 90s, 10m, 1h`,
+        );
       }
     }
     if (rule.default !== undefined && rule.decision !== 'ask') issueAt(at({ key: 'default' }), 'default only applies to decision: ask');
@@ -302,7 +310,10 @@ export function compileRules(src: YamlSource, rules: readonly RuleInput[], prefi
         } catch (err) {
           if (!(err instanceof PatternError)) throw err;
           const raw = rule.match?.[field];
-          issueAt(Array.isArray(raw) ? at({ key: 'match' }, { key: field }, { key: j }) : at({ key: 'match' }, { key: field }), err.message);
+          issueAt(
+            Array.isArray(raw) ? at({ key: 'match' }, { key: field }, { key: j }) : at({ key: 'match' }, { key: field }),
+            err.message,
+          );
         }
       });
     }
@@ -347,7 +358,14 @@ export function loadPolicyFile(file: string): PolicyEngine {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new PolicyFileError(file, [{ line: 0, col: 0, at: '', message: code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? (err as Error).message})` }]);
+    throw new PolicyFileError(file, [
+      {
+        line: 0,
+        col: 0,
+        at: '',
+        message: code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? (err as Error).message})`,
+      },
+    ]);
   }
   return parsePolicyYaml(text, file);
 }

@@ -225,7 +225,12 @@ policies:
   });
 
   it('a policy returning garbage is a DENY', async () => {
-    const bad = { name: 'bad', phases: ['tool_call'], evaluate: () => ({ decision: 'maybe' }), canonical: () => 'bad' } as unknown as Policy;
+    const bad = {
+      name: 'bad',
+      phases: ['tool_call'],
+      evaluate: () => ({ decision: 'maybe' }),
+      canonical: () => 'bad',
+    } as unknown as Policy;
     expect((await new PolicyEngine([bad]).evaluate(shell('ls'))).decision).toBe('deny');
   });
 

@@ -5,7 +5,12 @@ import { parsePolicyYaml } from './load.ts';
 import { SessionRules, alwaysOffer } from './session.ts';
 import type { ToolCall } from './types.ts';
 
-const shell = (command: string): ToolCall => ({ callId: `c${Math.random().toString(36).slice(2)}`, tool: 'shell', input: { command }, preview: command });
+const shell = (command: string): ToolCall => ({
+  callId: `c${Math.random().toString(36).slice(2)}`,
+  tool: 'shell',
+  input: { command },
+  preview: command,
+});
 const write = (path: string): ToolCall => ({ callId: 'w1', tool: 'write', input: { path, content: 'x' }, preview: path });
 const ana = { name: 'Ana', device: 'phone' };
 
@@ -28,9 +33,15 @@ describe('session rules', () => {
     const rules = new SessionRules();
     rules.add({ tool: '*', pattern: 'npm *', decision: 'ask', reason: 'npm needs a look' }, ana);
     rules.add({ tool: 'shell', pattern: 'npm publish*', decision: 'ask', reason: 'publishing' }, ana);
-    expect(rules.evaluate({ phase: 'tool_call', tool: shell('npm publish') })).toEqual({ decision: 'ask', reason: 'npm needs a look; publishing' });
+    expect(rules.evaluate({ phase: 'tool_call', tool: shell('npm publish') })).toEqual({
+      decision: 'ask',
+      reason: 'npm needs a look; publishing',
+    });
     rules.add({ tool: 'write', pattern: 'src/**', decision: 'deny' }, ana);
-    expect(rules.evaluate({ phase: 'tool_call', tool: write('src/a/b.ts') })).toMatchObject({ decision: 'deny', reason: 'denied by a session rule from Ana' });
+    expect(rules.evaluate({ phase: 'tool_call', tool: write('src/a/b.ts') })).toMatchObject({
+      decision: 'deny',
+      reason: 'denied by a session rule from Ana',
+    });
     expect(rules.evaluate({ phase: 'tool_call', tool: write('README.md') })).toBeNull();
   });
 
@@ -82,7 +93,10 @@ describe('session rules', () => {
     const engine = file.withFirst(rules);
     expect((await engine.evaluate({ phase: 'tool_call', tool: shell('git push') })).decision).toBe('allow');
     rules.add({ tool: 'shell', pattern: 'git push*', decision: 'deny' }, ana);
-    expect(await engine.evaluate({ phase: 'tool_call', tool: shell('git push') })).toMatchObject({ decision: 'deny', policy: 'session rules' });
+    expect(await engine.evaluate({ phase: 'tool_call', tool: shell('git push') })).toMatchObject({
+      decision: 'deny',
+      policy: 'session rules',
+    });
   });
 });
 
@@ -119,7 +133,13 @@ describe('approve always through the gate', () => {
     await expect.poll(() => emitted.find((e) => e.kind === 'approval.requested')).toBeDefined();
     const asked = emitted.find((e) => e.kind === 'approval.requested')!.body;
     expect(asked.always).toEqual({ tool: 'shell', pattern: 'git push *' });
-    gate.decided({ approvalId: String(asked.approvalId), decision: 'approve', always: true, via: 'app', by: { type: 'person', name: 'Ana' } });
+    gate.decided({
+      approvalId: String(asked.approvalId),
+      decision: 'approve',
+      always: true,
+      via: 'app',
+      by: { type: 'person', name: 'Ana' },
+    });
     expect(await first).toMatchObject({ allowed: true });
     expect(rules.rules).toMatchObject([{ decision: 'allow', tool: 'shell', pattern: 'git push *', by: { name: 'Ana' } }]);
 

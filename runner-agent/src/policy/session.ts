@@ -67,7 +67,14 @@ export class SessionRules implements Policy {
 
   /** "Approve always": an allow rule for the approval's offer. */
   addAlways(offer: AlwaysOffer, by: SessionRule['by'], now = Date.now()): SessionRule {
-    const rule: SessionRule = { ruleId: newId('r'), ...offer, decision: 'allow', reason: `approved always for this session by ${by.name}`, by, at: now };
+    const rule: SessionRule = {
+      ruleId: newId('r'),
+      ...offer,
+      decision: 'allow',
+      reason: `approved always for this session by ${by.name}`,
+      by,
+      at: now,
+    };
     this.compiled.push(compile(rule));
     return rule;
   }
@@ -103,7 +110,10 @@ export class SessionRules implements Policy {
   }
 
   canonical(): unknown {
-    return { type: 'session rules', rules: this.compiled.map(({ rule }) => ({ tool: rule.tool, pattern: rule.pattern, decision: rule.decision })) };
+    return {
+      type: 'session rules',
+      rules: this.compiled.map(({ rule }) => ({ tool: rule.tool, pattern: rule.pattern, decision: rule.decision })),
+    };
   }
 }
 
@@ -117,7 +127,12 @@ function compileTool(tool: string): CompiledPattern {
 }
 
 function compile(rule: SessionRule): Compiled {
-  return { rule, tool: compileTool(rule.tool), command: compilePattern(rule.pattern, 'command'), path: compilePattern(rule.pattern, 'path') };
+  return {
+    rule,
+    tool: compileTool(rule.tool),
+    command: compilePattern(rule.pattern, 'command'),
+    path: compilePattern(rule.pattern, 'path'),
+  };
 }
 
 /** A deny/ask rule applies when the whole line or any command in it matches. */

@@ -224,7 +224,9 @@ export function normalizeSimpleCommand(input: readonly string[], depth: number):
  * `eval`, `$( )` descended), for policies that need the arguments (write targets) rather than a line.
  */
 export function commandWords(command: string): string[][] {
-  return parseCommands(command, 0).flatMap((words) => normalizeWords(words, 0)).filter((w) => w.length);
+  return parseCommands(command, 0)
+    .flatMap((words) => normalizeWords(words, 0))
+    .filter((w) => w.length);
 }
 
 function normalizeWords(input: readonly string[], depth: number): string[][] {

@@ -26,18 +26,39 @@ symlinkSync(home, path.join(project, 'state-link'));
 const guard = tamperGuard({ files: [agentFile, policyFile], home });
 const shell = (command: string): ToolCall => ({ callId: 'c', tool: 'shell', input: { command }, preview: command });
 const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
-const decide = (call: ToolCall, cwd = project) => guard.evaluate({ phase: 'tool_call', cwd, tool: call }) as { decision: string; reason: string } | null;
+const decide = (call: ToolCall, cwd = project) =>
+  guard.evaluate({ phase: 'tool_call', cwd, tool: call }) as { decision: string; reason: string } | null;
 
 describe('tamper guard', () => {
   it.each([
     ['Claude Write of the agent file', { callId: 'c', tool: 'Write', input: { file_path: agentFile, content: 'x' }, preview: '' }],
-    ['Claude Edit, relative path', { callId: 'c', tool: 'Edit', input: { file_path: 'agent.yaml', old_string: 'a', new_string: 'b' }, preview: '' }],
+    [
+      'Claude Edit, relative path',
+      { callId: 'c', tool: 'Edit', input: { file_path: 'agent.yaml', old_string: 'a', new_string: 'b' }, preview: '' },
+    ],
     ['MultiEdit through ..', { callId: 'c', tool: 'MultiEdit', input: { file_path: 'src/../agent.yaml', edits: [] }, preview: '' }],
     ['pi write of the policy file', { callId: 'c', tool: 'write', input: { path: '../policies/team.yaml', content: '' }, preview: '' }],
-    ['custom write_file into Tandem home', { callId: 'c', tool: 'write_file', input: { path: path.join(home, 'sessions/s1/state.json'), content: '' }, preview: '' }],
-    ['write through a symlink into Tandem home', { callId: 'c', tool: 'edit_file', input: { path: 'state-link/sessions/s1/outbox.jsonl' }, preview: '' }],
-    ['Codex fileChange (apply_patch paths)', { callId: 'c', tool: 'apply_patch', input: { path: 'src/a.ts', paths: ['src/a.ts', 'agent.yaml'] }, preview: '' }],
-    ['a patch header naming the agent file', { callId: 'c', tool: 'apply_patch', input: { patch: '*** Begin Patch\n*** Update File: agent.yaml\n@@\n-a\n+b\n*** End Patch' }, preview: '' }],
+    [
+      'custom write_file into Tandem home',
+      { callId: 'c', tool: 'write_file', input: { path: path.join(home, 'sessions/s1/state.json'), content: '' }, preview: '' },
+    ],
+    [
+      'write through a symlink into Tandem home',
+      { callId: 'c', tool: 'edit_file', input: { path: 'state-link/sessions/s1/outbox.jsonl' }, preview: '' },
+    ],
+    [
+      'Codex fileChange (apply_patch paths)',
+      { callId: 'c', tool: 'apply_patch', input: { path: 'src/a.ts', paths: ['src/a.ts', 'agent.yaml'] }, preview: '' },
+    ],
+    [
+      'a patch header naming the agent file',
+      {
+        callId: 'c',
+        tool: 'apply_patch',
+        input: { patch: '*** Begin Patch\n*** Update File: agent.yaml\n@@\n-a\n+b\n*** End Patch' },
+        preview: '',
+      },
+    ],
   ] as [string, ToolCall][])('DENY: %s', (_name, call) => {
     expect(decide(call)).toMatchObject({ decision: 'deny', reason: expect.stringContaining('tamper guard') });
   });
@@ -123,7 +144,14 @@ describe('tamper guard', () => {
       (c: string) => `echo $(${c})`,
       (c: string) => `cd src && cd .. && ${c}`,
     );
-    const write = fc.constantFrom('tee agent.yaml', 'rm agent.yaml', 'truncate -s0 agent.yaml', 'mv x agent.yaml', 'cp x agent.yaml', '/bin/rm -f agent.yaml');
+    const write = fc.constantFrom(
+      'tee agent.yaml',
+      'rm agent.yaml',
+      'truncate -s0 agent.yaml',
+      'mv x agent.yaml',
+      'cp x agent.yaml',
+      '/bin/rm -f agent.yaml',
+    );
     fc.assert(
       fc.property(write, fc.array(wrap, { maxLength: 3 }), (cmd, wrappers) => {
         const line = wrappers.reduce<string>((c, w) => w(c), cmd);
@@ -134,18 +162,17 @@ describe('tamper guard', () => {
   });
 
   it('DENYs even if another policy would allow: an agent YAML that allows everything still cannot edit itself', async () => {
-    const yaml = [
-      'harness: claude',
-      'policies:',
-      '  - name: allow-everything',
-      '    match: { tool: "*" }',
-      '    decision: allow',
-      '',
-    ].join('\n');
+    const yaml = ['harness: claude', 'policies:', '  - name: allow-everything', '    match: { tool: "*" }', '    decision: allow', ''].join(
+      '\n',
+    );
     writeFileSync(agentFile, yaml);
     const loaded = parseAgentYaml(yaml, agentFile, { cwd: project });
     const engine = withTamperGuard(loaded.engine!, { files: [agentFile], home });
-    const edit = await engine.evaluate({ phase: 'tool_call', cwd: project, tool: { callId: 'c', tool: 'Edit', input: { file_path: agentFile }, preview: '' } });
+    const edit = await engine.evaluate({
+      phase: 'tool_call',
+      cwd: project,
+      tool: { callId: 'c', tool: 'Edit', input: { file_path: agentFile }, preview: '' },
+    });
     expect(edit).toMatchObject({ decision: 'deny', policy: TAMPER_GUARD });
     const bash = await engine.evaluate({ phase: 'tool_call', cwd: project, tool: shell("sh -c 'sed -i /deny/d agent.yaml'") });
     expect(bash).toMatchObject({ decision: 'deny', policy: TAMPER_GUARD });
@@ -164,17 +191,29 @@ describe('tamper guard', () => {
     expect(again.policies.filter((p) => p.name === TAMPER_GUARD)).toHaveLength(1);
     expect(again.hash).toBe(guarded.hash);
     // session rules are put first later (withFirst): the guard still runs before an "approve always" ALLOW
-    const allowAll: Policy = { name: 'approve-always', phases: ['tool_call'], evaluate: () => ({ decision: 'allow' }), canonical: () => ({}) };
+    const allowAll: Policy = {
+      name: 'approve-always',
+      phases: ['tool_call'],
+      evaluate: () => ({ decision: 'allow' }),
+      canonical: () => ({}),
+    };
     const live = guarded.withFirst(allowAll);
     expect(live.policies.map((p) => p.name)).toEqual([TAMPER_GUARD, 'approve-always']);
-    expect(await live.evaluate({ phase: 'tool_call', cwd: project, tool: shell('rm agent.yaml') })).toMatchObject({ decision: 'deny', policy: TAMPER_GUARD });
+    expect(await live.evaluate({ phase: 'tool_call', cwd: project, tool: shell('rm agent.yaml') })).toMatchObject({
+      decision: 'deny',
+      policy: TAMPER_GUARD,
+    });
     // protecting other files is a different policy set
     expect(withTamperGuard(declared, { files: [policyFile], home }).hash).not.toBe(guarded.hash);
   });
 
   it('`~` and $HOME are expanded', () => {
     const g = tamperGuard({ files: [], home: path.join(os.homedir(), '.tandem-test-guard') });
-    expect(g.evaluate({ phase: 'tool_call', cwd: project, tool: shell('echo x > ~/.tandem-test-guard/state.json') })).toMatchObject({ decision: 'deny' });
-    expect(g.evaluate({ phase: 'tool_call', cwd: project, tool: shell('rm -rf $HOME/.tandem-test-guard') })).toMatchObject({ decision: 'deny' });
+    expect(g.evaluate({ phase: 'tool_call', cwd: project, tool: shell('echo x > ~/.tandem-test-guard/state.json') })).toMatchObject({
+      decision: 'deny',
+    });
+    expect(g.evaluate({ phase: 'tool_call', cwd: project, tool: shell('rm -rf $HOME/.tandem-test-guard') })).toMatchObject({
+      decision: 'deny',
+    });
   });
 });

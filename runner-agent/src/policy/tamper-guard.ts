@@ -44,7 +44,23 @@ function inside(child: string, root: string): boolean {
 }
 
 /** Commands whose every operand may be written (or removed). */
-const ALL_OPERANDS = new Set(['rm', 'rmdir', 'unlink', 'shred', 'mv', 'chmod', 'chown', 'chgrp', 'truncate', 'touch', 'tee', 'mkdir', 'mkfifo', 'setfacl', 'chattr']);
+const ALL_OPERANDS = new Set([
+  'rm',
+  'rmdir',
+  'unlink',
+  'shred',
+  'mv',
+  'chmod',
+  'chown',
+  'chgrp',
+  'truncate',
+  'touch',
+  'tee',
+  'mkdir',
+  'mkfifo',
+  'setfacl',
+  'chattr',
+]);
 /** Commands that write only their destination: the last operand, or `-t DIR`. */
 const DESTINATION = new Set(['cp', 'ln', 'install', 'rsync', 'scp']);
 /** Options that take a value, per command (so the value is not taken for an operand). */
@@ -108,7 +124,10 @@ export function shellWriteTargets(words: string[]): string[] {
   else if (DESTINATION.has(program)) {
     const t = args.findIndex((a) => a === '-t' || a === '--target-directory');
     const inline = args.find((a) => a.startsWith('--target-directory='));
-    const ops = operands(program, args.filter((_, k) => t === -1 || (k !== t && k !== t + 1)));
+    const ops = operands(
+      program,
+      args.filter((_, k) => t === -1 || (k !== t && k !== t + 1)),
+    );
     if (t !== -1 && args[t + 1]) targets.push(...ops.map((src) => path.join(args[t + 1]!, path.basename(src))));
     else if (inline) targets.push(...ops.map((src) => path.join(inline.slice('--target-directory='.length), path.basename(src))));
     // the destination: a file, or a directory the sources land in (decided when resolved)
@@ -121,7 +140,13 @@ export function shellWriteTargets(words: string[]): string[] {
     const flags = program === 'curl' ? ['-o', '--output'] : ['-O', '--output-document'];
     args.forEach((a, k) => flags.includes(a) && args[k + 1] && targets.push(args[k + 1]!));
   } else if (program === 'find') {
-    const start = args.slice(0, Math.max(0, args.findIndex((a) => /^[-(!]/.test(a))));
+    const start = args.slice(
+      0,
+      Math.max(
+        0,
+        args.findIndex((a) => /^[-(!]/.test(a)),
+      ),
+    );
     const starts = start.length ? start : ['.'];
     if (args.includes('-delete')) targets.push(...starts);
     const exec = args.findIndex((a) => a === '-exec' || a === '-execdir' || a === '-ok');
@@ -180,7 +205,11 @@ export function tamperGuard(prot: Protected): Policy {
       }
       for (const raw of written) {
         const why = violation(raw, bases, cwd);
-        if (why) return { decision: 'deny', reason: `tamper guard: ${call.tool} would write ${raw}, and ${why}; the agent may not change its own governance` };
+        if (why)
+          return {
+            decision: 'deny',
+            reason: `tamper guard: ${call.tool} would write ${raw}, and ${why}; the agent may not change its own governance`,
+          };
       }
       return null;
     },
@@ -212,5 +241,9 @@ export function withTamperGuard(engine: PolicyEngine, prot: Protected): PolicyEn
   const guard = tamperGuard(prot);
   guards.add(guard);
   const declared = engine.policies.filter((p) => !guards.has(p));
-  return new PolicyEngine([guard, ...declared], { name: engine.name, defaultAskTimeoutMs: engine.defaultAskTimeoutMs, policyTimeoutMs: engine.policyTimeoutMs });
+  return new PolicyEngine([guard, ...declared], {
+    name: engine.name,
+    defaultAskTimeoutMs: engine.defaultAskTimeoutMs,
+    policyTimeoutMs: engine.policyTimeoutMs,
+  });
 }

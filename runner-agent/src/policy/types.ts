@@ -48,8 +48,16 @@ export interface Payload {
 }
 
 /** Something that happened in the session that stateful policies may count (usage, tool results, ...). */
-export type PolicyEvent =
-  | { kind: 'usage'; model: string; inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number; costUsd: number | null; at?: number };
+export type PolicyEvent = {
+  kind: 'usage';
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  costUsd: number | null;
+  at?: number;
+};
 
 /**
  * One policy's opinion. `null` from evaluate() means the policy does not apply.

@@ -35,7 +35,8 @@ export interface HarnessMounts {
   home: string;
 }
 
-export const SANDBOX_FIX = 'install bubblewrap (`apt-get install bubblewrap`), or declare `sandbox: none` in the agent file to run commands without a sandbox';
+export const SANDBOX_FIX =
+  'install bubblewrap (`apt-get install bubblewrap`), or declare `sandbox: none` in the agent file to run commands without a sandbox';
 
 /** A requested sandbox that cannot be set up: the session must not start. */
 export class SandboxUnavailableError extends Error {
@@ -59,17 +60,30 @@ export function findBwrap(searchPath: string = process.env.PATH ?? ''): string |
 
 /** The namespace flags every sandboxed command gets. */
 function namespaceArgs(network: boolean): string[] {
-  return ['--die-with-parent', '--new-session', '--unshare-ipc', '--unshare-pid', '--unshare-uts', '--unshare-cgroup-try', ...(network ? [] : ['--unshare-net'])];
+  return [
+    '--die-with-parent',
+    '--new-session',
+    '--unshare-ipc',
+    '--unshare-pid',
+    '--unshare-uts',
+    '--unshare-cgroup-try',
+    ...(network ? [] : ['--unshare-net']),
+  ];
 }
 
 /** Run `bwrap --ro-bind / / ... true` once: does bubblewrap start here, with the namespaces we use? */
 export function probeBwrap(bwrap: string, network: boolean): Promise<{ ok: true } | { ok: false; detail: string }> {
   return new Promise((resolve) => {
-    execFile(bwrap, ['--ro-bind', '/', '/', ...namespaceArgs(network), 'true'], { timeout: 10_000, encoding: 'utf8' }, (err, _out, stderr) => {
-      if (!err) return resolve({ ok: true });
-      const detail = (stderr || err.message).trim().split('\n').slice(-3).join(' ');
-      resolve({ ok: false, detail: detail || `exit code ${String((err as { code?: unknown }).code)}` });
-    });
+    execFile(
+      bwrap,
+      ['--ro-bind', '/', '/', ...namespaceArgs(network), 'true'],
+      { timeout: 10_000, encoding: 'utf8' },
+      (err, _out, stderr) => {
+        if (!err) return resolve({ ok: true });
+        const detail = (stderr || err.message).trim().split('\n').slice(-3).join(' ');
+        resolve({ ok: false, detail: detail || `exit code ${String((err as { code?: unknown }).code)}` });
+      },
+    );
   });
 }
 
@@ -206,7 +220,9 @@ export class Sandbox {
  */
 export async function openSandbox(config: SandboxConfig, options: { PATH?: string } = {}): Promise<Sandbox> {
   if (process.platform !== 'linux') {
-    throw new SandboxUnavailableError(`the sandbox needs Linux bubblewrap and this is ${process.platform}: declare \`sandbox: none\` in the agent file to run commands without a sandbox. Nothing was run.`);
+    throw new SandboxUnavailableError(
+      `the sandbox needs Linux bubblewrap and this is ${process.platform}: declare \`sandbox: none\` in the agent file to run commands without a sandbox. Nothing was run.`,
+    );
   }
   const bwrap = findBwrap(options.PATH);
   if (!bwrap) {

@@ -41,7 +41,7 @@ export async function resolveSandbox(opts: {
   const whole = PROCESS_SANDBOXED_HARNESSES.includes(harness);
   const config = { ...(spec?.writePaths ? { writePaths: spec.writePaths } : {}), network: spec?.network ?? whole };
   if (opts.builtInDemo && spec === undefined && !findBwrap(opts.PATH)) {
-    return { notice: 'sandbox: none (bwrap not installed; `apt-get install bubblewrap` sandboxes the demo\'s commands)' };
+    return { notice: "sandbox: none (bwrap not installed; `apt-get install bubblewrap` sandboxes the demo's commands)" };
   }
   const sandbox = await openSandbox(config, opts.PATH !== undefined ? { PATH: opts.PATH } : {});
   const scope = whole ? `the whole ${harness} process and every command it runs (network on: it needs its model): ` : '';

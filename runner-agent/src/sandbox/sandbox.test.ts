@@ -19,7 +19,11 @@ import { findBwrap, openSandbox, type Sandbox } from './bwrap.ts';
 import { resolveSandbox } from './resolve.ts';
 
 const shell = async (sandbox: Sandbox | undefined, cwd: string, command: string) =>
-  runTool('shell', { command, timeout_ms: 20_000 }, { cwd, env: { ...process.env }, signal: new AbortController().signal, ...(sandbox ? { sandbox } : {}) });
+  runTool(
+    'shell',
+    { command, timeout_ms: 20_000 },
+    { cwd, env: { ...process.env }, signal: new AbortController().signal, ...(sandbox ? { sandbox } : {}) },
+  );
 
 describe('bubblewrap sandbox (real bwrap)', () => {
   let root: string;
@@ -53,7 +57,11 @@ describe('bubblewrap sandbox (real bwrap)', () => {
     const target = path.join(outside, 'escaped.txt');
     const command = `echo pwned > ${target}`;
     // the default policy has nothing against it: it is the sandbox that stops it
-    const decision = await engine.evaluate({ phase: 'tool_call', cwd: project, tool: { callId: 'c1', tool: 'shell', input: { command }, preview: command } } as never);
+    const decision = await engine.evaluate({
+      phase: 'tool_call',
+      cwd: project,
+      tool: { callId: 'c1', tool: 'shell', input: { command }, preview: command },
+    } as never);
     expect((decision as { decision: string }).decision).toBe('allow');
     const r = await shell(sandbox, project, command);
     expect(r.status).toBe('error');
@@ -91,7 +99,11 @@ describe('bubblewrap sandbox (real bwrap)', () => {
     expect(blocked.status).toBe('error');
     expect(blocked.output).not.toContain('hello');
     // a raw connect too (no curl involved)
-    const raw = await shell(off, project, `node -e "require('net').connect(${port},'127.0.0.1').on('connect',()=>process.exit(0)).on('error',e=>{console.log(e.code);process.exit(1)})"`);
+    const raw = await shell(
+      off,
+      project,
+      `node -e "require('net').connect(${port},'127.0.0.1').on('connect',()=>process.exit(0)).on('error',e=>{console.log(e.code);process.exit(1)})"`,
+    );
     expect(raw.status).toBe('error');
     expect(raw.output).toContain('ECONNREFUSED');
 
@@ -104,7 +116,11 @@ describe('bubblewrap sandbox (real bwrap)', () => {
   it('HOME is an empty tmpfs, /tmp is private, the agent sees no home files', async () => {
     const home = os.homedir();
     const sandbox = await openSandbox({ writePaths: [project], network: false });
-    const r = await shell(sandbox, project, 'echo "home=$HOME"; ls -A "$HOME" | wc -l; echo secret > /tmp/tandem-private-$$ && echo "tmp=/tmp/tandem-private-$$"');
+    const r = await shell(
+      sandbox,
+      project,
+      'echo "home=$HOME"; ls -A "$HOME" | wc -l; echo secret > /tmp/tandem-private-$$ && echo "tmp=/tmp/tandem-private-$$"',
+    );
     expect(r.status).toBe('ok');
     const lines = r.output.trim().split('\n');
     expect(lines[0]).toBe(`home=${home}`);
@@ -178,10 +194,14 @@ describe('bubblewrap sandbox (real bwrap)', () => {
     process.env.PATH = noBwrap;
     let code: number;
     try {
-      code = await main(['run', file, '--once', '--json'], { TANDEM_HOME: home, TANDEM_RUNNER_TOKEN: 'x', TANDEM_RELAY_URL: 'http://127.0.0.1:9' }, {
-        stdout: () => {},
-        stderr: (t) => void (err += t),
-      });
+      code = await main(
+        ['run', file, '--once', '--json'],
+        { TANDEM_HOME: home, TANDEM_RUNNER_TOKEN: 'x', TANDEM_RELAY_URL: 'http://127.0.0.1:9' },
+        {
+          stdout: () => {},
+          stderr: (t) => void (err += t),
+        },
+      );
     } finally {
       process.env.PATH = savedPath;
     }
@@ -196,7 +216,10 @@ describe('bubblewrap sandbox (real bwrap)', () => {
 
   it('bwrap present but unable to start (no user namespaces): stops with the reason and the fix', async () => {
     const fake = tempDir('sandbox-fakebwrap');
-    writeFileSync(path.join(fake, 'bwrap'), '#!/bin/sh\necho "bwrap: No permissions to creating new namespace, likely because the kernel does not allow non-privileged user namespaces." >&2\nexit 1\n');
+    writeFileSync(
+      path.join(fake, 'bwrap'),
+      '#!/bin/sh\necho "bwrap: No permissions to creating new namespace, likely because the kernel does not allow non-privileged user namespaces." >&2\nexit 1\n',
+    );
     chmodSync(path.join(fake, 'bwrap'), 0o755);
     await expect(resolveSandbox({ harness: 'demo', spec: { network: false }, builtInDemo: false, PATH: fake })).rejects.toThrow(
       /cannot start one here: bwrap: No permissions to creating new namespace.*declare `sandbox: none`/,
@@ -210,9 +233,13 @@ describe('bubblewrap sandbox (real bwrap)', () => {
       const yaml = `harness: ${harness}\nsandbox:\n  write_paths: [.]\n  network: false\n`;
       expect(() => parseAgentYaml(yaml, file)).toThrow(AgentFileError);
       expect(() => parseAgentYaml(yaml, file)).toThrow(
-        new RegExp(`agent.yaml:4:3: sandbox: network: false cannot be honoured for the ${harness} harness: it runs inside the sandbox as a whole and needs the network to reach its model`),
+        new RegExp(
+          `agent.yaml:4:3: sandbox: network: false cannot be honoured for the ${harness} harness: it runs inside the sandbox as a whole and needs the network to reach its model`,
+        ),
       );
-      expect(parseAgentYaml(`harness: ${harness}\nsandbox:\n  write_paths: [., ../cache]\n`, file).spec.sandbox).toEqual({ writePaths: [root, path.resolve(root, '../cache')] });
+      expect(parseAgentYaml(`harness: ${harness}\nsandbox:\n  write_paths: [., ../cache]\n`, file).spec.sandbox).toEqual({
+        writePaths: [root, path.resolve(root, '../cache')],
+      });
       expect(parseAgentYaml(`harness: ${harness}\nsandbox: none\n`, file).spec.sandbox).toBe('none');
     }
     expect(parseAgentYaml('harness: custom\nsandbox:\n  network: false\n', file).spec.sandbox).toEqual({ network: false });
@@ -223,7 +250,9 @@ describe('bubblewrap sandbox (real bwrap)', () => {
       const r = await resolveSandbox({ harness, spec: undefined, builtInDemo: false });
       expect(r.sandbox?.network).toBe(true);
       expect(r.notice).toContain(`sandbox: the whole ${harness} process and every command it runs (network on`);
-      await expect(resolveSandbox({ harness, spec: { network: false }, builtInDemo: false })).rejects.toThrow(/network: false cannot be honoured/);
+      await expect(resolveSandbox({ harness, spec: { network: false }, builtInDemo: false })).rejects.toThrow(
+        /network: false cannot be honoured/,
+      );
     }
     expect((await resolveSandbox({ harness: 'custom', spec: undefined, builtInDemo: false })).sandbox?.network).toBe(false);
   });

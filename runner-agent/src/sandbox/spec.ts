@@ -22,7 +22,10 @@ export const SandboxSchema = v.object({
   sandbox: v.strictObject(
     {
       write_paths: v.optional(
-        v.array(v.pipe(v.string('a write path must be a string'), v.minLength(1, 'a write path must not be empty')), 'sandbox.write_paths must be a list of paths'),
+        v.array(
+          v.pipe(v.string('a write path must be a string'), v.minLength(1, 'a write path must not be empty')),
+          'sandbox.write_paths must be a list of paths',
+        ),
       ),
       network: v.optional(v.boolean('sandbox.network must be true or false')),
     },

@@ -39,7 +39,10 @@ export function connect(opts: ConnectionOptions): RelayLink {
     online = true;
   });
   link.on('disconnected', () => {
-    if (online !== false) log.warn(`${online ? 'lost the connection to' : 'cannot reach'} the relay at ${state.relayUrl}; retrying (events wait in the outbox)`);
+    if (online !== false)
+      log.warn(
+        `${online ? 'lost the connection to' : 'cannot reach'} the relay at ${state.relayUrl}; retrying (events wait in the outbox)`,
+      );
     online = false;
   });
   link.on('fatal', (err: FatalLinkError) => {

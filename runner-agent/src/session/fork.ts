@@ -20,13 +20,15 @@ export function parseSessionLink(link: string): { origin: string; sessionId: str
   try {
     url = new URL(link);
   } catch {
-    throw new ForkLinkError(`--fork needs the fork's owner link (https://host/s/<session>#t=<token>), got ${JSON.stringify(link.slice(0, 200))}`);
+    throw new ForkLinkError(
+      `--fork needs the fork's owner link (https://host/s/<session>#t=<token>), got ${JSON.stringify(link.slice(0, 200))}`,
+    );
   }
   const m = /^\/s\/([^/]+)\/?$/.exec(url.pathname);
   const token = new URLSearchParams(url.hash.slice(1)).get('t') ?? '';
   const sessionId = m ? decodeURIComponent(m[1]!) : '';
   if (!['http:', 'https:'].includes(url.protocol) || !isValidId(sessionId) || token.length < 16) {
-    throw new ForkLinkError('--fork needs the fork\'s owner link as the app shows it (https://host/s/<session>#t=<token>)');
+    throw new ForkLinkError("--fork needs the fork's owner link as the app shows it (https://host/s/<session>#t=<token>)");
   }
   return { origin: url.origin, sessionId, token };
 }
@@ -47,13 +49,19 @@ export async function fetchTranscript(relayUrl: string, sessionId: string, token
     res = await fetch(`${base}/api/sessions/${encodeURIComponent(sessionId)}/tickets`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token, name: 'tandem run --fork', device: `runner on ${os.hostname()}`.slice(0, 120), deviceId: 'tandem-runner' }),
+      body: JSON.stringify({
+        token,
+        name: 'tandem run --fork',
+        device: `runner on ${os.hostname()}`.slice(0, 120),
+        deviceId: 'tandem-runner',
+      }),
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
     throw new RelayApiError(`cannot reach the relay at ${relayUrl} (${(err as Error).message})`);
   }
-  if (!res.ok) throw new RelayApiError(`the relay refused to open the fork: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`, res.status);
+  if (!res.ok)
+    throw new RelayApiError(`the relay refused to open the fork: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`, res.status);
   const { ticket } = v.parse(TicketResponse, await res.json());
   const url = new URL(`${base}/api/sessions/${encodeURIComponent(sessionId)}/ws`);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -81,7 +89,8 @@ export async function fetchTranscript(relayUrl: string, sessionId: string, token
         // ws's handler properties take its own event types: wider than SocketLike's
         return ws as unknown as SocketLike;
       },
-      finalClose: ({ code, reason }) => new RelayApiError(`the relay closed the connection before the fork's log was read (${code} ${reason})`),
+      finalClose: ({ code, reason }) =>
+        new RelayApiError(`the relay closed the connection before the fork's log was read (${code} ${reason})`),
       handlers: {
         status: (s) => void (s.final && finish(s.final)),
         welcome: (w) => {
@@ -94,7 +103,8 @@ export async function fetchTranscript(relayUrl: string, sessionId: string, token
           if (replay.done) finish(null, { events, title, lastSeq: replay.lastSeq, ...(forkOf ? { forkOf } : {}) });
         },
         frame: (frame) => {
-          if (frame.kind === 'error') finish(new RelayApiError(`the relay refused to show the fork: ${frame.body.code}: ${frame.body.message}`));
+          if (frame.kind === 'error')
+            finish(new RelayApiError(`the relay refused to show the fork: ${frame.body.code}: ${frame.body.message}`));
         },
         invalid: (_what, _code, message) => finish(new RelayApiError(`the relay sent an invalid frame: ${message}`)),
       },

@@ -14,7 +14,8 @@ import { FakeRelay } from '../testing/fake-relay.ts';
 import { tempDir, until } from '../testing/util.ts';
 
 const SECRET = 'AKIAABCDEFGHIJKLMNOP';
-const POLICY = 'policies:\n  - name: secrets\n    use: pii\n    with: { action: { email: redact, api_key: deny, card: ask }, phases: [request] }\n';
+const POLICY =
+  'policies:\n  - name: secrets\n    use: pii\n    with: { action: { email: redact, api_key: deny, card: ask }, phases: [request] }\n';
 
 /** Records what reaches it; "finish" ends the task. */
 function recordingHarness(received: string[]): HarnessDefinition {
@@ -66,7 +67,11 @@ describe('request phase', () => {
   });
 
   const run = (args: string[]) =>
-    main(['run', file, ...args, '--json', '--once'], { TANDEM_HOME: home, TANDEM_RUNNER_TOKEN: relay.runnerToken, TANDEM_RELAY_URL: relay.url }, { stdout: () => {}, stderr: () => {} });
+    main(
+      ['run', file, ...args, '--json', '--once'],
+      { TANDEM_HOME: home, TANDEM_RUNNER_TOKEN: relay.runnerToken, TANDEM_RELAY_URL: relay.url },
+      { stdout: () => {}, stderr: () => {} },
+    );
 
   it('messages and steers: redacted, denied (agent.error names the policy), asked (approval of tool "message") in order', async () => {
     const done = run(['mail ana@example.com the report']);
@@ -83,7 +88,11 @@ describe('request phase', () => {
     // the message after the ASK waits behind it
     expect(received).toEqual(['prompt: mail [REDACTED:email] the report', 'steer: cc [REDACTED:email]']);
     const errors = relay.runnerEvents('agent.error').map((e) => e.body.message);
-    expect(errors).toEqual([expect.stringMatching(/^The message from Ana was not delivered to the agent: denied by policy secrets: sensitive data found \(api key\)/)]);
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /^The message from Ana was not delivered to the agent: denied by policy secrets: sensitive data found \(api key\)/,
+      ),
+    ]);
     expect(JSON.stringify(relay.runnerEvents())).not.toContain(SECRET);
 
     relay.decide(asked.body.approvalId as string, 'approve');
@@ -94,12 +103,16 @@ describe('request phase', () => {
   it('the command-line prompt: a DENY keeps it from the harness; a denied ASK drops the message', async () => {
     const done = run([`deploy with ${SECRET}`]);
     await until(() => relay.runnerEvents('agent.error').length >= 1, 'the prompt refused');
-    expect(relay.runnerEvents('agent.error')[0]!.body.message).toMatch(/^The prompt was not delivered to the agent: denied by policy secrets/);
+    expect(relay.runnerEvents('agent.error')[0]!.body.message).toMatch(
+      /^The prompt was not delivered to the agent: denied by policy secrets/,
+    );
     relay.say('charge 4111 1111 1111 1111');
     const asked = await until(() => relay.runnerEvents('approval.requested')[0], 'the approval');
     relay.decide(asked.body.approvalId as string, 'deny');
     await until(() => relay.runnerEvents('agent.error').length >= 2, 'the denied message reported');
-    expect(relay.runnerEvents('agent.error')[1]!.body.message).toMatch(/^The message from Ana was not delivered to the agent: denied by Ana \(Pixel 8\)/);
+    expect(relay.runnerEvents('agent.error')[1]!.body.message).toMatch(
+      /^The message from Ana was not delivered to the agent: denied by Ana \(Pixel 8\)/,
+    );
     relay.say('finish');
     expect(await done).toBe(0);
     expect(received).toEqual(['finish']);

@@ -14,7 +14,8 @@ import { FakeRelay } from '../testing/fake-relay.ts';
 import { tempDir, until } from '../testing/util.ts';
 
 const SECRET = 'AKIAABCDEFGHIJKLMNOP';
-const POLICY = 'policies:\n  - name: secrets\n    use: pii\n    with: { action: { email: redact, api_key: deny, card: ask }, phases: [response] }\n';
+const POLICY =
+  'policies:\n  - name: secrets\n    use: pii\n    with: { action: { email: redact, api_key: deny, card: ask }, phases: [response] }\n';
 
 /** How the harness runs a call: ctx.toolCall, or (the old path, until the adapters use toolCall) its own tool.call event, then ctx.gate. */
 type Via = 'toolCall' | 'gate';
@@ -46,7 +47,10 @@ function echoHarness(via: Via = 'toolCall'): HarnessDefinition {
           const call = { callId: `c${n}`, tool: 'shell', input: { command: 'echo ran' }, preview: 'echo ran' };
           if (via === 'gate') ctx.emit({ kind: 'tool.call', body: call });
           const verdict = await (via === 'toolCall' ? ctx.toolCall : ctx.gate)(call, new AbortController().signal);
-          ctx.emit({ kind: 'tool.result', body: { callId: call.callId, status: verdict.allowed ? 'ok' : 'denied', output: verdict.allowed ? 'ran' : verdict.reason } });
+          ctx.emit({
+            kind: 'tool.result',
+            body: { callId: call.callId, status: verdict.allowed ? 'ok' : 'denied', output: verdict.allowed ? 'ran' : verdict.reason },
+          });
         }
         if (turn === messageId) end('completed');
       };
@@ -88,7 +92,11 @@ describe('response phase (screened by the runner)', () => {
   });
 
   const run = () =>
-    main(['run', file, '--json', '--once'], { TANDEM_HOME: home, TANDEM_RUNNER_TOKEN: relay.runnerToken, TANDEM_RELAY_URL: relay.url }, { stdout: () => {}, stderr: () => {} });
+    main(
+      ['run', file, '--json', '--once'],
+      { TANDEM_HOME: home, TANDEM_RUNNER_TOKEN: relay.runnerToken, TANDEM_RELAY_URL: relay.url },
+      { stdout: () => {}, stderr: () => {} },
+    );
   const shown = () => relay.runnerEvents().filter((e) => ['agent.message', 'turn.ended', 'approval.requested'].includes(e.kind));
 
   it('replies are redacted, withheld or held for an approval, never streamed, and later events wait for them', async () => {
@@ -111,7 +119,11 @@ describe('response phase (screened by the runner)', () => {
 
     relay.decide(asked.body.approvalId as string, 'approve');
     await until(() => relay.runnerEvents('turn.ended').length === 3, 'the third turn shown');
-    expect(shown().slice(-2).map((e) => e.body.text ?? e.body.turnId)).toEqual(['you said: charge 4111 1111 1111 1111', 'm3']);
+    expect(
+      shown()
+        .slice(-2)
+        .map((e) => e.body.text ?? e.body.turnId),
+    ).toEqual(['you said: charge 4111 1111 1111 1111', 'm3']);
     relay.say('finish');
     expect(await done).toBe(0);
     expect(relay.runnerEvents('agent.delta')).toEqual([]);
@@ -119,27 +131,38 @@ describe('response phase (screened by the runner)', () => {
     expect(JSON.stringify(relay.runnerEvents())).not.toContain('ana@example.com');
   });
 
-  it.each<Via>(['toolCall', 'gate'])('a tool call after a reply under review waits for it, so the session shows them in order (ctx.%s)', async (via) => {
-    HARNESSES.pi = echoHarness(via);
-    writeFileSync(file, `harness: pi\n${POLICY}`);
-    const done = run();
-    await until(() => relay.runnerEvents('session.status').length > 0, 'the session');
-    relay.say('charge 4111 1111 1111 1111 then run');
-    const asked = await until(() => relay.runnerEvents('approval.requested')[0], 'the approval');
-    expect(asked.body).toMatchObject({ tool: 'reply' });
-    await new Promise((r) => setTimeout(r, 200));
-    const after = (kinds: string[]) => relay.runnerEvents().filter((e) => kinds.includes(e.kind)).map((e) => e.kind);
-    const SHOWN = ['agent.message', 'tool.call', 'policy.decision', 'tool.result', 'turn.ended', 'session.status'];
-    expect(after(SHOWN)).toEqual(['session.status']); // only the first idle: the call waits behind the reply
-    relay.decide(asked.body.approvalId as string, 'approve');
-    await until(() => relay.runnerEvents('turn.ended').length === 1, 'the turn');
-    expect(after(SHOWN).slice(1).filter((k) => k !== 'policy.decision')).toEqual(['agent.message', 'tool.call', 'tool.result', 'turn.ended', 'session.status']);
-    expect(relay.runnerEvents('tool.result')[0]!.body).toMatchObject({ status: 'ok', output: 'ran' });
-    relay.say('finish');
-    expect(await done).toBe(0);
-  });
+  it.each<Via>(['toolCall', 'gate'])(
+    'a tool call after a reply under review waits for it, so the session shows them in order (ctx.%s)',
+    async (via) => {
+      HARNESSES.pi = echoHarness(via);
+      writeFileSync(file, `harness: pi\n${POLICY}`);
+      const done = run();
+      await until(() => relay.runnerEvents('session.status').length > 0, 'the session');
+      relay.say('charge 4111 1111 1111 1111 then run');
+      const asked = await until(() => relay.runnerEvents('approval.requested')[0], 'the approval');
+      expect(asked.body).toMatchObject({ tool: 'reply' });
+      await new Promise((r) => setTimeout(r, 200));
+      const after = (kinds: string[]) =>
+        relay
+          .runnerEvents()
+          .filter((e) => kinds.includes(e.kind))
+          .map((e) => e.kind);
+      const SHOWN = ['agent.message', 'tool.call', 'policy.decision', 'tool.result', 'turn.ended', 'session.status'];
+      expect(after(SHOWN)).toEqual(['session.status']); // only the first idle: the call waits behind the reply
+      relay.decide(asked.body.approvalId as string, 'approve');
+      await until(() => relay.runnerEvents('turn.ended').length === 1, 'the turn');
+      expect(
+        after(SHOWN)
+          .slice(1)
+          .filter((k) => k !== 'policy.decision'),
+      ).toEqual(['agent.message', 'tool.call', 'tool.result', 'turn.ended', 'session.status']);
+      expect(relay.runnerEvents('tool.result')[0]!.body).toMatchObject({ status: 'ok', output: 'ran' });
+      relay.say('finish');
+      expect(await done).toBe(0);
+    },
+  );
 
-  it('an interrupt ends a reply\'s pending review: withheld, and the turn end and idle that waited behind it follow', async () => {
+  it("an interrupt ends a reply's pending review: withheld, and the turn end and idle that waited behind it follow", async () => {
     writeFileSync(file, `harness: pi\n${POLICY}`);
     const done = run();
     await until(() => relay.runnerEvents('session.status').length > 0, 'the session');
@@ -164,7 +187,12 @@ describe('response phase (screened by the runner)', () => {
     relay.say('mail ana@example.com');
     relay.say('finish');
     expect(await done).toBe(0);
-    expect(relay.runnerEvents('agent.delta').map((e) => e.body.text).join('')).toBe('you said: mail ana@example.com');
+    expect(
+      relay
+        .runnerEvents('agent.delta')
+        .map((e) => e.body.text)
+        .join(''),
+    ).toBe('you said: mail ana@example.com');
     expect(relay.runnerEvents('agent.message')[0]!.body.text).toBe('you said: mail ana@example.com');
   });
 });

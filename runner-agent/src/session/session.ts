@@ -49,7 +49,13 @@ export async function runSession(setup: SessionSetup): Promise<RunHandle> {
   const engine = setup.engine.withFirst(sessionRules);
   const def = HARNESSES[state.harness]!;
   const outbox = openOutbox(store.dir, log);
-  await printer.session({ sessionId: state.sessionId, ownerUrl: state.ownerUrl, title: state.title, harness: state.harness, resumed: setup.resumed });
+  await printer.session({
+    sessionId: state.sessionId,
+    ownerUrl: state.ownerUrl,
+    title: state.title,
+    harness: state.harness,
+    resumed: setup.resumed,
+  });
 
   const out = emitter(outbox, printer, log);
   const { emit } = out;
@@ -70,7 +76,15 @@ export async function runSession(setup: SessionSetup): Promise<RunHandle> {
   });
   const h = def.create(hctx);
 
-  const { gate, liveRules, checks } = policyParts({ engine, sessionRules, store, emit, log, cwd: () => h.cwd, connected: () => link.connected });
+  const { gate, liveRules, checks } = policyParts({
+    engine,
+    sessionRules,
+    store,
+    emit,
+    log,
+    cwd: () => h.cwd,
+    connected: () => link.connected,
+  });
   hctx.policy = checks; // harnesses read it when they run, after this
 
   const inbound = new Inbound({ gate, liveRules, checks, replies, emit, store, printer, log });
@@ -83,7 +97,19 @@ export async function runSession(setup: SessionSetup): Promise<RunHandle> {
     onConsumed: (seq) => inbound.consumed(seq),
     onFatal: () => void shutdown.stop(null, 1),
   });
-  const shutdown = new Shutdown({ harness: h, replies, calls, checks, link, outbox, emitter: out, store, once: opts.once, flushTimeoutMs: opts.flushTimeoutMs, log });
+  const shutdown = new Shutdown({
+    harness: h,
+    replies,
+    calls,
+    checks,
+    link,
+    outbox,
+    emitter: out,
+    store,
+    once: opts.once,
+    flushTimeoutMs: opts.flushTimeoutMs,
+    log,
+  });
 
   if (setup.resumed) gate.reannounce();
   else announceStart(emit, state, h, engine);
@@ -120,7 +146,14 @@ function policyParts(p: PolicyPartsOptions): { gate: ApprovalGate; liveRules: Li
     sessionRules,
     onAlways: (offer, by) => liveRules.always(offer, by),
   });
-  const liveRules = new LiveRules({ rules: sessionRules, engine, gate: () => gate, emit, save: (rules) => store.update((s) => void (s.sessionRules = rules)), log });
+  const liveRules = new LiveRules({
+    rules: sessionRules,
+    engine,
+    gate: () => gate,
+    emit,
+    save: (rules) => store.update((s) => void (s.sessionRules = rules)),
+    log,
+  });
   const checks = new PhaseChecks({ engine, gate, sessionId, cwd: p.cwd, emit, log });
   return { gate, liveRules, checks };
 }
@@ -154,7 +187,12 @@ function harnessContext(setup: SessionSetup, wired: Pick<HarnessContext, 'emit' 
 }
 
 function announceStart(emit: Emit, state: SessionFile, h: Harness, engine: PolicyEngine): void {
-  const body = { title: state.title, harness: state.harness, ...(h.cwd ? { cwd: h.cwd } : {}), policy: { name: engine.name, hash: engine.hash } };
+  const body = {
+    title: state.title,
+    harness: state.harness,
+    ...(h.cwd ? { cwd: h.cwd } : {}),
+    policy: { name: engine.name, hash: engine.hash },
+  };
   emit('session.started', body, eventId('started', state.sessionId));
 }
 

@@ -75,13 +75,20 @@ describe('tool calls as people see them', () => {
     HARNESSES.pi = secretCaller(ran, via);
     const file = path.join(home, 'agent.yaml');
     writeFileSync(file, `harness: pi\nsandbox: none\n${POLICY}`);
-    const done = main(['run', file, '--json', '--once'], { TANDEM_HOME: home, TANDEM_RUNNER_TOKEN: relay.runnerToken, TANDEM_RELAY_URL: relay.url }, { stdout: () => {}, stderr: () => {} });
+    const done = main(
+      ['run', file, '--json', '--once'],
+      { TANDEM_HOME: home, TANDEM_RUNNER_TOKEN: relay.runnerToken, TANDEM_RELAY_URL: relay.url },
+      { stdout: () => {}, stderr: () => {} },
+    );
     const asked = await until(() => relay.runnerEvents('approval.requested')[0], 'the approval');
     expect(asked.body).toMatchObject({ preview: 'deploy --key [REDACTED:api_key]', policy: 'ask-deploys' });
     expect(asked.body.always).toEqual({ tool: 'shell', pattern: 'deploy *' });
     const kinds = relay.runnerEvents().map((e) => e.kind);
     expect(kinds.slice(kinds.indexOf('tool.call'))).toEqual(['tool.call', 'policy.decision', 'approval.requested']);
-    expect(relay.runnerEvents('tool.call')[0]!.body).toMatchObject({ input: { command: 'deploy --key [REDACTED:api_key]' }, preview: 'deploy --key [REDACTED:api_key]' });
+    expect(relay.runnerEvents('tool.call')[0]!.body).toMatchObject({
+      input: { command: 'deploy --key [REDACTED:api_key]' },
+      preview: 'deploy --key [REDACTED:api_key]',
+    });
     relay.decide(asked.body.approvalId as string, 'approve');
     expect(await done).toBe(0);
     expect(ran[0]).toMatchObject({ allowed: true, input: { command: 'deploy --key [REDACTED:api_key]' } });

@@ -73,9 +73,11 @@ export class Shutdown {
     calls.showUnseen();
     await atMost(2000, replies.shown());
     await this.parts.checks.close();
-    if (reason !== null && !this.isFinished) this.parts.emitter.emit('session.status', { state: 'stopped', detail: `the runner stopped (${reason})` });
+    if (reason !== null && !this.isFinished)
+      this.parts.emitter.emit('session.status', { state: 'stopped', detail: `the runner stopped (${reason})` });
     await link.flush(this.parts.flushTimeoutMs ?? 2000);
-    if (outbox.size) log.warn(`${outbox.size} event(s) not yet acknowledged stay in the outbox; --resume ${this.parts.store.state.sessionId} sends them`);
+    if (outbox.size)
+      log.warn(`${outbox.size} event(s) not yet acknowledged stay in the outbox; --resume ${this.parts.store.state.sessionId} sends them`);
     await link.close();
     this.parts.emitter.close();
     outbox.close();

@@ -40,7 +40,14 @@ export async function startRun(opts: RunOptions): Promise<RunHandle> {
   const sandbox = await prepareSandbox(def, spec, { builtInDemo: def.name === 'demo' && !agentFile, governance, log: opts.log });
   if (store) updateSession(store, opts, policy);
   else store = await newSession(opts, def, policy);
-  return runSession({ opts, store, engine: policy.engine, resumed: !!opts.resume || !!opts.fork, sandbox, ...(transcript ? { transcript } : {}) });
+  return runSession({
+    opts,
+    store,
+    engine: policy.engine,
+    resumed: !!opts.resume || !!opts.fork,
+    sandbox,
+    ...(transcript ? { transcript } : {}),
+  });
 }
 
 function loadSession(home: string, sessionId: string): StateStore {
@@ -109,7 +116,9 @@ async function prepareSandbox(
 /** A session new on the relay, with the runner's token. */
 async function newSession(opts: RunOptions, def: HarnessDefinition, policy: Policy): Promise<StateStore> {
   if (!opts.runnerToken) {
-    throw new UsageError('TANDEM_RUNNER_TOKEN is not set: export the relay\'s runner token to create a session (npm start prints it for a local relay)');
+    throw new UsageError(
+      "TANDEM_RUNNER_TOKEN is not set: export the relay's runner token to create a session (npm start prints it for a local relay)",
+    );
   }
   const relayUrl = opts.relayUrl ?? opts.defaultRelayUrl;
   const created = await createSession(relayUrl, opts.runnerToken, { title: def.title, harness: def.name });
@@ -142,7 +151,10 @@ function updateSession(store: StateStore, opts: RunOptions, policy: Policy): voi
     }
     if (st.policyHash !== policy.engine.hash) {
       // (a fork continued here for the first time has no policy of its own yet)
-      if (st.policyHash) opts.log.warn(`the policy changed since this session started (${st.policyHash.slice(0, 12)} -> ${policy.engine.hash.slice(0, 12)})`);
+      if (st.policyHash)
+        opts.log.warn(
+          `the policy changed since this session started (${st.policyHash.slice(0, 12)} -> ${policy.engine.hash.slice(0, 12)})`,
+        );
       st.policyName = policy.engine.name;
       st.policyHash = policy.engine.hash;
     }

@@ -13,14 +13,21 @@ import { ReplyScreening } from './reply-screening.ts';
 import { ToolCalls } from './tool-calls.ts';
 
 const SECRET = 'AKIAABCDEFGHIJKLMNOP';
-const POLICY = 'policies:\n  - { name: secrets, use: pii, with: { action: redact, phases: [tool_call] } }\n  - { name: no-rm, match: { command: "rm *" }, decision: deny }\n';
+const POLICY =
+  'policies:\n  - { name: secrets, use: pii, with: { action: redact, phases: [tool_call] } }\n  - { name: no-rm, match: { command: "rm *" }, decision: deny }\n';
 
 const shell = (command: string, callId = 'call-1'): ToolCall => ({ callId, tool: 'shell', input: { command }, preview: command });
 
 function setup() {
   const emitted: { kind: string; body: Record<string, unknown>; id?: string }[] = [];
   const emit: Emit = (kind, body, id) => void emitted.push({ kind, body: body as Record<string, unknown>, id });
-  const gate = new ApprovalGate({ engine: parsePolicyYaml(POLICY), sessionId: 'sess-1', store: memoryApprovalStore(), emit, isRelayConnected: () => false });
+  const gate = new ApprovalGate({
+    engine: parsePolicyYaml(POLICY),
+    sessionId: 'sess-1',
+    store: memoryApprovalStore(),
+    emit,
+    isRelayConnected: () => false,
+  });
   const replies = new ReplyScreening(emit, silentLogger);
   const calls = new ToolCalls(() => gate, emit, replies);
   return { calls, replies, emitted, kinds: () => emitted.map((e) => e.kind) };
@@ -32,7 +39,10 @@ describe('ctx.toolCall', () => {
     const r = await calls.toolCall(shell(`deploy --key ${SECRET}`));
     expect(r).toMatchObject({ allowed: true, input: { command: 'deploy --key [REDACTED:api_key]' } });
     expect(kinds()).toEqual(['tool.call', 'policy.decision']);
-    expect(emitted[0]).toMatchObject({ id: 'tc-call-1', body: { callId: 'call-1', input: { command: 'deploy --key [REDACTED:api_key]' }, preview: 'deploy --key [REDACTED:api_key]' } });
+    expect(emitted[0]).toMatchObject({
+      id: 'tc-call-1',
+      body: { callId: 'call-1', input: { command: 'deploy --key [REDACTED:api_key]' }, preview: 'deploy --key [REDACTED:api_key]' },
+    });
     expect(JSON.stringify(emitted)).not.toContain(SECRET);
   });
 

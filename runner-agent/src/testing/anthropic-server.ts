@@ -114,7 +114,12 @@ export function toolUse(
   opts: Omit<MessageReply, 'kind' | 'content'> & { id?: string; text?: string } = {},
 ): MessageReply {
   const { id, text: lead, ...rest } = opts;
-  const block: ScriptedBlock = { type: 'tool_use', id: id ?? `toolu_${Date.now().toString(36)}${(++toolSeq).toString().padStart(4, '0')}`, name, input };
+  const block: ScriptedBlock = {
+    type: 'tool_use',
+    id: id ?? `toolu_${Date.now().toString(36)}${(++toolSeq).toString().padStart(4, '0')}`,
+    name,
+    input,
+  };
   return { kind: 'message', content: lead ? [{ type: 'text', text: lead }, block] : [block], ...rest };
 }
 
@@ -122,7 +127,11 @@ export function message(content: ScriptedBlock[], opts: Omit<MessageReply, 'kind
   return { kind: 'message', content, ...opts };
 }
 
-export function errorReply(status: number, message = `scripted ${status}`, type = status === 529 ? 'overloaded_error' : status >= 500 ? 'api_error' : 'invalid_request_error'): ErrorReply {
+export function errorReply(
+  status: number,
+  message = `scripted ${status}`,
+  type = status === 529 ? 'overloaded_error' : status >= 500 ? 'api_error' : 'invalid_request_error',
+): ErrorReply {
   return { kind: 'error', status, type, message };
 }
 
@@ -187,7 +196,16 @@ export function lastUserText(body: MessagesRequestBody): string {
 
 /** Every user text the model was sent (tool results excluded). */
 export function userTexts(body: MessagesRequestBody): string[] {
-  return (body.messages ?? []).filter((m) => m.role === 'user').map((m) => (typeof m.content === 'string' ? m.content : m.content.filter((b) => b.type === 'text').map((b) => String(b.text)).join('')));
+  return (body.messages ?? [])
+    .filter((m) => m.role === 'user')
+    .map((m) =>
+      typeof m.content === 'string'
+        ? m.content
+        : m.content
+            .filter((b) => b.type === 'text')
+            .map((b) => String(b.text))
+            .join(''),
+    );
 }
 
 function sleep(ms: number): Promise<void> {
@@ -213,7 +231,9 @@ export async function startAnthropicServer(options: { fallback?: ReplySource } =
     req.on('end', () => {
       void handle(req, res, Buffer.concat(chunks).toString('utf8')).catch((err: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ type: 'error', error: { type: 'api_error', message: `scripted server failed: ${(err as Error).message}` } }));
+        res.end(
+          JSON.stringify({ type: 'error', error: { type: 'api_error', message: `scripted server failed: ${(err as Error).message}` } }),
+        );
       });
     });
   });
@@ -240,7 +260,9 @@ export async function startAnthropicServer(options: { fallback?: ReplySource } =
     }
     if (!(req.method === 'POST' && pathname === '/v1/messages')) {
       res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ type: 'error', error: { type: 'not_found_error', message: `no scripted route for ${req.method} ${pathname}` } }));
+      res.end(
+        JSON.stringify({ type: 'error', error: { type: 'not_found_error', message: `no scripted route for ${req.method} ${pathname}` } }),
+      );
       return;
     }
 
@@ -267,9 +289,16 @@ export async function startAnthropicServer(options: { fallback?: ReplySource } =
       case 'malformed': {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
         const id = `msg_scripted_${++msgSeq}`;
-        res.write(sse('message_start', { type: 'message_start', message: messageShell(id, body.model ?? 'claude-sonnet-4-5', DEFAULT_USAGE) }));
+        res.write(
+          sse('message_start', { type: 'message_start', message: messageShell(id, body.model ?? 'claude-sonnet-4-5', DEFAULT_USAGE) }),
+        );
         // the garbage reaches the client, then the connection is cut mid-stream
-        await new Promise<void>((resolve) => res.write(reply.body ?? 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_de\n\n', () => resolve()));
+        await new Promise<void>((resolve) =>
+          res.write(
+            reply.body ?? 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_de\n\n',
+            () => resolve(),
+          ),
+        );
         await sleep(50);
         res.socket?.destroy();
         return;
@@ -283,7 +312,11 @@ export async function startAnthropicServer(options: { fallback?: ReplySource } =
 
   function finalContent(reply: MessageReply): ContentBlock[] {
     return reply.content.map((b) =>
-      b.type === 'tool_use' ? { type: 'tool_use', id: b.id ?? `toolu_scripted_${++toolSeq}`, name: b.name, input: b.input } : b.type === 'thinking' ? { type: 'thinking', thinking: b.thinking, signature: 'scripted' } : { type: 'text', text: b.text },
+      b.type === 'tool_use'
+        ? { type: 'tool_use', id: b.id ?? `toolu_scripted_${++toolSeq}`, name: b.name, input: b.input }
+        : b.type === 'thinking'
+          ? { type: 'thinking', thinking: b.thinking, signature: 'scripted' }
+          : { type: 'text', text: b.text },
     );
   }
 
@@ -304,7 +337,12 @@ export async function startAnthropicServer(options: { fallback?: ReplySource } =
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      usage: { input_tokens: usage.input_tokens ?? 0, output_tokens: 1, cache_read_input_tokens: usage.cache_read_input_tokens ?? 0, cache_creation_input_tokens: usage.cache_creation_input_tokens ?? 0 },
+      usage: {
+        input_tokens: usage.input_tokens ?? 0,
+        output_tokens: 1,
+        cache_read_input_tokens: usage.cache_read_input_tokens ?? 0,
+        cache_creation_input_tokens: usage.cache_creation_input_tokens ?? 0,
+      },
     };
   }
 
@@ -333,7 +371,10 @@ export async function startAnthropicServer(options: { fallback?: ReplySource } =
       res.write(sse(event, data));
       await sleep(gap);
     };
-    await write('message_start', { type: 'message_start', message: messageShell(`msg_scripted_${n}`, reply.model ?? body.model ?? 'claude-sonnet-4-5', usage) });
+    await write('message_start', {
+      type: 'message_start',
+      message: messageShell(`msg_scripted_${n}`, reply.model ?? body.model ?? 'claude-sonnet-4-5', usage),
+    });
     const blocks = finalContent(reply);
     for (let index = 0; index < blocks.length; index++) {
       const b = blocks[index]!;
@@ -343,13 +384,29 @@ export async function startAnthropicServer(options: { fallback?: ReplySource } =
           await write('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: part } });
         }
       } else if (b.type === 'thinking') {
-        await write('content_block_start', { type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } });
+        await write('content_block_start', {
+          type: 'content_block_start',
+          index,
+          content_block: { type: 'thinking', thinking: '', signature: '' },
+        });
         await write('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: b.thinking } });
-        await write('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: 'scripted' } });
+        await write('content_block_delta', {
+          type: 'content_block_delta',
+          index,
+          delta: { type: 'signature_delta', signature: 'scripted' },
+        });
       } else {
-        await write('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: b.id, name: b.name, input: {} } });
+        await write('content_block_start', {
+          type: 'content_block_start',
+          index,
+          content_block: { type: 'tool_use', id: b.id, name: b.name, input: {} },
+        });
         for (const part of split(JSON.stringify(b.input), 3)) {
-          await write('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: part } });
+          await write('content_block_delta', {
+            type: 'content_block_delta',
+            index,
+            delta: { type: 'input_json_delta', partial_json: part },
+          });
         }
       }
       await write('content_block_stop', { type: 'content_block_stop', index });
@@ -357,7 +414,12 @@ export async function startAnthropicServer(options: { fallback?: ReplySource } =
     await write('message_delta', {
       type: 'message_delta',
       delta: { stop_reason: stopReasonOf(reply), stop_sequence: null },
-      usage: { output_tokens: usage.output_tokens, input_tokens: usage.input_tokens, cache_read_input_tokens: usage.cache_read_input_tokens, cache_creation_input_tokens: usage.cache_creation_input_tokens },
+      usage: {
+        output_tokens: usage.output_tokens,
+        input_tokens: usage.input_tokens,
+        cache_read_input_tokens: usage.cache_read_input_tokens,
+        cache_creation_input_tokens: usage.cache_creation_input_tokens,
+      },
     });
     await write('message_stop', { type: 'message_stop' });
     res.end();
@@ -388,14 +450,23 @@ export async function startAnthropicServer(options: { fallback?: ReplySource } =
     },
     allToolResults: () => {
       const seen = new Map<string, ToolResultSeen>();
-      for (const r of requests) if (r.reply) for (const t of toolResultsOf(r.body)) if (!seen.has(t.tool_use_id)) seen.set(t.tool_use_id, t);
+      for (const r of requests)
+        if (r.reply) for (const t of toolResultsOf(r.body)) if (!seen.has(t.tool_use_id)) seen.set(t.tool_use_id, t);
       return [...seen.values()];
     },
     waitForRequests: (count, timeoutMs = 30_000) => {
       const msgs = requests.filter((r) => r.reply);
       if (msgs.length >= count) return Promise.resolve(msgs[count - 1]!);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${count} model requests (got ${requests.filter((r) => r.reply).length})`)), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `timed out after ${timeoutMs} ms waiting for ${count} model requests (got ${requests.filter((r) => r.reply).length})`,
+              ),
+            ),
+          timeoutMs,
+        );
         waiters.push({
           count,
           resolve: (r) => {

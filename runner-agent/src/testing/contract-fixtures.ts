@@ -9,14 +9,35 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startAnthropicServer, text as anthropicText, toolUse, type AnthropicServer, type Reply as AnthropicReply } from './anthropic-server.ts';
+import {
+  startAnthropicServer,
+  text as anthropicText,
+  toolUse,
+  type AnthropicServer,
+  type Reply as AnthropicReply,
+} from './anthropic-server.ts';
 import { OpenAIChatServer, type ScriptedReply as ChatReply } from './openai-chat-server.ts';
-import { reply as responses, startResponsesServer, type ResponsesServer, type ScriptedReply as ResponsesReply } from './openai-responses-server.ts';
+import {
+  reply as responses,
+  startResponsesServer,
+  type ResponsesServer,
+  type ScriptedReply as ResponsesReply,
+} from './openai-responses-server.ts';
 import { HARNESSES } from '../harness/index.ts';
 import type { AgentSpec, Harness, HarnessDefinition, ToolCall } from '../harness/types.ts';
 
 /** The scenarios of the contract, by id (used to say why an adapter skips one). */
-export type Scenario = 'detect' | 'gate-allowed' | 'gate-denied' | 'turns' | 'status' | 'usage' | 'usage-unpriced' | 'interrupt-gate' | 'send-after-finish' | 'set-model';
+export type Scenario =
+  | 'detect'
+  | 'gate-allowed'
+  | 'gate-denied'
+  | 'turns'
+  | 'status'
+  | 'usage'
+  | 'usage-unpriced'
+  | 'interrupt-gate'
+  | 'send-after-finish'
+  | 'set-model';
 
 /** The one tool call a scenario is about, and how to see that it ran. */
 export interface ToolPlan {
@@ -179,7 +200,13 @@ function drainChat(server: OpenAIChatServer | undefined): void {
   (server as unknown as { queue: ChatReply[] } | undefined)?.queue.splice(0);
 }
 
-function chatFixture(name: 'pi' | 'custom:openai-chat', harness: 'pi' | 'custom', model: string, altModel: string, shellTool: string): ContractFixture {
+function chatFixture(
+  name: 'pi' | 'custom:openai-chat',
+  harness: 'pi' | 'custom',
+  model: string,
+  altModel: string,
+  shellTool: string,
+): ContractFixture {
   let server: OpenAIChatServer | undefined;
   return {
     name,
@@ -203,7 +230,10 @@ function chatFixture(name: 'pi' | 'custom:openai-chat', harness: 'pi' | 'custom'
     }),
     scriptTool(harness, file, thenText) {
       server!.script(
-        { toolCalls: [{ name: shellTool, arguments: { command: `touch ${file}` } }], usage: { prompt_tokens: 900, completion_tokens: 30, cached_tokens: 100 } },
+        {
+          toolCalls: [{ name: shellTool, arguments: { command: `touch ${file}` } }],
+          usage: { prompt_tokens: 900, completion_tokens: 30, cached_tokens: 100 },
+        },
         { text: thenText, usage: { prompt_tokens: 1000, completion_tokens: 12 } },
       );
       return touchPlan(harness, file);

@@ -8,16 +8,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import {
-  PING_FRAME,
-  PONG_FRAME,
-  PROTOCOL_VERSION,
-  RunnerFrame,
-  newId,
-  parseFrame,
-  type Actor,
-  type Decision,
-} from '@tandem/protocol';
+import { PING_FRAME, PONG_FRAME, PROTOCOL_VERSION, RunnerFrame, newId, parseFrame, type Actor, type Decision } from '@tandem/protocol';
 
 export interface StoredEvent {
   v: string;
@@ -73,7 +64,8 @@ export class FakeRelay {
     this.server.on('upgrade', (req, socket, head) => {
       const m = /^\/api\/sessions\/([^/]+)\/runner$/.exec(new URL(req.url ?? '/', 'http://x').pathname);
       const session = m ? this.sessions.get(decodeURIComponent(m[1]!)) : undefined;
-      const status = this.rejectUpgrade ?? (!m ? 404 : !session ? 404 : req.headers.authorization !== `Bearer ${session.runnerKey}` ? 401 : 0);
+      const status =
+        this.rejectUpgrade ?? (!m ? 404 : !session ? 404 : req.headers.authorization !== `Bearer ${session.runnerKey}` ? 401 : 0);
       if (status) {
         socket.end(`HTTP/1.1 ${status} Nope\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
         return;
@@ -202,8 +194,15 @@ export class FakeRelay {
     this.runnerHelloed = false;
     this.connections++;
     const send = (frame: unknown) => ws.send(JSON.stringify(frame));
-    const control = (kind: string, body: unknown) => send({ v: PROTOCOL_VERSION, kind, id: newId('c_'), ts: Date.now(), actor: RELAY, body });
-    control('welcome', { sessionId, role: 'runner', capabilities: [], lastSeq: this.lastSeq(), title: this.sessions.get(sessionId)?.title ?? 'test' });
+    const control = (kind: string, body: unknown) =>
+      send({ v: PROTOCOL_VERSION, kind, id: newId('c_'), ts: Date.now(), actor: RELAY, body });
+    control('welcome', {
+      sessionId,
+      role: 'runner',
+      capabilities: [],
+      lastSeq: this.lastSeq(),
+      title: this.sessions.get(sessionId)?.title ?? 'test',
+    });
     control('presence', { runnerOnline: true, people: [] });
 
     ws.on('close', () => {

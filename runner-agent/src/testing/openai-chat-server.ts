@@ -73,9 +73,7 @@ export interface ChatRequestBody {
 export function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) {
-    return content
-      .map((p) => (p && typeof p === 'object' && 'text' in p && typeof p.text === 'string' ? p.text : ''))
-      .join('');
+    return content.map((p) => (p && typeof p === 'object' && 'text' in p && typeof p.text === 'string' ? p.text : '')).join('');
   }
   return '';
 }
@@ -120,7 +118,10 @@ export class OpenAIChatServer {
   waitForRequests(count: number, timeoutMs = 30_000): Promise<void> {
     if (this.requests.length >= count) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${count} model requests (got ${this.requests.length})`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`timed out waiting for ${count} model requests (got ${this.requests.length})`)),
+        timeoutMs,
+      );
       this.waiters.push({
         count,
         resolve: () => {
@@ -172,7 +173,9 @@ export class OpenAIChatServer {
     switch (reply.type) {
       case 'http-error':
         res.writeHead(reply.status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { message: reply.message ?? `scripted error ${reply.status}`, type: 'server_error', code: null } }));
+        res.end(
+          JSON.stringify({ error: { message: reply.message ?? `scripted error ${reply.status}`, type: 'server_error', code: null } }),
+        );
         return;
       case 'malformed':
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
@@ -261,7 +264,9 @@ export class OpenAIChatServer {
       for (let i = 0; i < r.text.length; i += size) await send(this.chunk(body, { content: r.text.slice(i, i + size) }, null));
     }
     for (const [index, t] of toolCalls.entries()) {
-      await send(this.chunk(body, { tool_calls: [{ index, id: t.id, type: 'function', function: { name: t.name, arguments: '' } }] }, null));
+      await send(
+        this.chunk(body, { tool_calls: [{ index, id: t.id, type: 'function', function: { name: t.name, arguments: '' } }] }, null),
+      );
       // arguments stream in two parts, as real servers split them
       const mid = Math.floor(t.args.length / 2);
       for (const part of [t.args.slice(0, mid), t.args.slice(mid)]) {
@@ -270,7 +275,15 @@ export class OpenAIChatServer {
     }
     await pause(r.holdMs ?? 0);
     await send(this.chunk(body, {}, finish));
-    if (usage) await send({ id: 'chatcmpl-scripted', object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: body.model ?? 'scripted', choices: [], usage });
+    if (usage)
+      await send({
+        id: 'chatcmpl-scripted',
+        object: 'chat.completion.chunk',
+        created: Math.floor(Date.now() / 1000),
+        model: body.model ?? 'scripted',
+        choices: [],
+        usage,
+      });
     if (!closed) res.end('data: [DONE]\n\n');
   }
 }

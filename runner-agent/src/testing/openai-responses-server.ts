@@ -28,7 +28,7 @@ export interface ScriptedUsage {
 }
 
 export type ScriptedItem =
-  | { type: 'text'; text: string; /** split into this many deltas (default 3) */ chunks?: number }
+  | { type: 'text'; text: string /** split into this many deltas (default 3) */; chunks?: number }
   | { type: 'function_call'; name: string; arguments: Record<string, unknown> | string; callId?: string }
   | { type: 'reasoning'; summary: string };
 
@@ -66,7 +66,11 @@ export const reply = {
   },
   /** A call of Codex's `exec_command` tool (unified exec): {cmd, workdir?, ...}. */
   exec(cmd: string, extra: Record<string, unknown> = {}, usage: ScriptedUsage = DEFAULT_USAGE, callId?: string): ScriptedReply {
-    return { kind: 'stream', items: [{ type: 'function_call', name: 'exec_command', arguments: { cmd, ...extra }, ...(callId ? { callId } : {}) }], usage };
+    return {
+      kind: 'stream',
+      items: [{ type: 'function_call', name: 'exec_command', arguments: { cmd, ...extra }, ...(callId ? { callId } : {}) }],
+      usage,
+    };
   },
   /**
    * A file change the way Codex models write one: `apply_patch` in a heredoc through
@@ -122,7 +126,8 @@ function sse(res: ServerResponse, event: Record<string, unknown> & { type: strin
 function outputText(output: unknown): string {
   if (typeof output === 'string') return output;
   if (Array.isArray(output)) return output.map((p) => (typeof p?.text === 'string' ? p.text : JSON.stringify(p))).join('');
-  if (output && typeof output === 'object' && typeof (output as { content?: unknown }).content === 'string') return (output as { content: string }).content;
+  if (output && typeof output === 'object' && typeof (output as { content?: unknown }).content === 'string')
+    return (output as { content: string }).content;
   return JSON.stringify(output);
 }
 
@@ -143,7 +148,14 @@ export async function startResponsesServer(): Promise<ResponsesServer> {
     const pause = async () => {
       if (r.delayMs) await sleep(r.delayMs);
     };
-    const base = { id, object: 'response', created_at: Math.floor(Date.now() / 1000), model, status: 'in_progress', output: [] as unknown[] };
+    const base = {
+      id,
+      object: 'response',
+      created_at: Math.floor(Date.now() / 1000),
+      model,
+      status: 'in_progress',
+      output: [] as unknown[],
+    };
     sse(res, { type: 'response.created', response: base });
     sse(res, { type: 'response.in_progress', response: base });
     const output: unknown[] = [];
@@ -152,16 +164,38 @@ export async function startResponsesServer(): Promise<ResponsesServer> {
       if (res.destroyed) return;
       if (item.type === 'text') {
         const itemId = `msg_${seq}_${index}`;
-        sse(res, { type: 'response.output_item.added', output_index: index, item: { type: 'message', id: itemId, role: 'assistant', status: 'in_progress', content: [] } });
-        sse(res, { type: 'response.content_part.added', item_id: itemId, output_index: index, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
+        sse(res, {
+          type: 'response.output_item.added',
+          output_index: index,
+          item: { type: 'message', id: itemId, role: 'assistant', status: 'in_progress', content: [] },
+        });
+        sse(res, {
+          type: 'response.content_part.added',
+          item_id: itemId,
+          output_index: index,
+          content_index: 0,
+          part: { type: 'output_text', text: '', annotations: [] },
+        });
         const n = Math.max(1, Math.min(item.chunks ?? 3, item.text.length || 1));
         const size = Math.ceil(item.text.length / n);
         for (let i = 0; i < item.text.length; i += size) {
-          sse(res, { type: 'response.output_text.delta', item_id: itemId, output_index: index, content_index: 0, delta: item.text.slice(i, i + size) });
+          sse(res, {
+            type: 'response.output_text.delta',
+            item_id: itemId,
+            output_index: index,
+            content_index: 0,
+            delta: item.text.slice(i, i + size),
+          });
           await pause();
         }
         sse(res, { type: 'response.output_text.done', item_id: itemId, output_index: index, content_index: 0, text: item.text });
-        const done = { type: 'message', id: itemId, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: item.text, annotations: [] }] };
+        const done = {
+          type: 'message',
+          id: itemId,
+          role: 'assistant',
+          status: 'completed',
+          content: [{ type: 'output_text', text: item.text, annotations: [] }],
+        };
         sse(res, { type: 'response.content_part.done', item_id: itemId, output_index: index, content_index: 0, part: done.content[0] });
         sse(res, { type: 'response.output_item.done', output_index: index, item: done });
         output.push(done);
@@ -226,7 +260,9 @@ export async function startResponsesServer(): Promise<ResponsesServer> {
     }
     if (!(req.method === 'POST' && url.pathname.endsWith('/responses'))) {
       res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { message: `the scripted server does not serve ${req.method} ${url.pathname}`, type: 'not_found' } }));
+      res.end(
+        JSON.stringify({ error: { message: `the scripted server does not serve ${req.method} ${url.pathname}`, type: 'not_found' } }),
+      );
       return;
     }
     const n = responsesOnly().length;
@@ -240,7 +276,9 @@ export async function startResponsesServer(): Promise<ResponsesServer> {
     switch (r.kind) {
       case 'http-error':
         res.writeHead(r.status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { message: r.message ?? 'scripted error', type: 'server_error', code: r.code ?? null, param: null } }));
+        res.end(
+          JSON.stringify({ error: { message: r.message ?? 'scripted error', type: 'server_error', code: r.code ?? null, param: null } }),
+        );
         return;
       case 'malformed':
         res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -293,7 +331,10 @@ export async function startResponsesServer(): Promise<ResponsesServer> {
       const have = responsesOnly();
       if (have.length >= n) return Promise.resolve(have[n - 1]!);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for /v1/responses request #${n} (got ${responsesOnly().length})`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`timed out waiting for /v1/responses request #${n} (got ${responsesOnly().length})`)),
+          timeoutMs,
+        );
         waiters.push({
           n,
           resolve: (r) => {

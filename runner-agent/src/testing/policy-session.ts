@@ -21,7 +21,8 @@ export const BUDGET_POLICY = 'policies:\n  - name: budget\n    use: cost_budget\
 export const redactPolicy = (phase: 'llm_request' | 'tool_call' | 'tool_result' | 'response') =>
   `policies:\n  - name: secrets\n    use: pii\n    with: { action: redact, phases: [${phase}] }\n`;
 /** pii at tool_result: emails redacted, an API key DENIES (the output is withheld). */
-export const REDACT_EMAILS_DENY_KEYS_POLICY = 'policies:\n  - name: secrets\n    use: pii\n    with: { action: { email: redact, api_key: deny }, phases: [tool_result] }\n';
+export const REDACT_EMAILS_DENY_KEYS_POLICY =
+  'policies:\n  - name: secrets\n    use: pii\n    with: { action: { email: redact, api_key: deny }, phases: [tool_result] }\n';
 
 export interface PolicySession {
   gate: Gate;
@@ -44,7 +45,14 @@ export function policySession(yaml: string, cwd?: string): PolicySession {
   const engine = parsePolicyYaml(yaml);
   const emitted: PolicySession['emitted'] = [];
   const emit = <K extends RunnerEventKind>(kind: K, body: EventBody<K>) => void emitted.push({ kind, body });
-  const approvals = new ApprovalGate({ engine, sessionId: 'sess-policy', ...(cwd ? { cwd } : {}), store: memoryApprovalStore(), emit, isRelayConnected: () => false });
+  const approvals = new ApprovalGate({
+    engine,
+    sessionId: 'sess-policy',
+    ...(cwd ? { cwd } : {}),
+    store: memoryApprovalStore(),
+    emit,
+    isRelayConnected: () => false,
+  });
   const policy = new PhaseChecks({ engine, gate: approvals, sessionId: 'sess-policy', cwd: () => cwd, emit, log: silentLogger });
   const gate: Gate = (call, signal) => approvals.check(call, signal);
   const events: HarnessEvent[] = [];

@@ -8,12 +8,17 @@
 import { clip } from '../lib/text.ts';
 import type { Gate, HarnessEvent } from '../harness/types.ts';
 
-export function fakeToolCall(gate: Gate, emit: (event: HarnessEvent) => void, opts: { reportDenied?: ((event: HarnessEvent) => void) | false } = {}): Gate {
+export function fakeToolCall(
+  gate: Gate,
+  emit: (event: HarnessEvent) => void,
+  opts: { reportDenied?: ((event: HarnessEvent) => void) | false } = {},
+): Gate {
   const report = opts.reportDenied === undefined ? emit : opts.reportDenied;
   return async (call, signal) => {
     emit({ kind: 'tool.call', body: call });
     const r = await gate(call, signal);
-    if (!r.allowed && report) report({ kind: 'tool.result', body: { callId: call.callId, status: 'denied', output: clip(r.reason, 4000) } });
+    if (!r.allowed && report)
+      report({ kind: 'tool.result', body: { callId: call.callId, status: 'denied', output: clip(r.reason, 4000) } });
     return r;
   };
 }

@@ -51,7 +51,10 @@ export function costOf(model: string, usage: TokenUsage): number | null {
   const p = priceOf(model);
   if (!p) return null;
   const usd =
-    (usage.inputTokens * p.input + usage.outputTokens * p.output + usage.cacheReadTokens * p.cacheRead + usage.cacheWriteTokens * p.cacheWrite) /
+    (usage.inputTokens * p.input +
+      usage.outputTokens * p.output +
+      usage.cacheReadTokens * p.cacheRead +
+      usage.cacheWriteTokens * p.cacheWrite) /
     1_000_000;
   return Math.round(usd * 1e8) / 1e8;
 }

@@ -21,7 +21,11 @@ export async function readError(res: Response): Promise<HttpFailure> {
   }
   const parsed = v.safeParse(ErrorResponse, body);
   if (parsed.success) return { status: res.status, code: parsed.output.error.code, message: parsed.output.error.message };
-  return { status: res.status, code: `http_${res.status}`, message: `The relay answered ${res.status}${res.statusText ? ` ${res.statusText}` : ''}.` };
+  return {
+    status: res.status,
+    code: `http_${res.status}`,
+    message: `The relay answered ${res.status}${res.statusText ? ` ${res.statusText}` : ''}.`,
+  };
 }
 
 /** Worth retrying: the relay or the network had a moment. Anything else is about the link itself. */
@@ -29,7 +33,11 @@ export function isRetryableStatus(status: number): boolean {
   return status >= 500 || status === 408 || status === 429;
 }
 
-export async function requestTicket(sessionId: string, req: TicketRequest, fetchFn: FetchLike = (i, o) => fetch(i, o)): Promise<TicketOutcome> {
+export async function requestTicket(
+  sessionId: string,
+  req: TicketRequest,
+  fetchFn: FetchLike = (i, o) => fetch(i, o),
+): Promise<TicketOutcome> {
   let res: Response;
   try {
     res = await fetchFn(`/api/sessions/${encodeURIComponent(sessionId)}/tickets`, {
@@ -53,7 +61,8 @@ export async function requestTicket(sessionId: string, req: TicketRequest, fetch
     return { ok: false, retry: true, code: 'bad_response', message: 'The relay sent an unreadable ticket.' };
   }
   const parsed = v.safeParse(TicketResponse, body);
-  if (!parsed.success) return { ok: false, retry: true, code: 'bad_response', message: `The relay sent an invalid ticket: ${v.summarize(parsed.issues)}` };
+  if (!parsed.success)
+    return { ok: false, retry: true, code: 'bad_response', message: `The relay sent an invalid ticket: ${v.summarize(parsed.issues)}` };
   return { ok: true, ticket: parsed.output };
 }
 
@@ -111,7 +120,13 @@ async function withTicket<S extends v.GenericSchema>(
     // checked below
   }
   const parsed = v.safeParse(schema, body);
-  if (!parsed.success) return { ok: false, status: res.status, code: 'bad_response', message: `The relay sent an invalid ${what}: ${v.summarize(parsed.issues)}` };
+  if (!parsed.success)
+    return {
+      ok: false,
+      status: res.status,
+      code: 'bad_response',
+      message: `The relay sent an invalid ${what}: ${v.summarize(parsed.issues)}`,
+    };
   return { ok: true, value: parsed.output };
 }
 
@@ -122,7 +137,12 @@ export async function fetchAudit(sessionId: string, req: TicketRequest, fetchFn:
 }
 
 /** Fork the session up to event `uptoSeq`: `POST /api/sessions/:id/fork`. */
-export async function forkSession(sessionId: string, uptoSeq: number, req: TicketRequest, fetchFn: FetchLike = (i, o) => fetch(i, o)): Promise<ForkOutcome> {
+export async function forkSession(
+  sessionId: string,
+  uptoSeq: number,
+  req: TicketRequest,
+  fetchFn: FetchLike = (i, o) => fetch(i, o),
+): Promise<ForkOutcome> {
   const out = await withTicket(sessionId, req, 'fork', { method: 'POST', body: { uptoSeq } }, ForkResponse, 'answer', fetchFn);
   return out.ok ? { ok: true, fork: out.value } : out;
 }

@@ -41,7 +41,9 @@ export interface FollowScroll {
   jump(later?: boolean): void;
 }
 
-export function followScroll(opts: { onChange?: (following: boolean) => void; now?: () => number; frame?: (fn: () => void) => void } = {}): FollowScroll {
+export function followScroll(
+  opts: { onChange?: (following: boolean) => void; now?: () => number; frame?: (fn: () => void) => void } = {},
+): FollowScroll {
   const onChange = opts.onChange ?? (() => {});
   const now = opts.now ?? (() => performance.now());
   const frame = opts.frame ?? ((fn: () => void) => requestAnimationFrame(fn));

@@ -50,7 +50,9 @@ export function splitFences(text: string): Segment[] {
     if (re.lastIndex === m.index) re.lastIndex++;
   }
   if (last < text.length) out.push({ type: 'text', text: text.slice(last) });
-  return out.map((s) => (s.type === 'text' ? { ...s, text: s.text.replace(/^\n+|\n+$/g, '') } : s)).filter((s) => s.type === 'code' || s.text !== '');
+  return out
+    .map((s) => (s.type === 'text' ? { ...s, text: s.text.replace(/^\n+|\n+$/g, '') } : s))
+    .filter((s) => s.type === 'code' || s.text !== '');
 }
 
 /** "950", "12.3k", "120k", "1.2M". */

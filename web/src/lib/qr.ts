@@ -33,7 +33,9 @@ export function qrPath(modules: { size: number; data: ArrayLike<number> }, margi
 
 export async function makeQr(text: string): Promise<QrPath> {
   // a CommonJS module: its exports are named exports or sit on default, depending on the bundler
-  const mod: Partial<typeof import('qrcode/lib/core/qrcode.js')> & { default?: typeof import('qrcode/lib/core/qrcode.js') } = await import('qrcode/lib/core/qrcode.js');
+  const mod: Partial<typeof import('qrcode/lib/core/qrcode.js')> & { default?: typeof import('qrcode/lib/core/qrcode.js') } = await import(
+    'qrcode/lib/core/qrcode.js'
+  );
   const create = mod.create ?? mod.default!.create;
   return qrPath(create(text, { errorCorrectionLevel: 'M' }).modules);
 }

@@ -17,7 +17,15 @@ export function Sheet(props: { title: string; testid: string; onClose: () => voi
   onCleanup(() => document.removeEventListener('keydown', onKey));
   return (
     <div class="overlay" onClick={(e) => e.target === e.currentTarget && props.onClose()}>
-      <section ref={panel} class="sheet big-sheet" data-testid={props.testid} role="dialog" aria-modal="true" aria-label={props.title} tabindex="-1">
+      <section
+        ref={panel}
+        class="sheet big-sheet"
+        data-testid={props.testid}
+        role="dialog"
+        aria-modal="true"
+        aria-label={props.title}
+        tabindex="-1"
+      >
         <header class="sheet-head">
           <h2>{props.title}</h2>
           <button type="button" class="btn ghost small-close" data-testid={`${props.testid}-close`} onClick={() => props.onClose()}>

@@ -32,6 +32,12 @@ export const Logo = () => (
 
 export const ShieldIcon = () => (
   <svg viewBox="0 0 24 24" width="13" height="13" aria-hidden="true" class="icon">
-    <path d="M12 3 4.5 6v5.5c0 4.6 3.2 8.3 7.5 9.5 4.3-1.2 7.5-4.9 7.5-9.5V6z" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linejoin="round" />
+    <path
+      d="M12 3 4.5 6v5.5c0 4.6 3.2 8.3 7.5 9.5 4.3-1.2 7.5-4.9 7.5-9.5V6z"
+      fill="none"
+      stroke="currentColor"
+      stroke-width="2.2"
+      stroke-linejoin="round"
+    />
   </svg>
 );

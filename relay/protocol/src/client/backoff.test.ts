@@ -30,10 +30,30 @@ describe('backoffDelay', () => {
   // the runner's link: base 200 ms, cap 10 s
   it('full-jitter backoff stays within [0, min(cap, base * 2^n))', () => {
     const runner = (random: () => number) => ({ baseMs: 200, maxMs: 10_000, random });
-    expect(backoffDelay(0, runner(() => 0.999))).toBe(199);
-    expect(backoffDelay(3, runner(() => 0.5))).toBe(800);
-    expect(backoffDelay(20, runner(() => 0.999))).toBe(9990);
-    expect(backoffDelay(5, runner(() => 0))).toBe(0);
+    expect(
+      backoffDelay(
+        0,
+        runner(() => 0.999),
+      ),
+    ).toBe(199);
+    expect(
+      backoffDelay(
+        3,
+        runner(() => 0.5),
+      ),
+    ).toBe(800);
+    expect(
+      backoffDelay(
+        20,
+        runner(() => 0.999),
+      ),
+    ).toBe(9990);
+    expect(
+      backoffDelay(
+        5,
+        runner(() => 0),
+      ),
+    ).toBe(0);
   });
 
   it.each([

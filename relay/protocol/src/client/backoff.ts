@@ -13,7 +13,10 @@ export interface Backoff {
  * Full-jitter exponential backoff: a random delay in [0, min(max, base * 2^attempt)).
  * `attempt` counts failed tries since the last good connection, from 0.
  */
-export function backoffDelay(attempt: number, { baseMs = BACKOFF_BASE_MS, maxMs = BACKOFF_MAX_MS, random = Math.random }: Backoff = {}): number {
+export function backoffDelay(
+  attempt: number,
+  { baseMs = BACKOFF_BASE_MS, maxMs = BACKOFF_MAX_MS, random = Math.random }: Backoff = {},
+): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, Math.min(attempt, 30)));
   return Math.floor(random() * ceiling);
 }

@@ -3,7 +3,14 @@ import * as v from 'valibot';
 import { PresenceBody, type PersonPresence } from '../presence.ts';
 import { applyPresenceDelta } from './presence.ts';
 
-const person = (deviceId: string, name = deviceId, idle = false): PersonPresence => ({ name, device: 'Pixel', deviceId, role: 'viewer', idle, typing: false });
+const person = (deviceId: string, name = deviceId, idle = false): PersonPresence => ({
+  name,
+  device: 'Pixel',
+  deviceId,
+  role: 'viewer',
+  idle,
+  typing: false,
+});
 
 describe('applyPresenceDelta', () => {
   const list = { runnerOnline: false, people: [person('a'), person('b'), person('c')] };

@@ -11,9 +11,24 @@ import { FakeSocket } from '../testing/fake-socket.ts';
 const hellos = (ws: FakeSocket) => ws.frames().flatMap((f) => (f.kind === 'hello' ? [(f.body as { lastSeq: number }).lastSeq] : []));
 
 const relay = { type: 'relay', name: 'relay' } as const;
-const server = (kind: string, body: unknown) => ({ v: '1.0', kind, id: `s-${kind}-${Math.random().toString(36).slice(2)}`, ts: 1, actor: relay, body });
+const server = (kind: string, body: unknown) => ({
+  v: '1.0',
+  kind,
+  id: `s-${kind}-${Math.random().toString(36).slice(2)}`,
+  ts: 1,
+  actor: relay,
+  body,
+});
 const welcome = (lastSeq: number) => server('welcome', { sessionId: 's1', role: 'viewer', capabilities: ['watch'], lastSeq, title: 'T' });
-const event = (seq: number) => ({ v: '1.0', kind: 'user.message', id: `e${seq}`, seq, ts: 1, actor: { type: 'person', name: 'Ana' }, body: { text: `m${seq}` } });
+const event = (seq: number) => ({
+  v: '1.0',
+  kind: 'user.message',
+  id: `e${seq}`,
+  seq,
+  ts: 1,
+  actor: { type: 'person', name: 'Ana' },
+  body: { text: `m${seq}` },
+});
 const replay = (seqs: number[], lastSeq: number, done: boolean) => server('replay', { events: seqs.map(event), lastSeq, done });
 
 function setup(opts: Partial<SessionClientOptions<string>> & { terminate?: boolean } = {}) {

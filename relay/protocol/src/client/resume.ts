@@ -12,7 +12,15 @@ import type { Event } from '../events.ts';
 import { newId } from '../ids.ts';
 import { PING_FRAME, PING_INTERVAL_MS, PONG_TIMEOUT_MS, PROTOCOL_VERSION } from '../limits.ts';
 import { backoffDelay } from './backoff.ts';
-import { FinalError, type ClientState, type ClientStatus, type ReplayPage, type SessionClientOptions, type SessionHandlers, type Welcome } from './options.ts';
+import {
+  FinalError,
+  type ClientState,
+  type ClientStatus,
+  type ReplayPage,
+  type SessionClientOptions,
+  type SessionHandlers,
+  type Welcome,
+} from './options.ts';
 import { SeqCursor } from './cursor.ts';
 import { readServerFrame } from './read.ts';
 import { SOCKET_OPEN, closeQuietly, type Closed, type SocketLike } from './socket.ts';

@@ -5,7 +5,15 @@ export const runner = { type: 'runner', name: 'runner' } as const;
 export const relay = { type: 'relay', name: 'relay' } as const;
 export const ana = { type: 'person', name: 'Ana', device: 'Pixel 8', deviceId: 'dev-ana', role: 'owner' } as const;
 
-export const rule = { ruleId: 'r1', tool: '@shell', pattern: 'rm *', decision: 'deny', reason: 'no deleting', by: { name: 'Ana' }, at: 1 } as const;
+export const rule = {
+  ruleId: 'r1',
+  tool: '@shell',
+  pattern: 'rm *',
+  decision: 'deny',
+  reason: 'no deleting',
+  by: { name: 'Ana' },
+  at: 1,
+} as const;
 
 /** One valid body per event kind. */
 export const eventBodies: { [K in EventKind]: EventBody<K> } = {
@@ -44,11 +52,34 @@ export const eventBodies: { [K in EventKind]: EventBody<K> } = {
 };
 
 /** A stored event as the relay sends it. */
-export const stored = (kind: string, body: unknown, extra: Record<string, unknown> = {}) => ({ v: '1.0', kind, id: `e-${kind}`, seq: 1, ts: 1, actor: runner, body, ...extra });
+export const stored = (kind: string, body: unknown, extra: Record<string, unknown> = {}) => ({
+  v: '1.0',
+  kind,
+  id: `e-${kind}`,
+  seq: 1,
+  ts: 1,
+  actor: runner,
+  body,
+  ...extra,
+});
 /** A frame as a runner or a person sends it. */
-export const sent = (kind: string, body: unknown, extra: Record<string, unknown> = {}) => ({ v: '1.0', kind, id: `f-${kind.replace(/\W/g, '-')}`, ts: 1, body, ...extra });
+export const sent = (kind: string, body: unknown, extra: Record<string, unknown> = {}) => ({
+  v: '1.0',
+  kind,
+  id: `f-${kind.replace(/\W/g, '-')}`,
+  ts: 1,
+  body,
+  ...extra,
+});
 
-export const linkInfo = { linkId: 'l1', role: 'viewer', createdAt: 1, expiresAt: null, revokedAt: null, createdBy: { name: 'Olga' } } as const;
+export const linkInfo = {
+  linkId: 'l1',
+  role: 'viewer',
+  createdAt: 1,
+  expiresAt: null,
+  revokedAt: null,
+  createdBy: { name: 'Olga' },
+} as const;
 export const personPresence = { name: 'Ana', device: 'Pixel 8', deviceId: 'dev-ana', role: 'owner', idle: false, typing: true } as const;
 export const queueBody = {
   items: [{ queueId: 'u:dev-ana:c1', text: 'next', by: { name: 'Ana', deviceId: 'dev-ana' }, at: 1 }],

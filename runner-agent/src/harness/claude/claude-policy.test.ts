@@ -8,9 +8,16 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAnthropicServer, text, toolUse, type AnthropicServer } from '../../testing/anthropic-server.ts';
-import { BUDGET_POLICY, REDACT_EMAILS_DENY_KEYS_POLICY, SECRET, policySession, redactPolicy, type PolicySession } from '../../testing/policy-session.ts';
+import {
+  BUDGET_POLICY,
+  REDACT_EMAILS_DENY_KEYS_POLICY,
+  SECRET,
+  policySession,
+  redactPolicy,
+  type PolicySession,
+} from '../../testing/policy-session.ts';
 import { tempDir } from '../../testing/util.ts';
-import { ClaudeHarness, claudeHarness } from './index.ts';
+import { type ClaudeHarness, claudeHarness } from './index.ts';
 
 const MODEL = 'claude-sonnet-4-5';
 
@@ -65,16 +72,22 @@ describe('claude harness: policy phases', () => {
     expect(server.messageRequests()).toHaveLength(1);
     h.send('and again');
     const ended = await waitTurns(2);
-    expect(ended[1]).toMatchObject({ status: 'failed', error: expect.stringContaining('denied by policy budget: the session budget of $0.01 is spent') });
+    expect(ended[1]).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('denied by policy budget: the session budget of $0.01 is spent'),
+    });
     expect(server.messageRequests()).toHaveLength(1);
   }, 120_000);
 
-  it('llm_request redaction: a secret in the person\'s message never reaches the model server', async () => {
+  it("llm_request redaction: a secret in the person's message never reaches the model server", async () => {
     server.enqueue(text('noted'));
     const h = create(redactPolicy('llm_request'), `deploy with key ${SECRET} please`);
     await h.start();
     await waitTurns(1);
-    const sent = server.messageRequests().map((r) => JSON.stringify(r.body)).join('\n');
+    const sent = server
+      .messageRequests()
+      .map((r) => JSON.stringify(r.body))
+      .join('\n');
     expect(sent).not.toContain(SECRET);
     expect(sent).toContain('deploy with key [REDACTED:api_key] please');
   }, 120_000);
@@ -102,8 +115,14 @@ describe('claude harness: policy phases', () => {
     expect(results).toHaveLength(2);
     expect(results[0]).toMatchObject({ status: 'ok' });
     expect(results[0]!.output).toContain('[REDACTED:email]');
-    expect(results[1]).toMatchObject({ status: 'denied', output: expect.stringMatching(/withheld: denied by policy secrets: sensitive data found \(api key\)/) });
-    const seen = server.allToolResults().map((r) => r.text).join('\n');
+    expect(results[1]).toMatchObject({
+      status: 'denied',
+      output: expect.stringMatching(/withheld: denied by policy secrets: sensitive data found \(api key\)/),
+    });
+    const seen = server
+      .allToolResults()
+      .map((r) => r.text)
+      .join('\n');
     expect(seen).toContain('[REDACTED:email]');
     expect(seen).not.toContain('ana@example.com');
     expect(seen).not.toContain(SECRET);

@@ -92,7 +92,9 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function create(opts: { prompt?: string; agent?: Partial<AgentSpec>; env?: Record<string, string>; stallTimeoutMs?: number } = {}): ClaudeHarness {
+  function create(
+    opts: { prompt?: string; agent?: Partial<AgentSpec>; env?: Record<string, string>; stallTimeoutMs?: number } = {},
+  ): ClaudeHarness {
     const agent: AgentSpec = {
       name: 'claude-test',
       harness: 'claude',
@@ -115,13 +117,17 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
       paceMs: 0,
       log: silentLogger,
     };
-    harness = opts.stallTimeoutMs ? new ClaudeHarness(ctx, { stallTimeoutMs: opts.stallTimeoutMs }) : (claudeHarness.create(ctx) as ClaudeHarness);
+    harness = opts.stallTimeoutMs
+      ? new ClaudeHarness(ctx, { stallTimeoutMs: opts.stallTimeoutMs })
+      : (claudeHarness.create(ctx) as ClaudeHarness);
     return harness;
   }
 
-  const of = <K extends HarnessEvent['kind']>(kind: K): EventBody<K>[] => events.filter((e) => e.kind === kind).map((e) => e.body as EventBody<K>);
+  const of = <K extends HarnessEvent['kind']>(kind: K): EventBody<K>[] =>
+    events.filter((e) => e.kind === kind).map((e) => e.body as EventBody<K>);
   const turnsEnded = () => of('turn.ended');
-  const waitTurns = (n: number, timeoutMs = 30_000) => until(() => turnsEnded().length >= n && turnsEnded(), `${n} turn(s) to end`, timeoutMs);
+  const waitTurns = (n: number, timeoutMs = 30_000) =>
+    until(() => turnsEnded().length >= n && turnsEnded(), `${n} turn(s) to end`, timeoutMs);
   const lastStatus = () => of('session.status').at(-1)?.state;
 
   it('detect() finds the SDK, and says what to install when it is missing', async () => {
@@ -132,7 +138,11 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
     process.env.TANDEM_HARNESS_MODULES = dir; // no SDK there (nor in the runner's own node_modules)
     try {
       const missing = await claudeHarness.detect!();
-      expect(missing).toEqual({ ready: false, detail: expect.stringContaining('not installed'), install: 'npm install @anthropic-ai/claude-agent-sdk' });
+      expect(missing).toEqual({
+        ready: false,
+        detail: expect.stringContaining('not installed'),
+        install: 'npm install @anthropic-ai/claude-agent-sdk',
+      });
     } finally {
       process.env.TANDEM_HARNESS_MODULES = saved;
     }
@@ -169,7 +179,12 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
     const deltas = of('agent.delta');
     expect(deltas.length).toBeGreaterThan(0);
     const finalId = of('agent.message')[1]!.messageId;
-    expect(deltas.filter((d) => d.messageId === finalId).map((d) => d.text).join('')).toBe('I see marker-file.txt.');
+    expect(
+      deltas
+        .filter((d) => d.messageId === finalId)
+        .map((d) => d.text)
+        .join(''),
+    ).toBe('I see marker-file.txt.');
 
     const started = of('turn.started')[0]!;
     expect(started.model).toBe(MODEL);
@@ -185,7 +200,9 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
 
   it('a denied call does not run, and the model receives the reason as an is_error tool_result', async () => {
     gate.answer = (c) =>
-      String(c.input.command).startsWith('rm ') ? { allowed: false, reason: 'denied by policy no-rm: deleting files needs a person' } : { allowed: true, reason: 'ok' };
+      String(c.input.command).startsWith('rm ')
+        ? { allowed: false, reason: 'denied by policy no-rm: deleting files needs a person' }
+        : { allowed: true, reason: 'ok' };
     server.enqueue(toolUse('Bash', { command: 'rm marker-file.txt' }), text('Understood, I will not delete it.'));
     const h = create({ prompt: 'Delete the marker.' });
     await h.start();
@@ -212,7 +229,9 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
     await waitTurns(1);
     expect(existsSync(path.join(cwd, 'should-not-exist.txt'))).toBe(false);
     const [call] = of('tool.call');
-    expect(of('tool.result')).toEqual([{ callId: call!.callId, status: 'error', output: expect.stringContaining('policy store unreadable') }]);
+    expect(of('tool.result')).toEqual([
+      { callId: call!.callId, status: 'error', output: expect.stringContaining('policy store unreadable') },
+    ]);
     expect(server.toolResults(1)[0]).toMatchObject({ is_error: true, text: expect.stringContaining('approval gate failed') });
   });
 
@@ -262,7 +281,9 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
     expect(gate.aborted).toHaveLength(1);
     expect(turnsEnded()[0]!.status).toBe('interrupted');
     const callId = gate.calls[0]!.callId;
-    expect(of('tool.result').filter((r) => r.callId === callId)).toEqual([{ callId, status: 'error', output: 'interrupted before it ran' }]);
+    expect(of('tool.result').filter((r) => r.callId === callId)).toEqual([
+      { callId, status: 'error', output: 'interrupted before it ran' },
+    ]);
     expect(lastStatus()).toBe('idle');
 
     gate.answer = () => ({ allowed: true, reason: 'ok' });
@@ -309,23 +330,26 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
     ['HTTP 529 overloaded', [errorReply(529, 'Overloaded')], /529.*Overloaded/],
     // Claude Code retries a stream it cannot parse once without streaming; here that breaks too
     ['a malformed stream', [malformed(), malformed()], /Connection to the API was lost|ECONNRESET/],
-  ])('a model server error (%s) ends the turn failed with a clear agent.error, and the next message works', async (_name, replies, pattern) => {
-    server.enqueue(...replies, text('Back again.'));
-    const h = create({ prompt: 'Hello?' });
-    await h.start();
-    await waitTurns(1, 20_000);
-    const [ended] = turnsEnded();
-    expect(ended!.status).toBe('failed');
-    expect(ended!.error).toMatch(pattern);
-    expect(of('agent.error').at(-1)!.message).toMatch(pattern);
-    expect(of('agent.message')).toEqual([]); // the synthetic "API Error" text is an error, not an agent message
-    expect(lastStatus()).toBe('failed');
+  ])(
+    'a model server error (%s) ends the turn failed with a clear agent.error, and the next message works',
+    async (_name, replies, pattern) => {
+      server.enqueue(...replies, text('Back again.'));
+      const h = create({ prompt: 'Hello?' });
+      await h.start();
+      await waitTurns(1, 20_000);
+      const [ended] = turnsEnded();
+      expect(ended!.status).toBe('failed');
+      expect(ended!.error).toMatch(pattern);
+      expect(of('agent.error').at(-1)!.message).toMatch(pattern);
+      expect(of('agent.message')).toEqual([]); // the synthetic "API Error" text is an error, not an agent message
+      expect(lastStatus()).toBe('failed');
 
-    h.send('Try again.');
-    await waitTurns(2);
-    expect(turnsEnded()[1]!.status).toBe('completed');
-    expect(of('agent.message').at(-1)!.text).toBe('Back again.');
-  });
+      h.send('Try again.');
+      await waitTurns(2);
+      expect(turnsEnded()[1]!.status).toBe('completed');
+      expect(of('agent.message').at(-1)!.text).toBe('Back again.');
+    },
+  );
 
   it('a malformed stream that Claude Code recovers from (it asks again without streaming) completes the turn', async () => {
     server.enqueue(malformed(), text('Recovered.'));
@@ -338,7 +362,11 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
   });
 
   it('no API key: the turn fails with a clear error instead of hanging', async () => {
-    const h = create({ prompt: 'Hello?', agent: { provider: { api: 'anthropic', baseUrl: server.url, apiKeyEnv: 'UNSET_TEST_KEY_VAR' } }, env: { ANTHROPIC_API_KEY: '' } });
+    const h = create({
+      prompt: 'Hello?',
+      agent: { provider: { api: 'anthropic', baseUrl: server.url, apiKeyEnv: 'UNSET_TEST_KEY_VAR' } },
+      env: { ANTHROPIC_API_KEY: '' },
+    });
     await h.start();
     await waitTurns(1, 20_000);
     expect(turnsEnded()[0]).toMatchObject({ status: 'failed', error: expect.stringContaining('set UNSET_TEST_KEY_VAR') });
@@ -355,11 +383,15 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
     expect(lastStatus()).toBe('failed');
   });
 
-  it('the stall watchdog stops a turn that hears nothing (before Claude Code\'s own, longer timeout); a person deciding is not a stall', async () => {
+  it("the stall watchdog stops a turn that hears nothing (before Claude Code's own, longer timeout); a person deciding is not a stall", async () => {
     // first turn: the gate holds 2.5 s (longer than the watchdog) and the turn still completes
     gate.answer = () => 'hold';
     server.enqueue(toolUse('Bash', { command: 'echo waited' }), text('Waited fine.'), hang());
-    const h = create({ prompt: 'Ask first.', stallTimeoutMs: 1000, env: { API_TIMEOUT_MS: '60000', CLAUDE_STREAM_FIRST_BYTE_TIMEOUT_MS: '60000' } });
+    const h = create({
+      prompt: 'Ask first.',
+      stallTimeoutMs: 1000,
+      env: { API_TIMEOUT_MS: '60000', CLAUDE_STREAM_FIRST_BYTE_TIMEOUT_MS: '60000' },
+    });
     await h.start();
     await until(() => gate.waiting, 'the gate to wait');
     await new Promise((r) => setTimeout(r, 2500));
@@ -372,7 +404,10 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
     h.send('Now hang.');
     await waitTurns(2, 20_000);
     expect(Date.now() - t0).toBeLessThan(15_000);
-    expect(turnsEnded()[1]).toMatchObject({ status: 'failed', error: expect.stringMatching(/no answer from the model or Claude Code for 1 s/) });
+    expect(turnsEnded()[1]).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/no answer from the model or Claude Code for 1 s/),
+    });
     expect(lastStatus()).toBe('failed');
 
     server.fallback = text('Alive again.');
@@ -421,7 +456,10 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
 
   it('interrupt stops a running command; its result and the turn say interrupted', async () => {
     // (Claude Code refuses a bare long `sleep` itself, so the long command is a node timer)
-    server.enqueue(toolUse('Bash', { command: `node -e "setTimeout(() => require('fs').writeFileSync('late.txt', ''), 30000)"` }), text('Stopped.'));
+    server.enqueue(
+      toolUse('Bash', { command: `node -e "setTimeout(() => require('fs').writeFileSync('late.txt', ''), 30000)"` }),
+      text('Stopped.'),
+    );
     const h = create({ prompt: 'Sleep long.' });
     await h.start();
     await until(() => gate.calls.length === 1, 'the sleep call');
@@ -448,7 +486,9 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
     expect(gate.calls).toEqual([]); // Claude Code blocked it before asking for permission
     const [call] = of('tool.call');
     expect(call).toMatchObject({ tool: 'shell', preview: 'sleep 30 && touch late.txt' });
-    expect(of('tool.result')).toEqual([expect.objectContaining({ callId: call!.callId, status: 'error', output: expect.stringContaining('Blocked') })]);
+    expect(of('tool.result')).toEqual([
+      expect.objectContaining({ callId: call!.callId, status: 'error', output: expect.stringContaining('Blocked') }),
+    ]);
     expect(existsSync(path.join(cwd, 'late.txt'))).toBe(false);
   });
 
@@ -480,7 +520,11 @@ describe('claude harness (Claude Code via the Agent SDK, scripted model server)'
     await until(() => of('agent.delta').length > 0, 'the stream to start');
     h.steer('STEER while streaming');
     // a text-only turn has no tool round to fold the steer into: Claude Code answers it in a turn of its own
-    await until(() => of('agent.message').some((m) => m.text === 'Answering the steer.') && lastStatus() === 'finished', 'the steer to be answered', 20_000);
+    await until(
+      () => of('agent.message').some((m) => m.text === 'Answering the steer.') && lastStatus() === 'finished',
+      'the steer to be answered',
+      20_000,
+    );
     expect(JSON.stringify(server.messageRequests().at(-1)!.body.messages)).toContain('STEER while streaming');
     expect(of('turn.started')).toHaveLength(2);
     expect(turnsEnded().map((t) => t.status)).toEqual(['completed', 'completed']);
@@ -536,18 +580,31 @@ describe('claude through the real relay (tandem run AGENT.yaml --harness claude 
   function agentFile(): { file: string; cwd: string } {
     const root = tempDir('claude-agent');
     dirs.push(root);
-    return writeAgentFile(root, { harness: 'claude', model: MODEL, api: 'anthropic', baseUrl: server.url, apiKeyEnv: 'CLAUDE_TEST_KEY', env: { CLAUDE_CODE_MAX_RETRIES: '0' } });
+    return writeAgentFile(root, {
+      harness: 'claude',
+      model: MODEL,
+      api: 'anthropic',
+      baseUrl: server.url,
+      apiKeyEnv: 'CLAUDE_TEST_KEY',
+      env: { CLAUDE_CODE_MAX_RETRIES: '0' },
+    });
   }
 
   async function askedThenDecided(decision: 'approve' | 'deny') {
     const name = `${decision}d.txt`;
     const before = server.messageRequests().length;
     server.enqueue(
-      toolUse('Bash', { command: `touch ${name} && echo created` }, { usage: { input_tokens: 1000, output_tokens: 40, cache_read_input_tokens: 200, cache_creation_input_tokens: 100 } }),
+      toolUse(
+        'Bash',
+        { command: `touch ${name} && echo created` },
+        { usage: { input_tokens: 1000, output_tokens: 40, cache_read_input_tokens: 200, cache_creation_input_tokens: 100 } },
+      ),
       text(decision === 'approve' ? 'Created it.' : 'OK, I did not create it.', { usage: { input_tokens: 1100, output_tokens: 8 } }),
     );
     const { file, cwd } = agentFile();
-    const run = TandemRun.start(relay, [file, '--harness', 'claude', '--once', `please create ${name}`], { env: { CLAUDE_TEST_KEY: 'sk-ant-test' } });
+    const run = TandemRun.start(relay, [file, '--harness', 'claude', '--once', `please create ${name}`], {
+      env: { CLAUDE_TEST_KEY: 'sk-ant-test' },
+    });
     runs.push(run);
     const { sessionId, ownerUrl } = await run.session();
     const ana = await Peer.person(relay, sessionId, ownerToken(ownerUrl), 'Ana', `ana-claude-${decision}`);
@@ -604,8 +661,16 @@ describe('claude through the real relay (tandem run AGENT.yaml --harness claude 
     ana.send('session.model', { model: 'claude-haiku-4-5' });
     ana.send('user.message', { text: 'second question' });
     await waitEnded(2);
-    expect(own().filter((l) => l.kind === 'turn.started').map((l) => l.body?.model)).toEqual([MODEL, 'claude-haiku-4-5']);
-    expect(own().filter((l) => l.kind === 'agent.message').at(-1)!.body?.text).toBe('answer from claude-haiku-4-5');
+    expect(
+      own()
+        .filter((l) => l.kind === 'turn.started')
+        .map((l) => l.body?.model),
+    ).toEqual([MODEL, 'claude-haiku-4-5']);
+    expect(
+      own()
+        .filter((l) => l.kind === 'agent.message')
+        .at(-1)!.body?.text,
+    ).toBe('answer from claude-haiku-4-5');
 
     // a turn that runs a command, steered while the command runs
     server.enqueue(toolUse('Bash', { command: 'sleep 1; echo slept' }), text('Done with the nap.'));
@@ -613,7 +678,10 @@ describe('claude through the real relay (tandem run AGENT.yaml --harness claude 
     await until(() => own().some((l) => l.kind === 'tool.call' && l.body?.preview === 'sleep 1; echo slept'), 'the nap call', 30_000);
     ana.send('session.steer', { text: 'STEERED: be brief' });
     await waitEnded(3);
-    const steered = server.messageRequests().slice(before).find((r) => JSON.stringify(r.body.messages).includes('STEERED: be brief'));
+    const steered = server
+      .messageRequests()
+      .slice(before)
+      .find((r) => JSON.stringify(r.body.messages).includes('STEERED: be brief'));
     expect(steered, 'the steer reached the model').toBeTruthy();
     expect(ended().map((l) => l.body?.status)).toEqual(['completed', 'completed', 'completed']);
 
@@ -628,7 +696,14 @@ describe('claude through the real relay (tandem run AGENT.yaml --harness claude 
     expect(results.map((l) => l.body?.status)).toEqual(['error']);
     expect(existsSync(path.join(cwd, 'interrupted.txt'))).toBe(false);
     // the idle status follows turn.ended on stdout, possibly in a later chunk
-    await until(() => own().filter((l) => l.kind === 'session.status').at(-1)?.body?.state === 'idle', 'the session to go idle', 10_000);
+    await until(
+      () =>
+        own()
+          .filter((l) => l.kind === 'session.status')
+          .at(-1)?.body?.state === 'idle',
+      'the session to go idle',
+      10_000,
+    );
     ana.close();
     server.fallback = text('(no scripted reply)');
   });
@@ -646,7 +721,9 @@ describe('claude through the real relay (tandem run AGENT.yaml --harness claude 
       env: { CLAUDE_CODE_MAX_RETRIES: '0' },
       policies: ['  - name: emails', '    use: pii', '    with: { action: { email: redact }, phases: [response] }'],
     });
-    const run = TandemRun.start(relay, [file, '--harness', 'claude', '--once', 'who gets the report?'], { env: { CLAUDE_TEST_KEY: 'sk-ant-test' } });
+    const run = TandemRun.start(relay, [file, '--harness', 'claude', '--once', 'who gets the report?'], {
+      env: { CLAUDE_TEST_KEY: 'sk-ant-test' },
+    });
     runs.push(run);
     const { sessionId, ownerUrl } = await run.session();
     const code = await Promise.race([run.exited, new Promise((r) => setTimeout(() => r('timeout'), 45_000))]);
@@ -673,7 +750,9 @@ describe('claude through the real relay (tandem run AGENT.yaml --harness claude 
     expect(existsSync(path.join(cwd, name))).toBe(false);
     expect(results.map((l) => l.body?.status)).toEqual(['denied']);
     expect(String(results[0]!.body?.output)).toMatch(/denied by Ana/);
-    expect(toolSeen).toEqual([expect.objectContaining({ tool_use_id: callId, is_error: true, text: expect.stringMatching(/denied by Ana/) })]);
+    expect(toolSeen).toEqual([
+      expect.objectContaining({ tool_use_id: callId, is_error: true, text: expect.stringMatching(/denied by Ana/) }),
+    ]);
   });
 });
 
@@ -685,16 +764,34 @@ describe('scripted Anthropic Messages server', () => {
   afterEach(() => server.close());
 
   const post = (body: unknown) =>
-    fetch(`${server.url}/v1/messages?beta=true`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${server.url}/v1/messages?beta=true`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   it('streams text and tool_use (input as input_json_delta), with stop reason and usage; records the request', async () => {
-    server.enqueue(toolUse('Bash', { command: 'echo "a long enough command"' }, { id: 'toolu_x1', text: 'Running it.', usage: { input_tokens: 7, cache_read_input_tokens: 3 } }));
+    server.enqueue(
+      toolUse(
+        'Bash',
+        { command: 'echo "a long enough command"' },
+        { id: 'toolu_x1', text: 'Running it.', usage: { input_tokens: 7, cache_read_input_tokens: 3 } },
+      ),
+    );
     const res = await post({ model: 'claude-test', stream: true, messages: [{ role: 'user', content: 'hi' }] });
     expect(res.headers.get('content-type')).toBe('text/event-stream');
     const events = (await res.text())
       .split('\n\n')
       .filter(Boolean)
-      .map((chunk) => JSON.parse(chunk.split('\n').find((l) => l.startsWith('data: '))!.slice(6)) as Record<string, any>);
+      .map(
+        (chunk) =>
+          JSON.parse(
+            chunk
+              .split('\n')
+              .find((l) => l.startsWith('data: '))!
+              .slice(6),
+          ) as Record<string, any>,
+      );
     expect(events.map((e) => e.type)).toEqual([
       'message_start',
       'content_block_start',
@@ -709,8 +806,15 @@ describe('scripted Anthropic Messages server', () => {
     const json = events.filter((e) => e.delta?.type === 'input_json_delta').map((e) => e.delta.partial_json);
     expect(json.length).toBeGreaterThan(1);
     expect(JSON.parse(json.join(''))).toEqual({ command: 'echo "a long enough command"' });
-    expect(events.find((e) => e.type === 'content_block_start' && e.index === 1)!.content_block).toMatchObject({ type: 'tool_use', id: 'toolu_x1', name: 'Bash' });
-    expect(events.find((e) => e.type === 'message_delta')).toMatchObject({ delta: { stop_reason: 'tool_use' }, usage: { input_tokens: 7, cache_read_input_tokens: 3 } });
+    expect(events.find((e) => e.type === 'content_block_start' && e.index === 1)!.content_block).toMatchObject({
+      type: 'tool_use',
+      id: 'toolu_x1',
+      name: 'Bash',
+    });
+    expect(events.find((e) => e.type === 'message_delta')).toMatchObject({
+      delta: { stop_reason: 'tool_use' },
+      usage: { input_tokens: 7, cache_read_input_tokens: 3 },
+    });
     expect(server.messageRequests()[0]!.body.messages).toEqual([{ role: 'user', content: 'hi' }]);
   });
 
@@ -750,7 +854,10 @@ describe('scripted Anthropic Messages server', () => {
       messages: [
         { role: 'user', content: 'go' },
         { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'Bash', input: {} }] },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', is_error: true, content: [{ type: 'text', text: 'denied: no' }] }] },
+        {
+          role: 'user',
+          content: [{ type: 'tool_result', tool_use_id: 't1', is_error: true, content: [{ type: 'text', text: 'denied: no' }] }],
+        },
       ],
     });
     expect(server.toolResults()).toEqual([{ tool_use_id: 't1', is_error: true, text: 'denied: no' }]);

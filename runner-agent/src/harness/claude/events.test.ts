@@ -49,7 +49,9 @@ describe('claude events: recorded messages → Tandem events', () => {
       'result ok',
     ]);
     expect(outs[0]).toEqual({ kind: 'init', sessionId: 'cb4886ee-d0b0-43e8-b15e-ec01876ea9cd', model: 'claude-sonnet-4-5' });
-    expect(outs.find((o) => o.kind === 'tool-use')).toMatchObject({ call: { input: { command: 'touch rec-file.txt', description: 'Create the file' } } });
+    expect(outs.find((o) => o.kind === 'tool-use')).toMatchObject({
+      call: { input: { command: 'touch rec-file.txt', description: 'Create the file' } },
+    });
     const result = outs.at(-1) as ClaudeResult;
     expect(result).toMatchObject({
       isError: false,
@@ -71,16 +73,34 @@ describe('claude events: recorded messages → Tandem events', () => {
 
   it('a subagent’s stream and text stay out; a synthetic API-error message is not an agent message', () => {
     const names = textNames();
-    const sub = { type: 'stream_event', parent_tool_use_id: 'toolu_1', event: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'x' } } };
-    const synthetic = { type: 'assistant', message: { id: 'm', model: '<synthetic>', content: [{ type: 'text', text: 'API Error: 500' }] } };
+    const sub = {
+      type: 'stream_event',
+      parent_tool_use_id: 'toolu_1',
+      event: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'x' } },
+    };
+    const synthetic = {
+      type: 'assistant',
+      message: { id: 'm', model: '<synthetic>', content: [{ type: 'text', text: 'API Error: 500' }] },
+    };
     expect([...mapMessage(sub, names), ...mapMessage(synthetic, names)]).toEqual([]);
     expect(startsTurn(sub)).toBe(false);
   });
 
   it('a retry is reported as agent.error', () => {
-    const retry = { type: 'system', subtype: 'api_retry', error_status: 529, error: 'overloaded_error', attempt: 1, max_retries: 2, retry_delay_ms: 1500 };
+    const retry = {
+      type: 'system',
+      subtype: 'api_retry',
+      error_status: 529,
+      error: 'overloaded_error',
+      attempt: 1,
+      max_retries: 2,
+      retry_delay_ms: 1500,
+    };
     expect(mapMessage(retry, textNames())).toEqual([
-      { kind: 'agent.error', body: { message: 'the model server answered 529 (overloaded_error); Claude Code retries (attempt 1 of 2) in 1.5 s' } },
+      {
+        kind: 'agent.error',
+        body: { message: 'the model server answered 529 (overloaded_error); Claude Code retries (attempt 1 of 2) in 1.5 s' },
+      },
     ]);
   });
 
@@ -97,10 +117,28 @@ describe('claude events: recorded messages → Tandem events', () => {
   it.each([
     ['completed', result({}), {}, undefined, { status: 'completed' }],
     ['interrupted', result({ isError: true, aborted: true }), { interrupted: true }, undefined, { status: 'interrupted' }],
-    ['failed', result({ isError: true, errorText: 'API Error: 500 boom' }), {}, undefined, { status: 'failed', failure: 'API Error: 500 boom' }],
-    ['failed (no text)', result({ isError: true, subtype: 'error_during_execution' }), {}, undefined, { status: 'failed', failure: 'the turn failed (error_during_execution)' }],
+    [
+      'failed',
+      result({ isError: true, errorText: 'API Error: 500 boom' }),
+      {},
+      undefined,
+      { status: 'failed', failure: 'API Error: 500 boom' },
+    ],
+    [
+      'failed (no text)',
+      result({ isError: true, subtype: 'error_during_execution' }),
+      {},
+      undefined,
+      { status: 'failed', failure: 'the turn failed (error_during_execution)' },
+    ],
     ['stalled', result({}), { stalled: 'no answer for 1 s' }, undefined, { status: 'failed', failure: 'no answer for 1 s' }],
-    ['no API key', result({ isError: true, errorText: 'Not logged in' }), {}, 'MY_KEY', { status: 'failed', failure: expect.stringContaining('set MY_KEY') }],
+    [
+      'no API key',
+      result({ isError: true, errorText: 'Not logged in' }),
+      {},
+      'MY_KEY',
+      { status: 'failed', failure: expect.stringContaining('set MY_KEY') },
+    ],
   ])('turnOutcome: %s', (_name, r, turn, missingKeyEnv, expected) => {
     expect(turnOutcome(r, { interrupted: false, ...turn }, missingKeyEnv)).toEqual(expected);
   });

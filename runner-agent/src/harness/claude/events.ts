@@ -61,7 +61,11 @@ export type ClaudeOutput =
  * How a turn ended: failed when the watchdog stopped it or Claude Code reports an error (a
  * missing API key is named), interrupted when it was asked to stop and did, else completed.
  */
-export function turnOutcome(r: ClaudeResult, turn: { interrupted: boolean; stalled?: string }, missingKeyEnv?: string): { status: TurnStatus; failure?: string } {
+export function turnOutcome(
+  r: ClaudeResult,
+  turn: { interrupted: boolean; stalled?: string },
+  missingKeyEnv?: string,
+): { status: TurnStatus; failure?: string } {
   if (turn.stalled) return { status: 'failed', failure: turn.stalled };
   if (turn.interrupted && (r.isError || r.aborted)) return { status: 'interrupted' };
   if (!r.isError) return { status: 'completed' };
@@ -94,7 +98,10 @@ export function mapMessage(m: Json, names: TextNames): ClaudeOutput[] {
 /** A message of the main agent that belongs to a turn (one Claude Code started on its own, e.g. after a late steer). */
 export function startsTurn(m: Json): boolean {
   if (m.type === 'stream_event' || m.type === 'assistant') return !m.parent_tool_use_id;
-  if (m.type === 'user') return isRecord(m.message) && Array.isArray(m.message.content) && m.message.content.some((b) => isRecord(b) && b.type === 'tool_result');
+  if (m.type === 'user')
+    return (
+      isRecord(m.message) && Array.isArray(m.message.content) && m.message.content.some((b) => isRecord(b) && b.type === 'tool_result')
+    );
   return false;
 }
 
@@ -128,7 +135,12 @@ function mapStreamEvent(m: Json, names: TextNames): ClaudeOutput[] {
   if (ev.type === 'message_start' && isRecord(ev.message)) {
     names.streamMessageId = str(ev.message.id) ?? newId('msg_');
     names.openText.clear();
-  } else if (ev.type === 'content_block_start' && isRecord(ev.content_block) && ev.content_block.type === 'text' && typeof ev.index === 'number') {
+  } else if (
+    ev.type === 'content_block_start' &&
+    isRecord(ev.content_block) &&
+    ev.content_block.type === 'text' &&
+    typeof ev.index === 'number'
+  ) {
     const msgId = names.streamMessageId ?? 'msg';
     names.openText.set(ev.index, textMessageId(msgId, next(names.streamCount, msgId)));
   } else if (ev.type === 'content_block_delta' && isRecord(ev.delta) && ev.delta.type === 'text_delta' && typeof ev.index === 'number') {
@@ -155,7 +167,8 @@ function mapAssistant(m: Json, names: TextNames): ClaudeOutput[] {
       const id = str(block.id);
       const name = str(block.name) ?? 'tool';
       const input = isRecord(block.input) ? block.input : {};
-      if (id) out.push({ kind: 'tool-use', call: { callId: safeId(id), tool: policyToolName(name), input, preview: previewOf(name, input) } });
+      if (id)
+        out.push({ kind: 'tool-use', call: { callId: safeId(id), tool: policyToolName(name), input, preview: previewOf(name, input) } });
     } else if (block.type === 'text' && !m.parent_tool_use_id) {
       const k = next(names.messageCount, apiId);
       const text = str(block.text) ?? '';

@@ -41,7 +41,9 @@ export class ClaudeGate {
       hooks: {
         PreToolUse: [
           {
-            hooks: [(input: Json, toolUseId: string | undefined, opts: { signal: AbortSignal }) => this.preToolUse(input, toolUseId, opts.signal)],
+            hooks: [
+              (input: Json, toolUseId: string | undefined, opts: { signal: AbortSignal }) => this.preToolUse(input, toolUseId, opts.signal),
+            ],
             // an ASK may wait for a person as long as its policy allows (up to 7 days); measured: a
             // callback hook waited 65 s without a timeout set, and one set this high is honoured
             timeout: HOOK_TIMEOUT_S,
@@ -52,7 +54,8 @@ export class ClaudeGate {
         PostToolUse: [{ hooks: [(input: Json) => this.postToolUse(input)], timeout: HOOK_TIMEOUT_S }],
       },
       // Reached only when Claude Code itself would ask after the hook (the gate already decided those).
-      canUseTool: (tool: string, toolInput: Json, opts: { signal: AbortSignal; toolUseID?: string }) => this.canUseTool(tool, toolInput, opts),
+      canUseTool: (tool: string, toolInput: Json, opts: { signal: AbortSignal; toolUseID?: string }) =>
+        this.canUseTool(tool, toolInput, opts),
     };
   }
 
@@ -109,7 +112,12 @@ export class ClaudeGate {
   }
 
   /** ctx.toolCall (an interrupt or the SDK's signal aborts the wait); a call that cannot run gets its error result here. */
-  private async gateCall(callId: string, tool: string, input: Json, sdkSignal: AbortSignal): Promise<{ allowed: boolean; reason: string; input?: Json }> {
+  private async gateCall(
+    callId: string,
+    tool: string,
+    input: Json,
+    sdkSignal: AbortSignal,
+  ): Promise<{ allowed: boolean; reason: string; input?: Json }> {
     const call: ToolCall = { callId, tool: policyToolName(tool), input, preview: previewOf(tool, input) };
     try {
       const r = await this.calls.gate(call, sdkSignal);

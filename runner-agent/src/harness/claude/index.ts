@@ -85,7 +85,11 @@ export class ClaudeHarness implements Harness {
   constructor(ctx: HarnessContext, options: ClaudeHarnessOptions = {}) {
     this.ctx = ctx;
     this.cwd = ctx.cwd;
-    this.calls = new CallLedger(ctx.toolCall, (e) => this.emit(e), () => this.deltas.flush());
+    this.calls = new CallLedger(
+      ctx.toolCall,
+      (e) => this.emit(e),
+      () => this.deltas.flush(),
+    );
     this.gate = new ClaudeGate(ctx, this.calls, () => this.stall.arm());
     this.stall = new Stall(options.stallTimeoutMs, {
       busy: () => this.calls.waiting > 0 || this.calls.running > 0,
@@ -167,7 +171,14 @@ export class ClaudeHarness implements Harness {
       this.model = this.pendingModel;
       this.pendingModel = undefined;
     }
-    const { options, missingKeyEnv } = queryOptions({ ctx: this.ctx, gatewayUrl: this.gatewayUrl, model, resume: this.sdkSessionId, stderr: this.stderr, gate: this.gate });
+    const { options, missingKeyEnv } = queryOptions({
+      ctx: this.ctx,
+      gatewayUrl: this.gatewayUrl,
+      model,
+      resume: this.sdkSessionId,
+      stderr: this.stderr,
+      gate: this.gate,
+    });
     this.missingKeyEnv = missingKeyEnv;
     const query = this.sdk.query({ prompt: input, options });
     this.input = input;
@@ -327,7 +338,11 @@ export class ClaudeHarness implements Harness {
     const withheld = this.gate.withheld.get(callId);
     this.gate.withheld.delete(callId);
     const { output, truncated } = truncateOutput(withheld ?? text);
-    this.calls.settle(callId, { status: withheld !== undefined ? 'denied' : isError ? 'error' : 'ok', output, ...(truncated ? { truncated } : {}) });
+    this.calls.settle(callId, {
+      status: withheld !== undefined ? 'denied' : isError ? 'error' : 'ok',
+      output,
+      ...(truncated ? { truncated } : {}),
+    });
   }
 
   private onResult(r: ClaudeResult): void {
@@ -373,7 +388,11 @@ export class ClaudeHarness implements Harness {
   }
 
   private save(): void {
-    const p: ClaudeProgress = { v: 1, ...(this.sdkSessionId ? { sdkSessionId: this.sdkSessionId } : {}), ...(this.model ? { model: this.model } : {}) };
+    const p: ClaudeProgress = {
+      v: 1,
+      ...(this.sdkSessionId ? { sdkSessionId: this.sdkSessionId } : {}),
+      ...(this.model ? { model: this.model } : {}),
+    };
     this.ctx.saveProgress(p);
   }
 }

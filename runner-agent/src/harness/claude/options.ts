@@ -58,7 +58,12 @@ export function queryOptions(q: QuerySetup): { options: Json; missingKeyEnv: str
 function spawnSandboxed(ctx: HarnessContext, stderr: StderrTail, o: ClaudeSpawn): ChildProcess {
   const installed = [o.command, ...o.args.filter((a) => path.isAbsolute(a) && existsSync(a))];
   const run = harnessLaunch(ctx, o.command, o.args, installed);
-  const proc = spawn(run.command, run.args, { cwd: o.cwd, env: o.env, stdio: ['pipe', 'pipe', 'pipe'], ...(o.signal ? { signal: o.signal } : {}) });
+  const proc = spawn(run.command, run.args, {
+    cwd: o.cwd,
+    env: o.env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
   // a custom spawn gets no stderr callback from the SDK: keep the tail ourselves
   stderr.follow(proc.stderr!);
   return proc;

@@ -42,7 +42,13 @@ export class InputStream implements AsyncIterable<SdkUserMessage> {
   private ended = false;
 
   push(text: string, priority?: SdkUserMessage['priority']): void {
-    this.items.push({ type: 'user', message: { role: 'user', content: text }, parent_tool_use_id: null, session_id: '', ...(priority ? { priority } : {}) });
+    this.items.push({
+      type: 'user',
+      message: { role: 'user', content: text },
+      parent_tool_use_id: null,
+      session_id: '',
+      ...(priority ? { priority } : {}),
+    });
     this.wake?.();
   }
 

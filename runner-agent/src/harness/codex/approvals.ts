@@ -63,7 +63,11 @@ export class CodexApprovals {
         const call: ToolCall = {
           callId,
           tool: 'permissions',
-          input: { permissions: params.permissions ?? {}, ...(params.cwd ? { cwd: params.cwd } : {}), ...(params.reason ? { reason: params.reason } : {}) },
+          input: {
+            permissions: params.permissions ?? {},
+            ...(params.cwd ? { cwd: params.cwd } : {}),
+            ...(params.reason ? { reason: params.reason } : {}),
+          },
           preview: clip(`grant ${JSON.stringify(params.permissions ?? {})}${params.reason ? `: ${params.reason}` : ''}`, 4000),
         };
         const { decision } = await this.decide(call);
@@ -109,7 +113,9 @@ export class CodexApprovals {
     const what = call.tool === 'shell' ? `the command \`${clip(String(call.input.command ?? ''), 300)}\`` : `the ${call.tool} call`;
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, 3000).unref());
     await Promise.race([
-      this.server.steer(threadId, `[tandem] ${what} was not run: ${reason}`, expectedTurnId).catch((err: Error) => this.ctx.log.warn(`codex: could not pass the deny reason on (${err.message})`)),
+      this.server
+        .steer(threadId, `[tandem] ${what} was not run: ${reason}`, expectedTurnId)
+        .catch((err: Error) => this.ctx.log.warn(`codex: could not pass the deny reason on (${err.message})`)),
       timeout,
     ]);
   }

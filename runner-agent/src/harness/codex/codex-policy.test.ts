@@ -66,11 +66,14 @@ describe('codex harness: policy phases', () => {
     expect(of('turn.ended')[0]).toMatchObject({ status: 'completed' });
     h.send('and again');
     const ended = await waitTurns(2);
-    expect(ended[1]).toMatchObject({ status: 'failed', error: expect.stringContaining('denied by policy budget: the session budget of $0.01 is spent') });
+    expect(ended[1]).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('denied by policy budget: the session budget of $0.01 is spent'),
+    });
     expect(server.responseRequests()).toHaveLength(1);
   }, 120_000);
 
-  it('llm_request redaction: a secret in the person\'s message never reaches the model server', async () => {
+  it("llm_request redaction: a secret in the person's message never reaches the model server", async () => {
     server.enqueue(reply.text('noted'));
     const h = create(redactPolicy('llm_request'), `deploy with key ${SECRET} please`);
     await h.start();

@@ -31,7 +31,11 @@ interface Setup {
   /** Gate calls waiting (verdict 'hold'): resolve them by hand. */
   held: Array<{ call: ToolCall; resolve: (r: GateResult) => void }>;
   of<K extends HarnessEvent['kind']>(kind: K): Extract<HarnessEvent, { kind: K }>['body'][];
-  waitFor<K extends HarnessEvent['kind']>(kind: K, match?: (body: Extract<HarnessEvent, { kind: K }>['body']) => boolean, timeoutMs?: number): Promise<Extract<HarnessEvent, { kind: K }>['body']>;
+  waitFor<K extends HarnessEvent['kind']>(
+    kind: K,
+    match?: (body: Extract<HarnessEvent, { kind: K }>['body']) => boolean,
+    timeoutMs?: number,
+  ): Promise<Extract<HarnessEvent, { kind: K }>['body']>;
 }
 
 let server: ResponsesServer;
@@ -53,7 +57,15 @@ afterEach(async () => {
 });
 
 function setup(
-  opts: { policy?: (call: ToolCall) => Verdict; prompt?: string; model?: string; progress?: unknown; workDir?: string; cwd?: string; env?: Record<string, string> } = {},
+  opts: {
+    policy?: (call: ToolCall) => Verdict;
+    prompt?: string;
+    model?: string;
+    progress?: unknown;
+    workDir?: string;
+    cwd?: string;
+    env?: Record<string, string>;
+  } = {},
 ): Setup {
   const root = tempDir('codex');
   const cwd = opts.cwd ?? path.join(root, 'project');
@@ -198,7 +210,13 @@ describe('codex harness (real codex app-server, scripted model)', () => {
     // text: deltas then the whole message
     const msg = t.of('agent.message').at(-1)!;
     expect(msg.text).toBe('All done: it printed hello.');
-    expect(t.of('agent.delta').filter((d) => d.messageId === msg.messageId).map((d) => d.text).join('')).toBe(msg.text);
+    expect(
+      t
+        .of('agent.delta')
+        .filter((d) => d.messageId === msg.messageId)
+        .map((d) => d.text)
+        .join(''),
+    ).toBe(msg.text);
 
     // turn bracket and status
     const started = t.of('turn.started');
@@ -209,7 +227,14 @@ describe('codex harness (real codex app-server, scripted model)', () => {
     // usage per model call: non-cached input, cache reads, cost from the price table
     const usage = t.of('usage');
     expect(usage).toHaveLength(2);
-    expect(usage[0]).toMatchObject({ turnId: ended.turnId, model: MODEL, inputTokens: 1000, cacheReadTokens: 500, outputTokens: 30, cacheWriteTokens: 0 });
+    expect(usage[0]).toMatchObject({
+      turnId: ended.turnId,
+      model: MODEL,
+      inputTokens: 1000,
+      cacheReadTokens: 500,
+      outputTokens: 30,
+      cacheWriteTokens: 0,
+    });
     expect(usage[1]).toMatchObject({ inputTokens: 500, cacheReadTokens: 1200, outputTokens: 12 });
     const cost = costOf(MODEL, { inputTokens: 1000, outputTokens: 30, cacheReadTokens: 500, cacheWriteTokens: 0 });
     expect(cost).toBeGreaterThan(0);
@@ -261,18 +286,30 @@ describe('codex harness (real codex app-server, scripted model)', () => {
       reply.applyPatch('*** Begin Patch\n*** Add File: secrets.env\n+TOKEN=1\n*** End Patch'),
       reply.text('One file written, one refused.'),
     );
-    const t = setup({ prompt: 'write two files', policy: (c) => (c.tool === 'apply_patch' && (c.input.paths as string[]).some((p) => p.endsWith('.env')) ? 'deny' : 'allow') });
+    const t = setup({
+      prompt: 'write two files',
+      policy: (c) => (c.tool === 'apply_patch' && (c.input.paths as string[]).some((p) => p.endsWith('.env')) ? 'deny' : 'allow'),
+    });
     await t.harness.start();
     expect((await t.waitFor('turn.ended')).status).toBe('completed');
     expect(t.calls.map((c) => c.tool)).toEqual(['apply_patch', 'apply_patch']);
     const [ok, denied] = t.calls;
-    expect(ok!.input).toMatchObject({ path: path.join(t.cwd, 'notes/hello.txt'), paths: [path.join(t.cwd, 'notes/hello.txt')], changes: [{ kind: 'add' }] });
+    expect(ok!.input).toMatchObject({
+      path: path.join(t.cwd, 'notes/hello.txt'),
+      paths: [path.join(t.cwd, 'notes/hello.txt')],
+      changes: [{ kind: 'add' }],
+    });
     expect(ok!.preview).toContain('notes/hello.txt');
     expect(ok!.preview).toContain('hi there');
     expect(readFileSync(path.join(t.cwd, 'notes/hello.txt'), 'utf8')).toBe('hi there\n');
     expect(t.of('tool.result').find((r) => r.callId === ok!.callId)).toMatchObject({ status: 'ok' });
     expect(existsSync(path.join(t.cwd, 'secrets.env'))).toBe(false);
-    expect(t.of('tool.result').filter((r) => r.callId === denied!.callId).map((r) => r.status)).toEqual(['denied']);
+    expect(
+      t
+        .of('tool.result')
+        .filter((r) => r.callId === denied!.callId)
+        .map((r) => r.status),
+    ).toEqual(['denied']);
     expect(server.functionCallOutputs().find((o) => o.call_id === denied!.callId)?.output).toMatch(/rejected/i);
   });
 
@@ -318,7 +355,9 @@ describe('codex harness (real codex app-server, scripted model)', () => {
     expect(JSON.stringify(reqs[1]!.body.input)).toContain('First answer.');
     expect(reqs[1]!.body.model).toBe('gpt-5');
     expect(t.of('usage').at(-1)).toMatchObject({ model: 'gpt-5' });
-    expect(t.of('usage').at(-1)!.costUsd).toBe(costOf('gpt-5', { inputTokens: 1000, outputTokens: 40, cacheReadTokens: 200, cacheWriteTokens: 0 }));
+    expect(t.of('usage').at(-1)!.costUsd).toBe(
+      costOf('gpt-5', { inputTokens: 1000, outputTokens: 40, cacheReadTokens: 200, cacheWriteTokens: 0 }),
+    );
   });
 
   it('a message sent while a turn runs waits for the next turn', async () => {
@@ -343,7 +382,9 @@ describe('codex harness (real codex app-server, scripted model)', () => {
     const ended = await t.waitFor('turn.ended');
     expect(ended.status).toBe('interrupted');
     const callId = t.held[0]!.call.callId;
-    expect(t.of('tool.result').filter((r) => r.callId === callId)).toEqual([{ callId, status: 'error', output: 'interrupted before it ran' }]);
+    expect(t.of('tool.result').filter((r) => r.callId === callId)).toEqual([
+      { callId, status: 'error', output: 'interrupted before it ran' },
+    ]);
     expect(existsSync(path.join(t.cwd, 'never.txt'))).toBe(false);
     expect(t.of('session.status').at(-1)).toMatchObject({ state: 'idle' });
     expect(t.of('agent.error')).toEqual([]);
@@ -478,7 +519,13 @@ describe('codex through the real relay (tandem run AGENT.yaml PROMPT)', () => {
 
   function agentFile(): { file: string; cwd: string } {
     const root = tempDir('codex-agent');
-    return writeAgentFile(root, { harness: 'codex', model: MODEL, api: 'openai-responses', baseUrl: server.baseUrl, apiKeyEnv: 'SCRIPTED_API_KEY' });
+    return writeAgentFile(root, {
+      harness: 'codex',
+      model: MODEL,
+      api: 'openai-responses',
+      baseUrl: server.baseUrl,
+      apiKeyEnv: 'SCRIPTED_API_KEY',
+    });
   }
 
   async function askedThenDecided(decision: 'approve' | 'deny') {
@@ -521,7 +568,9 @@ describe('codex through the real relay (tandem run AGENT.yaml PROMPT)', () => {
     const before = server.responseRequests().length;
     server.enqueue(reply.text('First turn done.'), reply.text('Second turn done.'));
     const { file } = agentFile();
-    const run = TandemRun.start(relay, [file, '--harness', 'codex', 'first task'], { env: { SCRIPTED_API_KEY: 'sk-scripted', TANDEM_CODEX_MAX_RETRIES: '0' } });
+    const run = TandemRun.start(relay, [file, '--harness', 'codex', 'first task'], {
+      env: { SCRIPTED_API_KEY: 'sk-scripted', TANDEM_CODEX_MAX_RETRIES: '0' },
+    });
     runs.push(run);
     const { sessionId, ownerUrl } = await run.session();
     const ana = await Peer.person(relay, sessionId, ownerToken(ownerUrl), 'Ana', 'ana-drive');

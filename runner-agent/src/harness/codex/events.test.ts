@@ -59,10 +59,20 @@ describe('codex events: recorded app-server lines → Tandem events', () => {
       'turn-completed completed',
     ]);
     const done = outs.find((o) => o.kind === 'tool-done');
-    expect(done).toMatchObject({ call: { tool: 'shell', input: { command: 'touch rec-file.txt', cwd: CWD, raw: "/bin/bash -lc 'touch rec-file.txt'" }, preview: '$ touch rec-file.txt' }, result: { durationMs: 22 } });
+    expect(done).toMatchObject({
+      call: {
+        tool: 'shell',
+        input: { command: 'touch rec-file.txt', cwd: CWD, raw: "/bin/bash -lc 'touch rec-file.txt'" },
+        preview: '$ touch rec-file.txt',
+      },
+      result: { durationMs: 22 },
+    });
     const usage = outs.find((o) => o.kind === 'usage');
     const tokens = { inputTokens: 1000, outputTokens: 40, cacheReadTokens: 200, cacheWriteTokens: 0 };
-    expect(usage).toEqual({ kind: 'usage', body: { turnId: expect.any(String), model: 'gpt-5-mini', ...tokens, costUsd: costOf('gpt-5-mini', tokens) } });
+    expect(usage).toEqual({
+      kind: 'usage',
+      body: { turnId: expect.any(String), model: 'gpt-5-mini', ...tokens, costUsd: costOf('gpt-5-mini', tokens) },
+    });
   });
 
   it('a declined command: its item completes declined (denied.jsonl)', () => {
@@ -91,14 +101,24 @@ describe('codex events: recorded app-server lines → Tandem events', () => {
   });
 
   it('a file change is an apply_patch call with its diff as the preview', () => {
-    const item = { type: 'fileChange', id: 'fc1', status: 'completed', changes: [{ path: 'src/a.ts', kind: { type: 'update' }, diff: '@@ -1 +1 @@\n-a\n+b' }] };
+    const item = {
+      type: 'fileChange',
+      id: 'fc1',
+      status: 'completed',
+      changes: [{ path: 'src/a.ts', kind: { type: 'update' }, diff: '@@ -1 +1 @@\n-a\n+b' }],
+    };
     expect(describeCall(item, 'fc1', CWD)).toEqual({
       callId: 'fc1',
       tool: 'apply_patch',
       input: { path: 'src/a.ts', paths: ['src/a.ts'], changes: [{ path: 'src/a.ts', kind: 'update' }] },
       preview: '--- src/a.ts\n@@ -1 +1 @@\n-a\n+b',
     });
-    const [done] = mapNotification('item/completed', { item }, { threadId: 'ours', turn: { id: 't', model: 'gpt-5' }, model: 'gpt-5', cwd: CWD }, codexState());
+    const [done] = mapNotification(
+      'item/completed',
+      { item },
+      { threadId: 'ours', turn: { id: 't', model: 'gpt-5' }, model: 'gpt-5', cwd: CWD },
+      codexState(),
+    );
     expect(done).toMatchObject({ kind: 'tool-done', result: { status: 'ok', output: 'applied:\nupdate src/a.ts' } });
   });
 });

@@ -55,7 +55,9 @@ export function mapNotification(method: string, params: Json, view: CodexView, s
     case 'turn/completed':
       return [{ kind: 'turn-completed', turn: params.turn }];
     case 'error':
-      return [{ kind: 'turn-error', message: params.error?.message, detail: params.error?.additionalDetails, willRetry: !!params.willRetry }];
+      return [
+        { kind: 'turn-error', message: params.error?.message, detail: params.error?.additionalDetails, willRetry: !!params.willRetry },
+      ];
     case 'item/agentMessage/delta':
       if (typeof params.delta !== 'string' || !params.delta) return [];
       return [{ kind: 'agent.delta', body: { messageId: safeId(params.itemId ?? 'msg', 'cx-'), text: params.delta } }];
@@ -78,7 +80,9 @@ export function mapNotification(method: string, params: Json, view: CodexView, s
 function itemCompleted(item: Json, view: CodexView, state: CodexState): CodexOutput[] {
   if (typeof item.id !== 'string') return [];
   if (item.type === 'agentMessage') {
-    return typeof item.text === 'string' && item.text ? [{ kind: 'agent.message', body: { messageId: safeId(item.id, 'cx-'), text: clip(item.text, 64 * 1024) } }] : [];
+    return typeof item.text === 'string' && item.text
+      ? [{ kind: 'agent.message', body: { messageId: safeId(item.id, 'cx-'), text: clip(item.text, 64 * 1024) } }]
+      : [];
   }
   if (item.type !== 'commandExecution' && item.type !== 'fileChange') return [];
   state.items.delete(item.id);
@@ -102,7 +106,12 @@ function toolResult(item: Json): CallResult {
     text = `${item.status === 'completed' ? 'applied' : String(item.status)}:\n${paths}`;
   }
   const { output, truncated } = truncateOutput(text);
-  return { status, output, ...(truncated ? { truncated } : {}), ...(typeof item.durationMs === 'number' ? { durationMs: item.durationMs } : {}) };
+  return {
+    status,
+    output,
+    ...(truncated ? { truncated } : {}),
+    ...(typeof item.durationMs === 'number' ? { durationMs: item.durationMs } : {}),
+  };
 }
 
 function usageOf(params: Json, view: CodexView, state: CodexState): CodexOutput[] {
@@ -162,11 +171,19 @@ export function describeCall(item: Json, callId: string, cwd: string, params: Js
   if (item.type === 'fileChange' || params.kind === 'fileChange') {
     const changes: Json[] = item.changes ?? [];
     const paths = changes.map((c) => String(c.path));
-    const preview = changes.map((c) => (c.diff ? `--- ${c.path}\n${c.diff}` : `${c.kind?.type ?? 'update'} ${c.path}`)).join('\n') || params.reason || 'file change';
+    const preview =
+      changes.map((c) => (c.diff ? `--- ${c.path}\n${c.diff}` : `${c.kind?.type ?? 'update'} ${c.path}`)).join('\n') ||
+      params.reason ||
+      'file change';
     return {
       callId,
       tool: 'apply_patch',
-      input: { ...(paths[0] ? { path: paths[0] } : {}), paths, changes: changes.map((c) => ({ path: c.path, kind: c.kind?.type ?? 'update' })), ...(params.grantRoot ? { grantRoot: params.grantRoot } : {}) },
+      input: {
+        ...(paths[0] ? { path: paths[0] } : {}),
+        paths,
+        changes: changes.map((c) => ({ path: c.path, kind: c.kind?.type ?? 'update' })),
+        ...(params.grantRoot ? { grantRoot: params.grantRoot } : {}),
+      },
       preview: clip(preview, 4000),
     };
   }

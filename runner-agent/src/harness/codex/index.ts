@@ -75,7 +75,11 @@ export class CodexHarness implements Harness {
     const saved = ctx.progress as CodexProgress | undefined;
     this.p = saved && saved.v === 1 ? { ...saved } : { v: 1 };
     this.model = ctx.agent.model;
-    this.calls = new CallLedger(ctx.toolCall, (e) => this.emit(e), () => this.deltas.flush());
+    this.calls = new CallLedger(
+      ctx.toolCall,
+      (e) => this.emit(e),
+      () => this.deltas.flush(),
+    );
     this.server = new CodexServer(ctx, new StderrTail(8000), {
       request: (id, method, params) => void this.approvals.answer(id, method, params),
       notification: (method, params) => this.onNotification(method, params),
@@ -196,7 +200,11 @@ export class CodexHarness implements Harness {
       },
     });
     if (turn) this.emit(turnEnd(turn.id, 'failed', { error: `codex app-server exited (${how})`, stderrTail: tail }));
-    if (midTurn) this.emit({ kind: 'session.status', body: { state: 'failed', detail: `codex app-server exited (${how}); send a message to restart it` } });
+    if (midTurn)
+      this.emit({
+        kind: 'session.status',
+        body: { state: 'failed', detail: `codex app-server exited (${how}); send a message to restart it` },
+      });
   }
 
   // ---------------------------------------------------------------- turns
@@ -225,7 +233,10 @@ export class CodexHarness implements Harness {
     const message = (err as Error)?.message ?? String(err);
     this.ctx.log.error(`codex: could not start a turn: ${message}`);
     const tail = this.server.stderr.text();
-    this.emit({ kind: 'agent.error', body: { message: clip(`codex could not start a turn: ${message}`, 8000), ...(tail ? { detail: tail.slice(-16000) } : {}) } });
+    this.emit({
+      kind: 'agent.error',
+      body: { message: clip(`codex could not start a turn: ${message}`, 8000), ...(tail ? { detail: tail.slice(-16000) } : {}) },
+    });
     this.emit({ kind: 'session.status', body: { state: 'failed', detail: clip(message, 2000) } });
     this.drainQueue();
   }
@@ -253,10 +264,17 @@ export class CodexHarness implements Harness {
     if (status === 'failed') {
       const e = turn?.error ?? {};
       error = typeof e.message === 'string' && e.message ? e.message : (current?.error?.message ?? 'the turn failed');
-      const detail = [e.codexErrorInfo ? `codexErrorInfo: ${JSON.stringify(e.codexErrorInfo)}` : '', e.additionalDetails ?? '', current?.error?.detail ?? '']
+      const detail = [
+        e.codexErrorInfo ? `codexErrorInfo: ${JSON.stringify(e.codexErrorInfo)}` : '',
+        e.additionalDetails ?? '',
+        current?.error?.detail ?? '',
+      ]
         .filter(Boolean)
         .join('\n');
-      this.emit({ kind: 'agent.error', body: { message: clip(`codex: ${error}`, 8000), ...(detail ? { detail: clip(detail, 16000) } : {}) } });
+      this.emit({
+        kind: 'agent.error',
+        body: { message: clip(`codex: ${error}`, 8000), ...(detail ? { detail: clip(detail, 16000) } : {}) },
+      });
     }
     this.emit(turnEnd(safeId(id, 'cx-'), status, error ? { error } : {}));
     this.drainQueue(status);

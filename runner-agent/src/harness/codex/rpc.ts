@@ -48,10 +48,12 @@ export class CodexRpc {
           }, timeoutMs)
         : undefined;
       timer?.unref();
-      const settle = <T>(fn: (v: T) => void) => (v: T) => {
-        clearTimeout(timer);
-        fn(v);
-      };
+      const settle =
+        <T>(fn: (v: T) => void) =>
+        (v: T) => {
+          clearTimeout(timer);
+          fn(v);
+        };
       this.calls.set(id, { method, resolve: settle(resolve), reject: settle(reject) });
       if (!this.out.write({ id, method, params })) {
         this.calls.delete(id);

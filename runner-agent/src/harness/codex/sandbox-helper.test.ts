@@ -11,10 +11,13 @@ import { findBwrap } from '../../sandbox/bwrap.ts';
 import { tempDir } from '../../testing/util.ts';
 import { codexSandboxAlias, nativeCodex } from './sandbox-helper.ts';
 
-describe('codex-linux-sandbox on PATH (Codex\'s own sandbox with a system bwrap)', () => {
+describe("codex-linux-sandbox on PATH (Codex's own sandbox with a system bwrap)", () => {
   const bwrap = findBwrap()!;
   const run = (PATH: string) =>
-    spawnSync(bwrap, ['--ro-bind', '/', '/', '--dev', '/dev', '--', 'codex-linux-sandbox', '--help'], { env: { ...process.env, PATH }, encoding: 'utf8' });
+    spawnSync(bwrap, ['--ro-bind', '/', '/', '--dev', '/dev', '--', 'codex-linux-sandbox', '--help'], {
+      env: { ...process.env, PATH },
+      encoding: 'utf8',
+    });
 
   it('without the alias bwrap cannot find the helper (the bench failure); with it the helper runs', () => {
     expect(bwrap, 'bwrap must be installed').toBeTruthy();

@@ -11,7 +11,7 @@ import { silentLogger } from '../../lib/log.ts';
 import { fakeToolCall } from '../../testing/tool-call.ts';
 import { tempDir, until } from '../../testing/util.ts';
 import type { AgentSpec, GateResult, HarnessContext, HarnessEvent, ToolCall } from '../types.ts';
-import { CustomHarness, customHarness } from './loop.ts';
+import { type CustomHarness, customHarness } from './loop.ts';
 
 // ---------------------------------------------------------------- a minimal scripted model server
 
@@ -55,7 +55,8 @@ class ScriptedServer {
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream' });
-    const send = (data: unknown, event?: string) => res.write(`${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
+    const send = (data: unknown, event?: string) =>
+      res.write(`${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
     if (reply.malformed) {
       send('{"choices": [ this is not json');
       res.end();
@@ -65,7 +66,13 @@ class ScriptedServer {
     const usage = reply.usage ?? { input: 10, output: 5 };
     const words = (reply.text ?? '').match(/\S+\s*/g) ?? [];
     if (anthropic) {
-      send({ type: 'message_start', message: { usage: { input_tokens: usage.input, output_tokens: 1, cache_read_input_tokens: usage.cached ?? 0 } } }, 'message_start');
+      send(
+        {
+          type: 'message_start',
+          message: { usage: { input_tokens: usage.input, output_tokens: 1, cache_read_input_tokens: usage.cached ?? 0 } },
+        },
+        'message_start',
+      );
       let index = 0;
       if (words.length) {
         send({ type: 'content_block_start', index, content_block: { type: 'text', text: '' } }, 'content_block_start');
@@ -75,27 +82,57 @@ class ScriptedServer {
       }
       for (const t of reply.tools ?? []) {
         const json = typeof t.args === 'string' ? t.args : JSON.stringify(t.args);
-        send({ type: 'content_block_start', index, content_block: { type: 'tool_use', id: t.id, name: t.name, input: {} } }, 'content_block_start');
-        send({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: json.slice(0, 5) } }, 'content_block_delta');
-        send({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: json.slice(5) } }, 'content_block_delta');
+        send(
+          { type: 'content_block_start', index, content_block: { type: 'tool_use', id: t.id, name: t.name, input: {} } },
+          'content_block_start',
+        );
+        send(
+          { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: json.slice(0, 5) } },
+          'content_block_delta',
+        );
+        send(
+          { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: json.slice(5) } },
+          'content_block_delta',
+        );
         send({ type: 'content_block_stop', index }, 'content_block_stop');
         index++;
       }
       if (reply.holdMs) await new Promise((r) => setTimeout(r, reply.holdMs));
       if (res.destroyed) return;
-      send({ type: 'message_delta', delta: { stop_reason: reply.tools?.length ? 'tool_use' : 'end_turn' }, usage: { output_tokens: usage.output } }, 'message_delta');
+      send(
+        {
+          type: 'message_delta',
+          delta: { stop_reason: reply.tools?.length ? 'tool_use' : 'end_turn' },
+          usage: { output_tokens: usage.output },
+        },
+        'message_delta',
+      );
       send({ type: 'message_stop' }, 'message_stop');
     } else {
       for (const w of words) send({ choices: [{ index: 0, delta: { content: w } }] });
       (reply.tools ?? []).forEach((t, i) => {
         const json = typeof t.args === 'string' ? t.args : JSON.stringify(t.args);
-        send({ choices: [{ index: 0, delta: { tool_calls: [{ index: i, id: t.id, type: 'function', function: { name: t.name, arguments: json.slice(0, 4) } }] } }] });
+        send({
+          choices: [
+            {
+              index: 0,
+              delta: { tool_calls: [{ index: i, id: t.id, type: 'function', function: { name: t.name, arguments: json.slice(0, 4) } }] },
+            },
+          ],
+        });
         send({ choices: [{ index: 0, delta: { tool_calls: [{ index: i, function: { arguments: json.slice(4) } }] } }] });
       });
       if (reply.holdMs) await new Promise((r) => setTimeout(r, reply.holdMs));
       if (res.destroyed) return;
       send({ choices: [{ index: 0, delta: {}, finish_reason: reply.tools?.length ? 'tool_calls' : 'stop' }] });
-      send({ choices: [], usage: { prompt_tokens: usage.input + (usage.cached ?? 0), completion_tokens: usage.output, prompt_tokens_details: { cached_tokens: usage.cached ?? 0 } } });
+      send({
+        choices: [],
+        usage: {
+          prompt_tokens: usage.input + (usage.cached ?? 0),
+          completion_tokens: usage.output,
+          prompt_tokens_details: { cached_tokens: usage.cached ?? 0 },
+        },
+      });
       send('[DONE]');
     }
     res.end();
@@ -200,17 +237,45 @@ describe('custom harness', () => {
 
     // tool.call is emitted before the gate is asked, for each call; results follow
     const toolOrder = r.order.filter((o) => /tool\.|gate:/.test(o));
-    expect(toolOrder).toEqual(['emit:tool.call', 'gate:write_file', 'emit:tool.result', 'emit:tool.call', 'gate:shell', 'emit:tool.result']);
+    expect(toolOrder).toEqual([
+      'emit:tool.call',
+      'gate:write_file',
+      'emit:tool.result',
+      'emit:tool.call',
+      'gate:shell',
+      'emit:tool.result',
+    ]);
     const [write, shell] = r.of('tool.result');
     expect(write).toMatchObject({ status: 'ok', output: 'created hello.sh (27 bytes)', durationMs: expect.any(Number) });
     expect(shell).toMatchObject({ status: 'ok', output: 'hello from the script\n' });
     expect(r.of('tool.call')[1]).toMatchObject({ tool: 'shell', input: { command: 'sh hello.sh' }, preview: 'sh hello.sh' });
 
-    expect(r.of('agent.delta').map((d) => d.text).join('')).toBe('I will write the file and run it.Done: the script prints hello.');
+    expect(
+      r
+        .of('agent.delta')
+        .map((d) => d.text)
+        .join(''),
+    ).toBe('I will write the file and run it.Done: the script prints hello.');
     expect(r.of('agent.message').map((m) => m.text)).toEqual(['I will write the file and run it.', 'Done: the script prints hello.']);
     expect(r.of('usage')).toEqual([
-      { turnId: expect.any(String), model: 'gpt-5-mini', inputTokens: 1000, outputTokens: 50, cacheReadTokens: 200, cacheWriteTokens: 0, costUsd: 0.000355 },
-      { turnId: expect.any(String), model: 'gpt-5-mini', inputTokens: 1300, outputTokens: 20, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0.000365 },
+      {
+        turnId: expect.any(String),
+        model: 'gpt-5-mini',
+        inputTokens: 1000,
+        outputTokens: 50,
+        cacheReadTokens: 200,
+        cacheWriteTokens: 0,
+        costUsd: 0.000355,
+      },
+      {
+        turnId: expect.any(String),
+        model: 'gpt-5-mini',
+        inputTokens: 1300,
+        outputTokens: 20,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+        costUsd: 0.000365,
+      },
     ]);
     expect(r.of('session.status').at(-1)).toMatchObject({ state: 'finished' });
 
@@ -219,7 +284,14 @@ describe('custom harness', () => {
     expect(first!.path).toBe('/v1/chat/completions');
     expect(first!.headers.authorization).toBe('Bearer sk-test-123');
     expect(first!.body).toMatchObject({ model: 'gpt-5-mini', stream: true });
-    expect(first!.body.tools.map((t: any) => t.function.name)).toEqual(['read_file', 'write_file', 'edit_file', 'list_files', 'search', 'shell']);
+    expect(first!.body.tools.map((t: any) => t.function.name)).toEqual([
+      'read_file',
+      'write_file',
+      'edit_file',
+      'list_files',
+      'search',
+      'shell',
+    ]);
     expect(first!.body.messages.at(-1)).toEqual({ role: 'user', content: 'write a hello script and run it' });
     expect(second!.body.messages.slice(-2)).toEqual([
       { role: 'tool', tool_call_id: 'call_a', content: 'created hello.sh (27 bytes)' },
@@ -228,13 +300,22 @@ describe('custom harness', () => {
   });
 
   it('a denied call does not run; the model gets the reason as the tool result', async () => {
-    server.replies.push({ tools: [{ id: 'c1', name: 'shell', args: { command: 'touch pwned && git push origin main' } }] }, { text: 'Understood, not pushing.' });
+    server.replies.push(
+      { tools: [{ id: 'c1', name: 'shell', args: { command: 'touch pwned && git push origin main' } }] },
+      { text: 'Understood, not pushing.' },
+    );
     const r = rig({}, { prompt: 'push it', gate: async () => ({ allowed: false, reason: 'denied by policy no-push: Pushing is off.' }) });
     await r.harness.start();
     await ended(r);
     expect(existsSync(path.join(cwd, 'pwned'))).toBe(false);
-    expect(r.of('tool.result')).toEqual([{ callId: expect.any(String), status: 'denied', output: 'denied by policy no-push: Pushing is off.' }]); // only the runner's
-    expect(server.requests[1]!.body.messages.at(-1)).toEqual({ role: 'tool', tool_call_id: 'c1', content: 'Denied by policy: denied by policy no-push: Pushing is off.' });
+    expect(r.of('tool.result')).toEqual([
+      { callId: expect.any(String), status: 'denied', output: 'denied by policy no-push: Pushing is off.' },
+    ]); // only the runner's
+    expect(server.requests[1]!.body.messages.at(-1)).toEqual({
+      role: 'tool',
+      tool_call_id: 'c1',
+      content: 'Denied by policy: denied by policy no-push: Pushing is off.',
+    });
     expect(r.of('turn.ended')[0]).toMatchObject({ status: 'completed' });
   });
 
@@ -311,10 +392,18 @@ describe('custom harness', () => {
   it('anthropic: streamed tool_use input, tool_result back, cache tokens in usage; the conversation is saved and resumed', async () => {
     writeFileSync(path.join(cwd, 'notes.txt'), 'alpha\nbeta\n');
     server.replies.push(
-      { text: 'Reading.', tools: [{ id: 'toolu_1', name: 'read_file', args: { path: 'notes.txt' } }], usage: { input: 100, output: 10, cached: 50 } },
+      {
+        text: 'Reading.',
+        tools: [{ id: 'toolu_1', name: 'read_file', args: { path: 'notes.txt' } }],
+        usage: { input: 100, output: 10, cached: 50 },
+      },
       { text: 'It says alpha and beta.' },
     );
-    const agent: Partial<AgentSpec> = { model: 'claude-sonnet-4-5', provider: { api: 'anthropic', baseUrl: server.url, apiKeyEnv: 'TANDEM_TEST_MODEL_KEY' }, instructions: 'Answer in one line.' };
+    const agent: Partial<AgentSpec> = {
+      model: 'claude-sonnet-4-5',
+      provider: { api: 'anthropic', baseUrl: server.url, apiKeyEnv: 'TANDEM_TEST_MODEL_KEY' },
+      instructions: 'Answer in one line.',
+    };
     const r = rig(agent, { prompt: 'what is in notes.txt?' });
     await r.harness.start();
     await ended(r);
@@ -324,8 +413,17 @@ describe('custom harness', () => {
     expect(first!.body.system).toContain('Answer in one line.');
     expect(first!.body.tools[0]).toMatchObject({ name: 'read_file', input_schema: { type: 'object' } });
     expect(r.of('tool.call')[0]).toMatchObject({ tool: 'read_file', input: { path: 'notes.txt' } });
-    expect(second!.body.messages.at(-1)).toEqual({ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'alpha\nbeta\n' }] });
-    expect(r.of('usage')[0]).toMatchObject({ model: 'claude-sonnet-4-5', inputTokens: 100, outputTokens: 10, cacheReadTokens: 50, costUsd: 0.000465 });
+    expect(second!.body.messages.at(-1)).toEqual({
+      role: 'user',
+      content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'alpha\nbeta\n' }],
+    });
+    expect(r.of('usage')[0]).toMatchObject({
+      model: 'claude-sonnet-4-5',
+      inputTokens: 100,
+      outputTokens: 10,
+      cacheReadTokens: 50,
+      costUsd: 0.000465,
+    });
     expect(r.of('agent.message').at(-1)!.text).toBe('It says alpha and beta.');
 
     // a new harness from the saved progress continues the conversation, without the prompt
@@ -350,7 +448,15 @@ describe('custom harness', () => {
   });
 
   it('bad tool arguments and unknown tools are answered with an error, not run, not gated', async () => {
-    server.replies.push({ tools: [{ id: 'c1', name: 'shell', args: '{"command": ' }, { id: 'c2', name: 'teleport', args: {} }] }, { text: 'ok' });
+    server.replies.push(
+      {
+        tools: [
+          { id: 'c1', name: 'shell', args: '{"command": ' },
+          { id: 'c2', name: 'teleport', args: {} },
+        ],
+      },
+      { text: 'ok' },
+    );
     const r = rig({}, { prompt: 'x' });
     await r.harness.start();
     await ended(r);
@@ -361,9 +467,11 @@ describe('custom harness', () => {
 
   it('start() refuses clearly: no model, openai-responses, a named key variable that is not set', async () => {
     await expect(rig({ model: undefined }).harness.start()).rejects.toThrow('the custom harness needs a model');
-    await expect(rig({ provider: { api: 'openai-responses', baseUrl: server.url } }).harness.start()).rejects.toThrow('not openai-responses');
-    await expect(rig({ provider: { api: 'openai-chat', baseUrl: server.url, apiKeyEnv: 'TANDEM_NO_SUCH_KEY' } }).harness.start()).rejects.toThrow(
-      'TANDEM_NO_SUCH_KEY, which is not set',
+    await expect(rig({ provider: { api: 'openai-responses', baseUrl: server.url } }).harness.start()).rejects.toThrow(
+      'not openai-responses',
     );
+    await expect(
+      rig({ provider: { api: 'openai-chat', baseUrl: server.url, apiKeyEnv: 'TANDEM_NO_SUCH_KEY' } }).harness.start(),
+    ).rejects.toThrow('TANDEM_NO_SUCH_KEY, which is not set');
   });
 });

@@ -76,16 +76,24 @@ export class CustomHarness implements Harness {
     this.ctx = ctx;
     this.cwd = path.resolve(ctx.cwd);
     this.env = sanitizeEnv(ctx.agent.env);
-    this.calls = new CallLedger(ctx.toolCall, (e) => this.emit(e), () => this.deltas.flush());
+    this.calls = new CallLedger(
+      ctx.toolCall,
+      (e) => this.emit(e),
+      () => this.deltas.flush(),
+    );
     const saved = ctx.progress as Progress | undefined;
-    this.p = saved && saved.v === 1 && Array.isArray(saved.messages) ? { ...saved } : { v: 1, messages: [], model: ctx.agent.model ?? '', turns: 0 };
+    this.p =
+      saved && saved.v === 1 && Array.isArray(saved.messages)
+        ? { ...saved }
+        : { v: 1, messages: [], model: ctx.agent.model ?? '', turns: 0 };
   }
 
   async start(): Promise<void> {
     const agent = this.ctx.agent;
     if (!this.p.model) throw new Error('the custom harness needs a model: set `model:` in the agent file or pass --model');
     const api = agent.provider?.api ?? (/^claude/i.test(this.p.model) ? 'anthropic' : 'openai-chat');
-    if (api === 'openai-responses') throw new Error('the custom harness speaks provider.api openai-chat or anthropic, not openai-responses');
+    if (api === 'openai-responses')
+      throw new Error('the custom harness speaks provider.api openai-chat or anthropic, not openai-responses');
     const keyEnv = agent.provider?.apiKeyEnv ?? (api === 'anthropic' ? 'ANTHROPIC_API_KEY' : 'OPENAI_API_KEY');
     const apiKey = agent.env?.[keyEnv] ?? process.env[keyEnv];
     if (agent.provider?.apiKeyEnv && !apiKey) throw new Error(`provider.api_key_env names ${keyEnv}, which is not set in the environment`);
@@ -101,7 +109,10 @@ export class CustomHarness implements Harness {
     if (!this.queue.length && last && last.role !== 'assistant') this.kick(true);
     else if (this.queue.length) this.kick();
     else if (this.p.last === 'completed' || this.p.last === 'failed') {
-      this.emit({ kind: 'session.status', body: { state: this.p.last === 'completed' ? 'finished' : 'failed', detail: 'the last turn ended; send a message for more' } });
+      this.emit({
+        kind: 'session.status',
+        body: { state: this.p.last === 'completed' ? 'finished' : 'failed', detail: 'the last turn ended; send a message for more' },
+      });
     } else this.emit({ kind: 'session.status', body: { state: 'idle', detail: 'waiting for a message' } });
   }
 
@@ -217,7 +228,11 @@ export class CustomHarness implements Harness {
     let streamed = false;
     const policy = this.ctx.policy;
     try {
-      const outgoing = await this.checkRequest({ system: systemPrompt(this.cwd, this.ctx.agent.instructions), messages: this.p.messages }, model, signal);
+      const outgoing = await this.checkRequest(
+        { system: systemPrompt(this.cwd, this.ctx.agent.instructions), messages: this.p.messages },
+        model,
+        signal,
+      );
       const res = await provider.call({
         baseUrl: provider.baseUrl,
         ...(provider.apiKey ? { apiKey: provider.apiKey } : {}),
@@ -253,7 +268,10 @@ export class CustomHarness implements Harness {
     if (!checked.allowed) throw new ProviderError(`the model call was not made: ${checked.reason}`);
     if (checked.text === text) return outgoing;
     const rewritten = withRequestText(outgoing, checked.text);
-    if (!rewritten) throw new ProviderError('the model call was not made: a policy rewrote the request in a way that cannot be applied to it (denied to fail closed)');
+    if (!rewritten)
+      throw new ProviderError(
+        'the model call was not made: a policy rewrote the request in a way that cannot be applied to it (denied to fail closed)',
+      );
     return rewritten;
   }
 
@@ -284,7 +302,12 @@ export class CustomHarness implements Harness {
     const started = Date.now();
     try {
       // a policy may have rewritten the input (redaction): the tool runs what the gate allowed
-      const r = await runTool(use.name, gate.input ?? use.input, { cwd: this.cwd, env: this.env, signal, ...(this.ctx.sandbox ? { sandbox: this.ctx.sandbox } : {}) });
+      const r = await runTool(use.name, gate.input ?? use.input, {
+        cwd: this.cwd,
+        env: this.env,
+        signal,
+        ...(this.ctx.sandbox ? { sandbox: this.ctx.sandbox } : {}),
+      });
       const durationMs = Date.now() - started;
       // tool_result policies: the model and people see the checked output (redacted or withheld)
       const seen = this.ctx.policy ? await this.ctx.policy.toolResult(call, { status: r.status, output: r.output }) : r;

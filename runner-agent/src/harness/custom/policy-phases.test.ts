@@ -6,9 +6,16 @@ import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OpenAIChatServer, contentText } from '../../testing/openai-chat-server.ts';
-import { BUDGET_POLICY, REDACT_EMAILS_DENY_KEYS_POLICY, SECRET, policySession, redactPolicy, type PolicySession } from '../../testing/policy-session.ts';
+import {
+  BUDGET_POLICY,
+  REDACT_EMAILS_DENY_KEYS_POLICY,
+  SECRET,
+  policySession,
+  redactPolicy,
+  type PolicySession,
+} from '../../testing/policy-session.ts';
 import { tempDir } from '../../testing/util.ts';
-import { CustomHarness, customHarness } from './loop.ts';
+import { type CustomHarness, customHarness } from './loop.ts';
 
 describe('custom harness: policy phases', () => {
   let server: OpenAIChatServer;
@@ -56,7 +63,7 @@ describe('custom harness: policy phases', () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it('llm_request: pii redact keeps a secret in the person\'s message from reaching the model server', async () => {
+  it("llm_request: pii redact keeps a secret in the person's message from reaching the model server", async () => {
     server.script({ text: 'noted' });
     const r = rig(redactPolicy('llm_request'), `deploy with key ${SECRET} please`);
     await r.harness.start();
@@ -67,10 +74,7 @@ describe('custom harness: policy phases', () => {
   });
 
   it('tool_call: a redacted command is what runs, and the model and people see the redacted output', async () => {
-    server.script(
-      { toolCalls: [{ id: 'c1', name: 'shell', arguments: { command: `echo token=${SECRET}` } }] },
-      { text: 'done' },
-    );
+    server.script({ toolCalls: [{ id: 'c1', name: 'shell', arguments: { command: `echo token=${SECRET}` } }] }, { text: 'done' });
     const r = rig(redactPolicy('tool_call'), 'run it');
     await r.harness.start();
     await r.ended(1);
@@ -86,7 +90,12 @@ describe('custom harness: policy phases', () => {
     writeFileSync(path.join(cwd, 'contacts.txt'), 'ana@example.com\n');
     writeFileSync(path.join(cwd, 'keys.txt'), `${SECRET}\n`);
     server.script(
-      { toolCalls: [{ id: 'c1', name: 'read_file', arguments: { path: 'contacts.txt' } }, { id: 'c2', name: 'read_file', arguments: { path: 'keys.txt' } }] },
+      {
+        toolCalls: [
+          { id: 'c1', name: 'read_file', arguments: { path: 'contacts.txt' } },
+          { id: 'c2', name: 'read_file', arguments: { path: 'keys.txt' } },
+        ],
+      },
       { text: 'read them' },
     );
     const r = rig(REDACT_EMAILS_DENY_KEYS_POLICY, 'read both');

@@ -35,14 +35,24 @@ describe('custom harness via tandem run AGENT.yaml (shared scripted servers)', (
     let out = '';
     let err = '';
     const code = await main(args, env, { stdout: (t) => void (out += t), stderr: (t) => void (err += t) });
-    return { code, err, lines: out.split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
+    return {
+      code,
+      err,
+      lines: out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+    };
   }
 
   it('openai-chat: allowed write, denied shell (never runs; the model is told), usage with cost, finished, exit 0', async () => {
     const server = await OpenAIChatServer.start();
     try {
       server.script(
-        { toolCalls: [{ name: 'write_file', arguments: { path: 'out.txt', content: 'hi\n' } }], usage: { prompt_tokens: 500, completion_tokens: 40 } },
+        {
+          toolCalls: [{ name: 'write_file', arguments: { path: 'out.txt', content: 'hi\n' } }],
+          usage: { prompt_tokens: 500, completion_tokens: 40 },
+        },
         { toolCalls: [{ name: 'shell', arguments: { command: 'touch pushed && git push origin main' } }] },
         { text: 'Wrote out.txt; pushing is not allowed here.' },
       );
@@ -72,9 +82,17 @@ describe('custom harness via tandem run AGENT.yaml (shared scripted servers)', (
       expect(kinds.filter((k) => k === 'tool.call')).toHaveLength(2);
       expect(r.lines.find((l) => l.kind === 'policy.decision' && l.body.decision === 'deny')!.body).toMatchObject({ policy: 'no-push' });
       expect(r.lines.filter((l) => l.kind === 'tool.result').map((l) => l.body.status)).toEqual(['ok', 'denied']);
-      expect(server.toolMessages(2).map((m) => m.content)).toEqual(['created out.txt (3 bytes)', 'Denied by policy: denied by policy no-push: Not from this agent.']);
+      expect(server.toolMessages(2).map((m) => m.content)).toEqual([
+        'created out.txt (3 bytes)',
+        'Denied by policy: denied by policy no-push: Not from this agent.',
+      ]);
       expect(server.requests[0]!.headers.authorization).toBe('Bearer sk-custom-1');
-      expect(r.lines.find((l) => l.kind === 'usage')!.body).toMatchObject({ model: 'gpt-5-mini', inputTokens: 500, outputTokens: 40, costUsd: 0.000205 });
+      expect(r.lines.find((l) => l.kind === 'usage')!.body).toMatchObject({
+        model: 'gpt-5-mini',
+        inputTokens: 500,
+        outputTokens: 40,
+        costUsd: 0.000205,
+      });
       expect(r.lines.find((l) => l.kind === 'turn.ended')!.body).toMatchObject({ status: 'completed' });
       expect(r.lines.at(-1)).toMatchObject({ kind: 'session.status', body: { state: 'finished' } });
       expect(relay.runnerEvents('usage')).toHaveLength(3);
@@ -87,13 +105,20 @@ describe('custom harness via tandem run AGENT.yaml (shared scripted servers)', (
     const server: AnthropicServer = await startAnthropicServer();
     try {
       writeFileSync(path.join(work, 'notes.txt'), 'alpha\n');
-      server.enqueue(toolUse('read_file', { path: 'notes.txt' }, { usage: { input_tokens: 200, output_tokens: 20, cache_read_input_tokens: 100 } }), text('It says alpha.'));
+      server.enqueue(
+        toolUse('read_file', { path: 'notes.txt' }, { usage: { input_tokens: 200, output_tokens: 20, cache_read_input_tokens: 100 } }),
+        text('It says alpha.'),
+      );
       const file = path.join(work, 'agent.yaml');
       writeFileSync(file, `harness: custom\nmodel: claude-haiku-4-5\nprovider: { api: anthropic, base_url: "${server.url}" }\ncwd: .\n`);
       const ok = await tandem(['run', file, 'read notes.txt', '--json', '--once']);
       expect(ok.code).toBe(0);
       expect(server.toolResults(1)).toEqual([{ tool_use_id: expect.any(String), is_error: false, text: 'alpha\n' }]);
-      expect(ok.lines.find((l) => l.kind === 'usage')!.body).toMatchObject({ model: 'claude-haiku-4-5', cacheReadTokens: 100, costUsd: expect.any(Number) });
+      expect(ok.lines.find((l) => l.kind === 'usage')!.body).toMatchObject({
+        model: 'claude-haiku-4-5',
+        cacheReadTokens: 100,
+        costUsd: expect.any(Number),
+      });
       expect(ok.lines.filter((l) => l.kind === 'agent.message').at(-1)!.body.text).toBe('It says alpha.');
 
       for (const [reply, message] of [

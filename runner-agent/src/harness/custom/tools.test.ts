@@ -11,14 +11,28 @@ const t = { cwd, env: { PATH: process.env.PATH }, signal: new AbortController().
 
 describe('custom loop tools', () => {
   it('write, read (with offset/limit), edit (unique / ambiguous / missing / replace_all)', async () => {
-    expect(await runTool('write_file', { path: 'src/a.txt', content: 'one\ntwo\ntwo\nthree\n' }, t)).toEqual({ status: 'ok', output: 'created src/a.txt (18 bytes)' });
+    expect(await runTool('write_file', { path: 'src/a.txt', content: 'one\ntwo\ntwo\nthree\n' }, t)).toEqual({
+      status: 'ok',
+      output: 'created src/a.txt (18 bytes)',
+    });
     expect((await runTool('read_file', { path: 'src/a.txt', offset: 2, limit: 2 }, t)).output).toBe('two\ntwo');
     expect(await runTool('edit_file', { path: 'src/a.txt', old_string: 'one', new_string: 'uno' }, t)).toMatchObject({ status: 'ok' });
-    expect(await runTool('edit_file', { path: 'src/a.txt', old_string: 'two', new_string: 'dos' }, t)).toMatchObject({ status: 'error', output: expect.stringContaining('occurs 2 times') });
-    expect(await runTool('edit_file', { path: 'src/a.txt', old_string: 'four', new_string: 'x' }, t)).toMatchObject({ status: 'error', output: expect.stringContaining('not found') });
-    expect(await runTool('edit_file', { path: 'src/a.txt', old_string: 'two', new_string: '$&dos', replace_all: true }, t)).toMatchObject({ status: 'ok' });
+    expect(await runTool('edit_file', { path: 'src/a.txt', old_string: 'two', new_string: 'dos' }, t)).toMatchObject({
+      status: 'error',
+      output: expect.stringContaining('occurs 2 times'),
+    });
+    expect(await runTool('edit_file', { path: 'src/a.txt', old_string: 'four', new_string: 'x' }, t)).toMatchObject({
+      status: 'error',
+      output: expect.stringContaining('not found'),
+    });
+    expect(await runTool('edit_file', { path: 'src/a.txt', old_string: 'two', new_string: '$&dos', replace_all: true }, t)).toMatchObject({
+      status: 'ok',
+    });
     expect(readFileSync(path.join(cwd, 'src/a.txt'), 'utf8')).toBe('uno\n$&dos\n$&dos\nthree\n');
-    expect(await runTool('read_file', { path: 'nope.txt' }, t)).toMatchObject({ status: 'error', output: expect.stringContaining('no such file') });
+    expect(await runTool('read_file', { path: 'nope.txt' }, t)).toMatchObject({
+      status: 'error',
+      output: expect.stringContaining('no such file'),
+    });
     expect(await runTool('read_file', {}, t)).toEqual({ status: 'error', output: '"path" must be a string' });
   });
 

@@ -42,7 +42,12 @@ export const TOOLS: ToolSchema[] = [
     description: 'Replace old_string with new_string in a file. old_string must occur exactly once unless replace_all is true.',
     parameters: {
       type: 'object',
-      properties: { path: { type: 'string' }, old_string: { type: 'string' }, new_string: { type: 'string' }, replace_all: { type: 'boolean' } },
+      properties: {
+        path: { type: 'string' },
+        old_string: { type: 'string' },
+        new_string: { type: 'string' },
+        replace_all: { type: 'boolean' },
+      },
       required: ['path', 'old_string', 'new_string'],
     },
   },
@@ -69,7 +74,10 @@ export const TOOLS: ToolSchema[] = [
     description: `Run a shell command (sh -c) in the working directory; stdout and stderr are returned (cut to ${MAX_TOOL_OUTPUT_CHARS} characters).`,
     parameters: {
       type: 'object',
-      properties: { command: { type: 'string' }, timeout_ms: { type: 'integer', description: `default ${DEFAULT_SHELL_TIMEOUT_MS}, at most ${MAX_SHELL_TIMEOUT_MS}` } },
+      properties: {
+        command: { type: 'string' },
+        timeout_ms: { type: 'integer', description: `default ${DEFAULT_SHELL_TIMEOUT_MS}, at most ${MAX_SHELL_TIMEOUT_MS}` },
+      },
       required: ['command'],
     },
   },
@@ -160,7 +168,12 @@ export async function runTool(name: string, input: Record<string, unknown>, t: T
         const offset = typeof input.offset === 'number' ? Math.max(1, Math.floor(input.offset)) : 1;
         const limit = typeof input.limit === 'number' ? Math.max(0, Math.floor(input.limit)) : undefined;
         if (offset === 1 && limit === undefined) return done(text);
-        return done(text.split('\n').slice(offset - 1, limit === undefined ? undefined : offset - 1 + limit).join('\n'));
+        return done(
+          text
+            .split('\n')
+            .slice(offset - 1, limit === undefined ? undefined : offset - 1 + limit)
+            .join('\n'),
+        );
       }
       case 'write_file': {
         const file = writable(resolve(str(input, 'path')));
@@ -243,7 +256,8 @@ export async function runTool(name: string, input: Record<string, unknown>, t: T
   } catch (err) {
     if (err instanceof Cancelled) throw err; // interrupted: the loop reports it
     const e = err as NodeJS.ErrnoException;
-    const message = err instanceof ToolError ? e.message : e.code === 'ENOENT' ? `no such file or directory: ${e.path ?? input.path}` : e.message;
+    const message =
+      err instanceof ToolError ? e.message : e.code === 'ENOENT' ? `no such file or directory: ${e.path ?? input.path}` : e.message;
     return done(message, 'error');
   }
 }

@@ -45,7 +45,11 @@ class FakeGate {
 }
 
 function git(args: string[], cwd: string): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_GLOBAL: devNull, GIT_CONFIG_NOSYSTEM: '1' } }).trim();
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_CONFIG_GLOBAL: devNull, GIT_CONFIG_NOSYSTEM: '1' },
+  }).trim();
 }
 
 describe('demo harness', () => {
@@ -80,9 +84,12 @@ describe('demo harness', () => {
   const messages = () => events.filter((e) => e.kind === 'agent.message').map((e) => (e.body as { text: string }).text);
   const statuses = () => events.filter((e) => e.kind === 'session.status').map((e) => (e.body as { state: string }).state);
   const results = () =>
-    events.filter((e) => e.kind === 'tool.result').map((e) => e.body as { callId: string; status: string; output: string; durationMs?: number });
+    events
+      .filter((e) => e.kind === 'tool.result')
+      .map((e) => e.body as { callId: string; status: string; output: string; durationMs?: number });
   const toolCalls = () => events.filter((e) => e.kind === 'tool.call').map((e) => e.body as ToolCall);
-  const originHead = (h: DemoHarness) => git(['--git-dir', path.join(path.dirname(h.cwd), 'origin.git'), 'log', '--format=%s', 'main'], dir);
+  const originHead = (h: DemoHarness) =>
+    git(['--git-dir', path.join(path.dirname(h.cwd), 'origin.git'), 'log', '--format=%s', 'main'], dir);
 
   it('approved: fixes the bug for real, runs the real tests, commits and pushes to the bare origin', async () => {
     const gate = new FakeGate('approve');
@@ -102,7 +109,11 @@ describe('demo harness', () => {
     // every tool call went through the gate, before its result
     expect(gate.calls.map((c) => c.callId)).toEqual(toolCalls().map((c) => c.callId));
     const edit = toolCalls()[2]!;
-    expect(edit.input).toMatchObject({ path: 'src/slugify.js', old: expect.stringContaining('\\s/g'), new: expect.stringContaining('[\\s-]+') });
+    expect(edit.input).toMatchObject({
+      path: 'src/slugify.js',
+      old: expect.stringContaining('\\s/g'),
+      new: expect.stringContaining('[\\s-]+'),
+    });
     expect(edit.preview).toContain('+    .replace(/[\\s-]+/g');
 
     const r = results();
@@ -167,7 +178,7 @@ describe('demo harness', () => {
     await h.start();
     await until(() => gate.waiting, 'the push approval');
     h.send('nice work on the regex', { name: 'Ana', eventId: 'p_3' });
-    expect(messages().at(-1)).toBe('Got it, Ana: “nice work on the regex”. I\'ll keep that in mind; still to do: push to origin/main.');
+    expect(messages().at(-1)).toBe("Got it, Ana: “nice work on the regex”. I'll keep that in mind; still to do: push to origin/main.");
     gate.decide({ allowed: true, reason: 'approved' });
     await h.settled();
     h.send('thanks!', { name: 'Ana', eventId: 'p_4' });
@@ -191,7 +202,9 @@ describe('demo harness', () => {
     h.send('continue', { name: 'Ana', eventId: 'p_5' });
     await h.settled();
     expect(statuses()).toEqual(['running', 'idle', 'running', 'finished']);
-    const pushes = toolCalls().filter((c) => c.preview === 'git push origin main').map((c) => c.callId);
+    const pushes = toolCalls()
+      .filter((c) => c.preview === 'git push origin main')
+      .map((c) => c.callId);
     expect(pushes).toEqual(['demo-push', 'demo-push-1']);
     expect(originHead(h).split('\n')[0]).toBe('Fix slugify: collapse whitespace into a single dash');
   });
@@ -228,7 +241,8 @@ describe('demo harness', () => {
   it('a denied non-push step stops the plan early and says so', async () => {
     const gate = new FakeGate('approve');
     const original = gate.gate;
-    gate.gate = (call, signal) => (call.tool === 'edit' ? Promise.resolve({ allowed: false, reason: 'edits are frozen' }) : original(call, signal));
+    gate.gate = (call, signal) =>
+      call.tool === 'edit' ? Promise.resolve({ allowed: false, reason: 'edits are frozen' }) : original(call, signal);
     const h = harness(gate);
     await h.start();
     await h.settled();

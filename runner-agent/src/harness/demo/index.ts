@@ -22,7 +22,21 @@ import { CallLedger } from '../kit/call-ledger.ts';
 import { cancelKind, Cancelled, sleep } from '../kit/errors.ts';
 import type { Harness, HarnessContext, HarnessDefinition, HarnessEvent, Sender } from '../types.ts';
 import { DemoRepo } from './repo.ts';
-import { COMMIT_COMMAND, CONTINUE, INSTALL_COMMAND, INSTALL_PLAN, initialProgress, NO_PUSH, PLAN, PUSH_COMMAND, quote, STEP_LABEL, TEST_COMMAND, type DemoProgress, type StepId } from './script.ts';
+import {
+  COMMIT_COMMAND,
+  CONTINUE,
+  INSTALL_COMMAND,
+  INSTALL_PLAN,
+  initialProgress,
+  NO_PUSH,
+  PLAN,
+  PUSH_COMMAND,
+  quote,
+  STEP_LABEL,
+  TEST_COMMAND,
+  type DemoProgress,
+  type StepId,
+} from './script.ts';
 import { DemoTools, type ToolOutcome } from './tools.ts';
 import { progressFromTranscript } from './transcript.ts';
 import { diagnoseText, introText, pushText, remainingText, summaryText, wrapUpText } from './words.ts';
@@ -115,7 +129,11 @@ export class DemoHarness implements Harness {
     const say = (reply: string) => {
       this.emit({ kind: 'agent.message', body: { messageId, text: reply } });
       // Answered without starting work: the agent is idle again, so the relay hands over the next queued message.
-      if (!this.loop && (this.p.finished || this.p.interrupted)) this.emit({ kind: 'session.status', body: { state: 'idle', detail: this.p.finished ? 'the task is done; waiting for a message' : 'waiting for a message' } });
+      if (!this.loop && (this.p.finished || this.p.interrupted))
+        this.emit({
+          kind: 'session.status',
+          body: { state: 'idle', detail: this.p.finished ? 'the task is done; waiting for a message' : 'waiting for a message' },
+        });
     };
 
     if (this.p.finished) {
@@ -161,7 +179,9 @@ export class DemoHarness implements Harness {
       kind: 'agent.message',
       body: {
         messageId: newId('idle-'),
-        text: this.p.finished ? 'Nothing is running: the task is done.' : 'Nothing is running right now. Send “continue” to resume the plan.',
+        text: this.p.finished
+          ? 'Nothing is running: the task is done.'
+          : 'Nothing is running right now. Send “continue” to resume the plan.',
       },
     });
   }
@@ -256,7 +276,12 @@ export class DemoHarness implements Harness {
         if (step === 'test-before') this.p.testsFailedBefore = r.status === 'error';
         else this.p.testsPassAfter = r.status === 'ok';
         this.save();
-        if (step === 'test-after') await this.say(id, r.status === 'ok' ? 'All tests pass now.' : 'The tests still fail; I will commit what I have so you can take a look.', signal);
+        if (step === 'test-after')
+          await this.say(
+            id,
+            r.status === 'ok' ? 'All tests pass now.' : 'The tests still fail; I will commit what I have so you can take a look.',
+            signal,
+          );
         return;
       }
       case 'diagnose':

@@ -10,7 +10,19 @@ import path from 'node:path';
 import type { Sandbox } from '../../sandbox/bwrap.ts';
 import { sanitizeEnv } from '../kit/env.ts';
 import { runShell } from '../kit/process.ts';
-import { BUGGY_LINE, COMMIT_MESSAGE, FIXED_LINE, INSTALL_COMMAND, PACKAGE_JSON, SHELL_TIMEOUT_MS, SOURCE, SOURCE_FILE, TEST, type DemoProgress, type StepId } from './script.ts';
+import {
+  BUGGY_LINE,
+  COMMIT_MESSAGE,
+  FIXED_LINE,
+  INSTALL_COMMAND,
+  PACKAGE_JSON,
+  SHELL_TIMEOUT_MS,
+  SOURCE,
+  SOURCE_FILE,
+  TEST,
+  type DemoProgress,
+  type StepId,
+} from './script.ts';
 
 export class DemoRepo {
   readonly cwd: string;

@@ -34,7 +34,12 @@ export class DemoTools {
   /** `sh -c command` in the project (in the run's sandbox); gateSignal cancels the gate wait only. */
   shell(callId: string, command: string, signal: AbortSignal, gateSignal = signal): Promise<ToolOutcome> {
     return this.tool(callId, 'shell', { command }, command, gateSignal, async () => {
-      const r = await runShell(this.repo.shellLine(command, this.ctx.sandbox), { cwd: this.repo.cwd, env: this.repo.env, signal, timeoutMs: SHELL_TIMEOUT_MS });
+      const r = await runShell(this.repo.shellLine(command, this.ctx.sandbox), {
+        cwd: this.repo.cwd,
+        env: this.repo.env,
+        signal,
+        timeoutMs: SHELL_TIMEOUT_MS,
+      });
       const printed = r.timedOut ? `${r.output}\n[timed out after ${SHELL_TIMEOUT_MS} ms]\n` : r.output;
       const ok = r.exitCode === 0;
       return {
@@ -73,7 +78,14 @@ export class DemoTools {
   }
 
   /** ctx.toolCall (gateSignal cancels the wait), run, report the result. */
-  private async tool(callId: string, tool: string, input: Record<string, unknown>, preview: string, gateSignal: AbortSignal, exec: () => Promise<Ran>): Promise<ToolOutcome> {
+  private async tool(
+    callId: string,
+    tool: string,
+    input: Record<string, unknown>,
+    preview: string,
+    gateSignal: AbortSignal,
+    exec: () => Promise<Ran>,
+  ): Promise<ToolOutcome> {
     this.calls.prune();
     const gate = await this.calls.gate({ callId, tool, input, preview }, gateSignal);
     if (gate.verdict === 'denied') return { ran: false, reason: gate.reason };

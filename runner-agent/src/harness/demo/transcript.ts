@@ -14,7 +14,10 @@ const INTERRUPTED = (output: string) => output === 'interrupted before it ran' |
  * tool.call / tool.result / agent.message events, in plan order. Returns the progress to
  * continue from and the completed steps whose effects on the repo must be re-made.
  */
-export function progressFromTranscript(events: readonly Event[], install = false): { progress: DemoProgress; redo: { step: StepId; ok: boolean }[] } {
+export function progressFromTranscript(
+  events: readonly Event[],
+  install = false,
+): { progress: DemoProgress; redo: { step: StepId; ok: boolean }[] } {
   const seen = new Map<StepId, number>(); // highest attempt seen per step
   const results = new Map<StepId, { status: 'ok' | 'error' | 'denied'; output: string }>();
   const said = new Set<StepId>();
@@ -48,7 +51,8 @@ export function progressFromTranscript(events: readonly Event[], install = false
     let done: boolean;
     // a tool step is done once its result is in (a remark after it, if cut off, is not repeated)
     if (step === 'intro' || step === 'diagnose' || step === 'wrap-up') done = said.has(step);
-    else if (step === 'push') done = !!r || said.has(step); // said without a result: skipped
+    else if (step === 'push')
+      done = !!r || said.has(step); // said without a result: skipped
     else done = ran(step);
     if (!done) {
       // a tool the policy denied stopped the plan there: it went on with the wrap-up

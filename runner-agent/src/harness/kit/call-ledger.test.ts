@@ -11,7 +11,10 @@ function rig(answer: (c: ToolCall, signal?: AbortSignal) => Promise<GateResult>)
   const emit = (e: HarnessEvent) => void events.push(e);
   const gate: Gate = (c, signal) => answer(c, signal);
   const ledger = new CallLedger(fakeToolCall(gate, emit), emit);
-  const log = () => events.map((e) => (e.kind === 'tool.result' ? `result:${e.body.callId}:${e.body.status}` : e.kind === 'tool.call' ? `call:${e.body.callId}` : e.kind));
+  const log = () =>
+    events.map((e) =>
+      e.kind === 'tool.result' ? `result:${e.body.callId}:${e.body.status}` : e.kind === 'tool.call' ? `call:${e.body.callId}` : e.kind,
+    );
   return { events, ledger, log };
 }
 

@@ -70,7 +70,8 @@ describe('sanitizeEnv: what of the runner’s environment reaches an agent', () 
 
   it('no TANDEM_* variable, runner token or relay key is in the result, whatever the runner has', () => {
     const values = Object.values(env);
-    for (const secret of ['runner-secret', 'relay-runner-token', 'relay-signing-key', 'vapid-private', 'cf-token']) expect(values).not.toContain(secret);
+    for (const secret of ['runner-secret', 'relay-runner-token', 'relay-signing-key', 'vapid-private', 'cf-token'])
+      expect(values).not.toContain(secret);
     expect(Object.keys(env).filter((k) => k.startsWith('TANDEM_'))).toEqual([]);
   });
 
@@ -85,15 +86,12 @@ describe('sanitizeEnv: what of the runner’s environment reaches an agent', () 
     expect(sanitizeEnv(extra, runner)[name]).toBe(value);
   });
 
-  it.each([
-    ['TANDEM_RUNNER_TOKEN'],
-    ['RUNNER_TOKEN'],
-    ['RELAY_SECRET'],
-    ['VAPID_PRIVATE_KEY'],
-    ['CLOUDFLARE_API_KEY'],
-  ])('a credential (%s) is dropped even when a harness names it', (name) => {
-    expect(sanitizeEnv({ [name]: 'leaked' }, runner)).not.toHaveProperty(name);
-  });
+  it.each([['TANDEM_RUNNER_TOKEN'], ['RUNNER_TOKEN'], ['RELAY_SECRET'], ['VAPID_PRIVATE_KEY'], ['CLOUDFLARE_API_KEY']])(
+    'a credential (%s) is dropped even when a harness names it',
+    (name) => {
+      expect(sanitizeEnv({ [name]: 'leaked' }, runner)).not.toHaveProperty(name);
+    },
+  );
 
   it('an extra set to undefined removes the variable', () => {
     expect(sanitizeEnv({ HTTPS_PROXY: undefined }, runner)).not.toHaveProperty('HTTPS_PROXY');

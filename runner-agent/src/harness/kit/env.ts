@@ -53,7 +53,10 @@ function isCredential(name: string): boolean {
  * The child environment: `source` (the runner's environment) less WITHHELD, then `extra`
  * (a value of undefined removes the variable), then the node running tandem first on PATH.
  */
-export function sanitizeEnv(extra: Readonly<Record<string, string | undefined>> = {}, source: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function sanitizeEnv(
+  extra: Readonly<Record<string, string | undefined>> = {},
+  source: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(source)) {
     if (value !== undefined && !isWithheld(name)) env[name] = value;

@@ -83,7 +83,15 @@ describe('JsonlChild', () => {
 
   it('a command that cannot start: spawned rejects, onExit says why', async () => {
     const exits: ChildExit[] = [];
-    const c = new JsonlChild('/nonexistent/tandem-cli', [], { name: 'x', cwd: process.cwd(), env: process.env, log: silentLogger, stderr: new StderrTail(), onMessage: () => {}, onExit: (e) => void exits.push(e) });
+    const c = new JsonlChild('/nonexistent/tandem-cli', [], {
+      name: 'x',
+      cwd: process.cwd(),
+      env: process.env,
+      log: silentLogger,
+      stderr: new StderrTail(),
+      onMessage: () => {},
+      onExit: (e) => void exits.push(e),
+    });
     await expect(c.spawned).rejects.toThrow(/ENOENT/);
     const exit = await c.exited;
     expect(describeExit(exit)).toMatch(/ENOENT/);

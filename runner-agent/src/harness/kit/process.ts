@@ -19,7 +19,12 @@ import type { StderrTail } from './stderr-tail.ts';
  * has one, so the harness and every command it runs see only the write paths, its
  * install (read-only) and its own work dir (read-write, with HOME in it); else as is.
  */
-export function harnessLaunch(ctx: HarnessContext, command: string, args: string[], installedFrom: string[]): { command: string; args: string[] } {
+export function harnessLaunch(
+  ctx: HarnessContext,
+  command: string,
+  args: string[],
+  installedFrom: string[],
+): { command: string; args: string[] } {
   if (!ctx.sandbox) return { command, args };
   return ctx.sandbox.wrapProcess(command, args, ctx.cwd, {
     installs: installedFrom.map(installRoot),
@@ -155,7 +160,9 @@ export class JsonlChild {
     try {
       this.opts.onMessage(message);
     } catch (err) {
-      this.opts.log.error(`${this.opts.name}: handling ${String(message.method ?? message.type ?? 'a message')} failed: ${(err as Error).stack ?? String(err)}`);
+      this.opts.log.error(
+        `${this.opts.name}: handling ${String(message.method ?? message.type ?? 'a message')} failed: ${(err as Error).stack ?? String(err)}`,
+      );
     }
   }
 }
@@ -174,7 +181,10 @@ export interface ShellResult {
  * after 2 s), when the timeout passes (timedOut) or the signal aborts: then it rejects with
  * a Cancelled of the signal's reason, carrying what the command printed so far.
  */
-export function runShell(command: string, options: { cwd: string; env: NodeJS.ProcessEnv; signal?: AbortSignal; timeoutMs?: number }): Promise<ShellResult> {
+export function runShell(
+  command: string,
+  options: { cwd: string; env: NodeJS.ProcessEnv; signal?: AbortSignal; timeoutMs?: number },
+): Promise<ShellResult> {
   const { signal, timeoutMs = 120_000 } = options;
   if (signal?.aborted) return Promise.reject(Cancelled.of(signal.reason, { output: '', durationMs: 0 }));
   return new Promise((resolve, reject) => {

@@ -30,8 +30,14 @@ describe('turn bookkeeping', () => {
 
   it('usage carries the cost from the price table, null when unpriced', () => {
     const tokens = { inputTokens: 1000, outputTokens: 10, cacheReadTokens: 5, cacheWriteTokens: 0 };
-    expect(usageEvent('t1', 'claude-sonnet-4-5', tokens)).toEqual({ kind: 'usage', body: { turnId: 't1', model: 'claude-sonnet-4-5', ...tokens, costUsd: costOf('claude-sonnet-4-5', tokens) } });
-    expect(usageEvent(undefined, 'unpriced-model', tokens)).toEqual({ kind: 'usage', body: { model: 'unpriced-model', ...tokens, costUsd: null } });
+    expect(usageEvent('t1', 'claude-sonnet-4-5', tokens)).toEqual({
+      kind: 'usage',
+      body: { turnId: 't1', model: 'claude-sonnet-4-5', ...tokens, costUsd: costOf('claude-sonnet-4-5', tokens) },
+    });
+    expect(usageEvent(undefined, 'unpriced-model', tokens)).toEqual({
+      kind: 'usage',
+      body: { model: 'unpriced-model', ...tokens, costUsd: null },
+    });
   });
 
   it.each([

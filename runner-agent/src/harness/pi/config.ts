@@ -28,7 +28,11 @@ const PI_API: Record<string, string> = {
 export function locatePi(): { command: string; args: string[]; detail: string } | null {
   const pkg = findPackage(PI_PACKAGE);
   if (pkg) {
-    return { command: process.execPath, args: [path.join(pkg.dir, 'dist', 'cli.js')], detail: `pi-coding-agent ${pkg.version} (${pkg.dir})` };
+    return {
+      command: process.execPath,
+      args: [path.join(pkg.dir, 'dist', 'cli.js')],
+      detail: `pi-coding-agent ${pkg.version} (${pkg.dir})`,
+    };
   }
   const exe = findExecutable('pi');
   if (exe) return { command: exe, args: [], detail: `pi (${exe})` };
@@ -36,7 +40,13 @@ export function locatePi(): { command: string; args: string[]; detail: string } 
 }
 
 /** Write pi's agent dir for the agent's provider; its path, or undefined when pi uses its own configuration. */
-export function writePiConfig(workDir: string, agent: AgentSpec, model: string | undefined, gatewayUrl: string | undefined, log: Logger): string | undefined {
+export function writePiConfig(
+  workDir: string,
+  agent: AgentSpec,
+  model: string | undefined,
+  gatewayUrl: string | undefined,
+  log: Logger,
+): string | undefined {
   const provider = agent.provider;
   if (!provider?.baseUrl) return undefined;
   const dir = path.join(workDir, 'pi-agent');
@@ -57,7 +67,8 @@ export function writePiConfig(workDir: string, agent: AgentSpec, model: string |
   };
   writeFileSync(path.join(dir, 'models.json'), `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   // One retry layer, pi's own (visible as auto_retry events), not the provider SDK's hidden one too.
-  const num = (v: string | undefined, dflt: number) => (v !== undefined && v !== '' && Number.isFinite(Number(v)) && Number(v) >= 0 ? Number(v) : dflt);
+  const num = (v: string | undefined, dflt: number) =>
+    v !== undefined && v !== '' && Number.isFinite(Number(v)) && Number(v) >= 0 ? Number(v) : dflt;
   const settings = {
     retry: {
       enabled: true,

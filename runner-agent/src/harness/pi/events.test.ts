@@ -63,15 +63,33 @@ describe('pi events: recorded RPC lines → Tandem events', () => {
     const events = ends.flatMap((o) => (o.kind === 'assistant-end' ? assistantEvents(o.message, 'pt1', 'pt1-m1', undefined) : []));
     const tokens = { inputTokens: 1000, outputTokens: 12, cacheReadTokens: 0, cacheWriteTokens: 0 };
     expect(events).toContainEqual({ kind: 'agent.message', body: { messageId: 'pt1-m1', text: 'Done with rec-file.txt.' } });
-    expect(events).toContainEqual({ kind: 'usage', body: { turnId: 'pt1', model: 'gpt-4o-mini', ...tokens, costUsd: costOf('gpt-4o-mini', tokens) } });
+    expect(events).toContainEqual({
+      kind: 'usage',
+      body: { turnId: 'pt1', model: 'gpt-4o-mini', ...tokens, costUsd: costOf('gpt-4o-mini', tokens) },
+    });
   });
 
   it.each([
-    [{ type: 'agent_end', messages: [{ role: 'assistant', stopReason: 'aborted' }] }, { kind: 'run-end', aborted: true, error: undefined }],
-    [{ type: 'agent_end', messages: [{ role: 'assistant', stopReason: 'error', errorMessage: '500 boom' }] }, { kind: 'run-end', aborted: false, error: '500 boom' }],
-    [{ type: 'auto_retry_start', errorMessage: '429', attempt: 1, maxAttempts: 2, delayMs: 1500 }, { kind: 'retry', detail: 'the model call failed (429); retry 1/2 in 1.5 s' }],
-    [{ type: 'auto_retry_end', success: false, finalError: '429 again' }, { kind: 'retry-failed', error: '429 again' }],
-    [{ type: 'extension_error', event: 'tool_call', error: 'boom' }, { kind: 'agent.error', body: { message: 'pi extension error (tool_call): boom' } }],
+    [
+      { type: 'agent_end', messages: [{ role: 'assistant', stopReason: 'aborted' }] },
+      { kind: 'run-end', aborted: true, error: undefined },
+    ],
+    [
+      { type: 'agent_end', messages: [{ role: 'assistant', stopReason: 'error', errorMessage: '500 boom' }] },
+      { kind: 'run-end', aborted: false, error: '500 boom' },
+    ],
+    [
+      { type: 'auto_retry_start', errorMessage: '429', attempt: 1, maxAttempts: 2, delayMs: 1500 },
+      { kind: 'retry', detail: 'the model call failed (429); retry 1/2 in 1.5 s' },
+    ],
+    [
+      { type: 'auto_retry_end', success: false, finalError: '429 again' },
+      { kind: 'retry-failed', error: '429 again' },
+    ],
+    [
+      { type: 'extension_error', event: 'tool_call', error: 'boom' },
+      { kind: 'agent.error', body: { message: 'pi extension error (tool_call): boom' } },
+    ],
   ])('%j', (msg, expected) => {
     expect(mapPiMessage(msg)).toEqual([expected]);
   });

@@ -41,7 +41,10 @@ export type PiOutput =
   | { kind: 'retry-failed'; error: string | undefined };
 
 export function textOf(content: PiContent[] | undefined): string {
-  return (content ?? []).filter((c) => c.type === 'text' && typeof c.text === 'string').map((c) => c.text).join('');
+  return (content ?? [])
+    .filter((c) => c.type === 'text' && typeof c.text === 'string')
+    .map((c) => c.text)
+    .join('');
 }
 
 /** A one-glance preview of a pi tool call. */
@@ -64,7 +67,13 @@ export function mapPiMessage(msg: Json): PiOutput[] {
     case 'agent_end': {
       const messages = (msg.messages as PiAssistantMessage[] | undefined) ?? [];
       const last = [...messages].reverse().find((m) => m.role === 'assistant');
-      return [{ kind: 'run-end', aborted: last?.stopReason === 'aborted', error: last?.stopReason === 'error' ? (last.errorMessage ?? 'the model call failed') : undefined }];
+      return [
+        {
+          kind: 'run-end',
+          aborted: last?.stopReason === 'aborted',
+          error: last?.stopReason === 'error' ? (last.errorMessage ?? 'the model call failed') : undefined,
+        },
+      ];
     }
     case 'message_update': {
       const ev = msg.assistantMessageEvent as { type?: string; delta?: string } | undefined;
@@ -76,28 +85,67 @@ export function mapPiMessage(msg: Json): PiOutput[] {
       return m?.role === 'assistant' ? [{ kind: 'assistant-end', message: m }] : [];
     }
     case 'tool_execution_start':
-      return [{ kind: 'tool-start', toolCallId: String(msg.toolCallId), toolName: String(msg.toolName), input: (msg.args as Record<string, unknown>) ?? {} }];
+      return [
+        {
+          kind: 'tool-start',
+          toolCallId: String(msg.toolCallId),
+          toolName: String(msg.toolName),
+          input: (msg.args as Record<string, unknown>) ?? {},
+        },
+      ];
     case 'tool_execution_end': {
       const result = (msg.result as { content?: PiContent[]; details?: { truncation?: unknown } | null } | undefined) ?? {};
-      return [{ kind: 'tool-end', toolCallId: String(msg.toolCallId), output: textOf(result.content), truncated: !!result.details?.truncation, isError: msg.isError === true }];
+      return [
+        {
+          kind: 'tool-end',
+          toolCallId: String(msg.toolCallId),
+          output: textOf(result.content),
+          truncated: !!result.details?.truncation,
+          isError: msg.isError === true,
+        },
+      ];
     }
     case 'auto_retry_start':
-      return [{ kind: 'retry', detail: clip(`the model call failed (${String(msg.errorMessage)}); retry ${String(msg.attempt)}/${String(msg.maxAttempts)} in ${Math.round(Number(msg.delayMs) / 100) / 10} s`, 2000) }];
+      return [
+        {
+          kind: 'retry',
+          detail: clip(
+            `the model call failed (${String(msg.errorMessage)}); retry ${String(msg.attempt)}/${String(msg.maxAttempts)} in ${Math.round(Number(msg.delayMs) / 100) / 10} s`,
+            2000,
+          ),
+        },
+      ];
     case 'auto_retry_end':
-      return msg.success === false ? [{ kind: 'retry-failed', error: typeof msg.finalError === 'string' ? msg.finalError : undefined }] : [];
+      return msg.success === false
+        ? [{ kind: 'retry-failed', error: typeof msg.finalError === 'string' ? msg.finalError : undefined }]
+        : [];
     default:
       return [];
   }
 }
 
 /** An assistant message's end: its text (agent.message) and what it spent (usage). */
-export function assistantEvents(m: PiAssistantMessage, turnId: string, messageId: string, fallbackModel: string | undefined): HarnessEvent[] {
+export function assistantEvents(
+  m: PiAssistantMessage,
+  turnId: string,
+  messageId: string,
+  fallbackModel: string | undefined,
+): HarnessEvent[] {
   const events: HarnessEvent[] = [];
   const text = textOf(m.content);
-  if (text) events.push({ kind: 'agent.message', body: { messageId, text: text.length > 64 * 1024 ? `${text.slice(0, 64 * 1024 - 20)}\n… [truncated]` : text } });
+  if (text)
+    events.push({
+      kind: 'agent.message',
+      body: { messageId, text: text.length > 64 * 1024 ? `${text.slice(0, 64 * 1024 - 20)}\n… [truncated]` : text },
+    });
   const u = m.usage;
   if (u && (u.input || u.output || u.cacheRead || u.cacheWrite)) {
-    const tokens = { inputTokens: tokenCount(u.input), outputTokens: tokenCount(u.output), cacheReadTokens: tokenCount(u.cacheRead), cacheWriteTokens: tokenCount(u.cacheWrite) };
+    const tokens = {
+      inputTokens: tokenCount(u.input),
+      outputTokens: tokenCount(u.output),
+      cacheReadTokens: tokenCount(u.cacheRead),
+      cacheWriteTokens: tokenCount(u.cacheWrite),
+    };
     events.push(usageEvent(turnId, m.model ?? fallbackModel ?? 'unknown', tokens));
   }
   return events;

@@ -39,7 +39,11 @@ export class PiGate {
     if (method === 'input' && msg.title === RESULT_TITLE) return this.checkResult(id, String(msg.placeholder), turn);
     if (method !== 'input' || msg.title !== GATE_TITLE) return this.write({ type: 'extension_ui_response', id, cancelled: true });
     const answer = (allow: boolean, reason?: string, input?: Record<string, unknown>) =>
-      this.write({ type: 'extension_ui_response', id, value: JSON.stringify(allow ? { allow: true, ...(input ? { input } : {}) } : { allow: false, reason }) });
+      this.write({
+        type: 'extension_ui_response',
+        id,
+        value: JSON.stringify(allow ? { allow: true, ...(input ? { input } : {}) } : { allow: false, reason }),
+      });
     let req: { toolCallId?: unknown; toolName?: unknown; input?: unknown };
     try {
       req = JSON.parse(String(msg.placeholder)) as typeof req;
@@ -63,7 +67,8 @@ export class PiGate {
 
   /** tool_result policies: answered with the output to give the model (rewritten, or a refusal). */
   private checkResult(id: string, placeholder: string, turn: GateTurn | undefined): void {
-    const answer = (value: { output: string; denied?: boolean }) => this.write({ type: 'extension_ui_response', id, value: JSON.stringify(value) });
+    const answer = (value: { output: string; denied?: boolean }) =>
+      this.write({ type: 'extension_ui_response', id, value: JSON.stringify(value) });
     let req: { toolCallId?: unknown; output?: unknown; isError?: unknown };
     try {
       req = JSON.parse(placeholder) as typeof req;
@@ -80,7 +85,11 @@ export class PiGate {
         turn.checked.set(entry.call.callId, seen);
         answer({ output: seen.output, ...(seen.status === 'denied' ? { denied: true } : {}) });
       },
-      (err: unknown) => answer({ output: `The tool output was withheld: the policy check failed (${(err as Error)?.message ?? String(err)}).`, denied: true }),
+      (err: unknown) =>
+        answer({
+          output: `The tool output was withheld: the policy check failed (${(err as Error)?.message ?? String(err)}).`,
+          denied: true,
+        }),
     );
   }
 }

@@ -69,7 +69,10 @@ export class PiHarness implements Harness {
     this.ctx = ctx;
     this.cwd = ctx.cwd;
     this.model = ctx.agent.model;
-    this.pi = new PiProcess(ctx, new StderrTail(4000), { message: (m) => this.onMessage(m), exited: (why, tail) => this.onExit(why, tail) });
+    this.pi = new PiProcess(ctx, new StderrTail(4000), {
+      message: (m) => this.onMessage(m),
+      exited: (why, tail) => this.onExit(why, tail),
+    });
     this.gate = new PiGate(ctx, (m) => this.pi.write(m));
   }
 
@@ -126,7 +129,11 @@ export class PiHarness implements Harness {
         .then(() => this.pi.request({ type: 'get_state' }))
         .then((r) => {
           const now = (r.data as { model?: { id?: string } } | undefined)?.model?.id;
-          if (now !== model) this.emit({ kind: 'agent.error', body: { message: clip(`pi could not switch to ${model}${now ? `; it stays on ${now}` : ''}`, 8000) } });
+          if (now !== model)
+            this.emit({
+              kind: 'agent.error',
+              body: { message: clip(`pi could not switch to ${model}${now ? `; it stays on ${now}` : ''}`, 8000) },
+            });
         });
       this.modelSwitch = switched;
       void switched.finally(() => {
@@ -183,10 +190,19 @@ export class PiHarness implements Harness {
     const turn = this.turn;
     if (turn) {
       turn.abort.abort(new Cancelled('exit', { message: why }));
-      this.emit({ kind: 'agent.error', body: { message: `${why} during the turn; it will be restarted for the next message (a fresh conversation)`, ...(tail ? { detail: tail } : {}) } });
+      this.emit({
+        kind: 'agent.error',
+        body: {
+          message: `${why} during the turn; it will be restarted for the next message (a fresh conversation)`,
+          ...(tail ? { detail: tail } : {}),
+        },
+      });
       this.endTurn('failed', why, tail);
     } else {
-      this.emit({ kind: 'agent.error', body: { message: `${why}; it will be restarted for the next message (a fresh conversation)`, ...(tail ? { detail: tail } : {}) } });
+      this.emit({
+        kind: 'agent.error',
+        body: { message: `${why}; it will be restarted for the next message (a fresh conversation)`, ...(tail ? { detail: tail } : {}) },
+      });
       this.pump(); // a message that arrived meanwhile starts a fresh pi
     }
   }
@@ -203,7 +219,10 @@ export class PiHarness implements Harness {
         () => this.pump(),
         (err: Error) => {
           const lost = this.queue.splice(0);
-          this.emit({ kind: 'agent.error', body: { message: clip(`could not restart pi: ${err.message}`, 8000), detail: `${lost.length} message(s) not delivered` } });
+          this.emit({
+            kind: 'agent.error',
+            body: { message: clip(`could not restart pi: ${err.message}`, 8000), detail: `${lost.length} message(s) not delivered` },
+          });
           this.emit({ kind: 'session.status', body: { state: 'idle', detail: 'pi is not running' } });
         },
       );
@@ -228,7 +247,11 @@ export class PiHarness implements Harness {
       started: false,
       interrupted: false,
       messageCount: 0,
-      calls: new CallLedger(this.ctx.toolCall, (e) => this.emit(e), () => this.deltas.flush()),
+      calls: new CallLedger(
+        this.ctx.toolCall,
+        (e) => this.emit(e),
+        () => this.deltas.flush(),
+      ),
       checked: new Map<string, CheckedResult>(),
       abort: new AbortController(),
       callId: (toolCallId) => `${turnId}.${safeId(toolCallId)}`.slice(0, 128),
@@ -246,10 +269,13 @@ export class PiHarness implements Harness {
     this.busy = false;
     turn.abort.abort(new Cancelled('turn-ended'));
     // calls that never got a result (pi died or the turn was aborted mid-call)
-    turn.calls.settleOpen((c) => (c.startedAt !== undefined ? `the turn ended (${status}) before the tool finished` : `not run: the turn ended (${status}) first`));
+    turn.calls.settleOpen((c) =>
+      c.startedAt !== undefined ? `the turn ended (${status}) before the tool finished` : `not run: the turn ended (${status}) first`,
+    );
     this.emit(turnEnd(turn.turnId, status, { ...(error ? { error } : {}), ...(stderrTail ? { stderrTail } : {}) }));
     // With nothing queued, the task is done (finished) or failed; pi stays up for more messages.
-    if (this.queue.length) this.emit({ kind: 'session.status', body: { state: 'idle', detail: `the turn ${status}; next message queued` } });
+    if (this.queue.length)
+      this.emit({ kind: 'session.status', body: { state: 'idle', detail: `the turn ${status}; next message queued` } });
     else this.emit({ kind: 'session.status', body: statusAfterTurn(status, error) });
     this.pump();
   }
@@ -291,7 +317,13 @@ export class PiHarness implements Harness {
         return;
       }
       case 'tool-start':
-        if (turn) turn.calls.see({ callId: turn.callId(out.toolCallId), tool: out.toolName, input: out.input, preview: previewOf(out.toolName, out.input) });
+        if (turn)
+          turn.calls.see({
+            callId: turn.callId(out.toolCallId),
+            tool: out.toolName,
+            input: out.input,
+            preview: previewOf(out.toolName, out.input),
+          });
         return;
       case 'tool-end':
         return this.onToolEnd(out.toolCallId, out.output, out.truncated, out.isError);
@@ -357,7 +389,8 @@ export const piHarness: HarnessDefinition = {
   title: 'Pi agent',
   async detect() {
     const found = locatePi();
-    if (!found) return { ready: false, detail: 'pi (@mariozechner/pi-coding-agent) not found in node_modules or on PATH', install: PI_INSTALL };
+    if (!found)
+      return { ready: false, detail: 'pi (@mariozechner/pi-coding-agent) not found in node_modules or on PATH', install: PI_INSTALL };
     return { ready: true, detail: found.detail };
   },
   create: (ctx) => new PiHarness(ctx),

@@ -8,7 +8,14 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { contentText, OpenAIChatServer } from '../../testing/openai-chat-server.ts';
-import { BUDGET_POLICY, REDACT_EMAILS_DENY_KEYS_POLICY, SECRET, policySession, redactPolicy, type PolicySession } from '../../testing/policy-session.ts';
+import {
+  BUDGET_POLICY,
+  REDACT_EMAILS_DENY_KEYS_POLICY,
+  SECRET,
+  policySession,
+  redactPolicy,
+  type PolicySession,
+} from '../../testing/policy-session.ts';
 import { tempDir } from '../../testing/util.ts';
 import { PiHarness } from './index.ts';
 
@@ -62,11 +69,14 @@ describe('pi harness: policy phases', () => {
     expect(of('turn.ended')[0]).toMatchObject({ status: 'completed' });
     p.send('and again');
     const ended = await waitTurns(2);
-    expect(ended[1]).toMatchObject({ status: 'failed', error: expect.stringContaining('denied by policy budget: the session budget of $0.01 is spent') });
+    expect(ended[1]).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('denied by policy budget: the session budget of $0.01 is spent'),
+    });
     expect(server.requests).toHaveLength(1);
   }, 60_000);
 
-  it('llm_request redaction: a secret in the person\'s message never reaches the model server', async () => {
+  it("llm_request redaction: a secret in the person's message never reaches the model server", async () => {
     server.script({ text: 'noted' });
     const p = harness(redactPolicy('llm_request'), `deploy with key ${SECRET} please`);
     await p.start();
@@ -99,7 +109,10 @@ describe('pi harness: policy phases', () => {
     expect(results).toHaveLength(2);
     expect(results[0]).toMatchObject({ status: 'ok' });
     expect(results[0]!.output).toContain('[REDACTED:email]');
-    expect(results[1]).toMatchObject({ status: 'denied', output: expect.stringMatching(/withheld: denied by policy secrets: sensitive data found \(api key\)/) });
+    expect(results[1]).toMatchObject({
+      status: 'denied',
+      output: expect.stringMatching(/withheld: denied by policy secrets: sensitive data found \(api key\)/),
+    });
     const seen = server.requests.flatMap((_, i) => server.toolMessages(i).map((m) => contentText(m.content))).join('\n');
     expect(seen).toContain('[REDACTED:email]');
     expect(seen).not.toContain('ana@example.com');

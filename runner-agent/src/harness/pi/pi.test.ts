@@ -73,7 +73,10 @@ describe('pi harness (real pi --mode rpc, scripted model)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function harness(gate: Gate, opts: { prompt?: string; env?: Record<string, string>; instructions?: string; model?: string | null } = {}): PiHarness {
+  function harness(
+    gate: Gate,
+    opts: { prompt?: string; env?: Record<string, string>; instructions?: string; model?: string | null } = {},
+  ): PiHarness {
     const ctx: HarnessContext = {
       sessionId: 'sess-pi',
       cwd: dir,
@@ -102,7 +105,8 @@ describe('pi harness (real pi --mode rpc, scripted model)', () => {
   const of = <K extends HarnessEvent['kind']>(kind: K) =>
     events.filter((e): e is Extract<HarnessEvent, { kind: K }> => e.kind === kind).map((e) => e.body as EventBody<K>);
   const turnsEnded = () => of('turn.ended');
-  const waitTurns = (n: number, timeoutMs = 20_000) => until(() => turnsEnded().length >= n && turnsEnded(), `${n} turn(s) to end`, timeoutMs);
+  const waitTurns = (n: number, timeoutMs = 20_000) =>
+    until(() => turnsEnded().length >= n && turnsEnded(), `${n} turn(s) to end`, timeoutMs);
   /** The text of every tool message the model was sent, in request i. */
   const toolTexts = (i = -1) => server.toolMessages(i).map((m) => contentText(m.content));
 
@@ -139,7 +143,11 @@ describe('pi harness (real pi --mode rpc, scripted model)', () => {
     // the gate saw the call after its tool.call event was emitted
     expect(gate.calls).toHaveLength(1);
     const { call, eventsSoFar } = gate.calls[0]!;
-    expect(call).toMatchObject({ tool: 'bash', input: { command: 'echo hi > made.txt && echo done' }, preview: 'echo hi > made.txt && echo done' });
+    expect(call).toMatchObject({
+      tool: 'bash',
+      input: { command: 'echo hi > made.txt && echo done' },
+      preview: 'echo hi > made.txt && echo done',
+    });
     expect(events.slice(0, eventsSoFar).some((e) => e.kind === 'tool.call' && e.body.callId === call.callId)).toBe(true);
     expect(existsSync(path.join(dir, 'made.txt'))).toBe(true);
 
@@ -149,7 +157,12 @@ describe('pi harness (real pi --mode rpc, scripted model)', () => {
     expect(of('agent.message').map((m) => m.text)).toEqual(['Creating the file.', 'Done: made.txt exists.']);
     const deltas = of('agent.delta');
     const firstId = of('agent.message')[0]!.messageId;
-    expect(deltas.filter((d) => d.messageId === firstId).map((d) => d.text).join('')).toBe('Creating the file.');
+    expect(
+      deltas
+        .filter((d) => d.messageId === firstId)
+        .map((d) => d.text)
+        .join(''),
+    ).toBe('Creating the file.');
 
     const started = of('turn.started');
     expect(started).toEqual([{ turnId: ended!.turnId, model: MODEL }]);
@@ -193,7 +206,10 @@ policies:
       isRelayConnected: () => true,
       log: silentLogger,
     });
-    server.script({ toolCalls: [{ name: 'bash', arguments: { command: 'touch blocked.txt' } }] }, { text: 'Understood, I will not create it.' });
+    server.script(
+      { toolCalls: [{ name: 'bash', arguments: { command: 'touch blocked.txt' } }] },
+      { text: 'Understood, I will not create it.' },
+    );
     await harness((call, signal) => gate.check(call, signal), { prompt: 'create blocked.txt' }).start();
     const [ended] = await waitTurns(1);
     expect(ended!.status).toBe('completed');
@@ -220,11 +236,17 @@ policies:
       isRelayConnected: () => true,
       log: silentLogger,
     });
-    server.script({ toolCalls: [{ name: 'bash', arguments: { command: 'cd . && git push origin main && touch pushed.txt' } }] }, { text: 'stopped' });
+    server.script(
+      { toolCalls: [{ name: 'bash', arguments: { command: 'cd . && git push origin main && touch pushed.txt' } }] },
+      { text: 'stopped' },
+    );
     const pi = harness((call, signal) => gate.check(call, signal), { prompt: 'push it' });
     await pi.start();
     await until(() => gateEvents.find((e) => e.kind === 'approval.requested'), 'an ASK');
-    expect(gateEvents.find((e) => e.kind === 'approval.requested')!.body).toMatchObject({ tool: 'bash', policy: expect.stringContaining('push') });
+    expect(gateEvents.find((e) => e.kind === 'approval.requested')!.body).toMatchObject({
+      tool: 'bash',
+      policy: expect.stringContaining('push'),
+    });
     await new Promise((r) => setTimeout(r, 300));
     expect(existsSync(path.join(dir, 'pushed.txt'))).toBe(false);
     pi.interrupt();
@@ -266,9 +288,17 @@ policies:
     const ended = await waitTurns(3);
     expect(ended.map((t) => t.status)).toEqual(['completed', 'completed', 'completed']);
     expect(new Set(ended.map((t) => t.turnId)).size).toBe(3);
-    const users = server.messages(2).filter((m) => m.role === 'user').map((m) => contentText(m.content));
+    const users = server
+      .messages(2)
+      .filter((m) => m.role === 'user')
+      .map((m) => contentText(m.content));
     expect(users).toEqual(['first question', 'second question', 'third question']);
-    expect(server.messages(2).filter((m) => m.role === 'assistant').map((m) => contentText(m.content))).toEqual(['First answer.', 'Second answer.']);
+    expect(
+      server
+        .messages(2)
+        .filter((m) => m.role === 'assistant')
+        .map((m) => contentText(m.content)),
+    ).toEqual(['First answer.', 'Second answer.']);
     expect(of('agent.message').map((m) => m.text)).toEqual(['First answer.', 'Second answer.', 'Third answer.']);
     // the slow first answer streamed in several deltas (coalesced, in order, before its message)
     const firstId = of('agent.message')[0]!.messageId;
@@ -291,7 +321,10 @@ policies:
     gate.release({ allowed: true, reason: 'ok' });
     const [ended] = await waitTurns(1);
     expect(ended!.status).toBe('completed');
-    const users = server.messages(1).filter((m) => m.role === 'user').map((m) => contentText(m.content));
+    const users = server
+      .messages(1)
+      .filter((m) => m.role === 'user')
+      .map((m) => contentText(m.content));
     expect(users).toEqual(['format the code', 'use tabs, not spaces']);
     expect(turnsEnded()).toHaveLength(1);
   });
@@ -320,7 +353,10 @@ policies:
     ended = (await waitTurns(2, 10_000))[1];
     expect(ended!.status).toBe('interrupted');
     expect(gate.waiting).toBe(0);
-    expect(of('tool.result').find((r) => r.callId === callId)).toMatchObject({ status: 'error', output: expect.stringMatching(/interrupted/) });
+    expect(of('tool.result').find((r) => r.callId === callId)).toMatchObject({
+      status: 'error',
+      output: expect.stringMatching(/interrupted/),
+    });
     expect(existsSync(path.join(dir, 'approved-late.txt'))).toBe(false);
 
     pi.send('hello again');
@@ -332,7 +368,11 @@ policies:
 
   it('a model server error or a malformed stream: a clear agent.error, turn.ended failed, no hang', async () => {
     process.env.TANDEM_PI_MAX_RETRIES = '0'; // a malformed stream is retryable for pi: no retries here
-    server.script({ type: 'http-error', status: 400, message: 'model "gpt-4o-mini" does not support this request' }, { type: 'malformed' }, { text: 'Recovered.' });
+    server.script(
+      { type: 'http-error', status: 400, message: 'model "gpt-4o-mini" does not support this request' },
+      { type: 'malformed' },
+      { text: 'Recovered.' },
+    );
     const pi = harness(new FakeGate(events).gate, { prompt: 'hi' });
     try {
       await pi.start();
@@ -412,7 +452,11 @@ policies:
     const pi = harness(new FakeGate(events).gate, { prompt: 'kill your harness', env: { NODE_OPTIONS: `--require ${preload}` } });
     await pi.start();
     const [ended] = await waitTurns(1);
-    expect(ended).toMatchObject({ status: 'failed', error: expect.stringMatching(/pi exited unexpectedly \(code 70\)/), stderrTail: expect.stringContaining('fatal: the disk is on fire') });
+    expect(ended).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/pi exited unexpectedly \(code 70\)/),
+      stderrTail: expect.stringContaining('fatal: the disk is on fire'),
+    });
     expect(of('agent.error')[0]!.detail).toContain('fatal: the disk is on fire');
     expect(of('agent.error')[0]!.message).toMatch(/pi exited unexpectedly.*restarted for the next message/);
     expect(of('session.status').at(-1)!.state).toBe('failed');
@@ -424,7 +468,10 @@ policies:
     expect(again!.status).toBe('completed');
     expect(third!.status).toBe('completed');
     expect(of('agent.message').map((m) => m.text)).toEqual(['I am back.', 'ok']);
-    const users = server.messages(-1).filter((m) => m.role === 'user').map((m) => contentText(m.content));
+    const users = server
+      .messages(-1)
+      .filter((m) => m.role === 'user')
+      .map((m) => contentText(m.content));
     expect(users).toEqual(['are you there?', 'and still there?']); // a fresh conversation
   });
 
@@ -439,7 +486,8 @@ policies:
       { text: 'One ran, one was blocked.' },
     );
     const gate = new FakeGate(events);
-    gate.answer = (call) => (String(call.input.command).startsWith('touch') ? { allowed: false, reason: 'no touching' } : { allowed: true, reason: 'ok' });
+    gate.answer = (call) =>
+      String(call.input.command).startsWith('touch') ? { allowed: false, reason: 'no touching' } : { allowed: true, reason: 'ok' };
     await harness(gate.gate, { prompt: 'do both' }).start();
     const [ended] = await waitTurns(1);
     expect(ended!.status).toBe('completed');
@@ -480,12 +528,26 @@ describe('scripted OpenAI chat server', () => {
   });
   afterEach(() => server.close());
   const post = (body: unknown) =>
-    fetch(`${server.baseUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${server.baseUrl}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   it('answers without streaming, with HTTP errors, 404 elsewhere, and records every request', async () => {
-    server.script({ text: 'plain', toolCalls: [{ id: 'c1', name: 'read', arguments: { path: 'a' } }], usage: { prompt_tokens: 5, completion_tokens: 2, cached_tokens: 1 } }, { type: 'http-error', status: 429, message: 'slow down' });
+    server.script(
+      {
+        text: 'plain',
+        toolCalls: [{ id: 'c1', name: 'read', arguments: { path: 'a' } }],
+        usage: { prompt_tokens: 5, completion_tokens: 2, cached_tokens: 1 },
+      },
+      { type: 'http-error', status: 429, message: 'slow down' },
+    );
     const r1 = (await (await post({ model: 'm', messages: [{ role: 'user', content: 'hi' }] })).json()) as any;
-    expect(r1.choices[0]).toMatchObject({ finish_reason: 'tool_calls', message: { content: 'plain', tool_calls: [{ id: 'c1', function: { name: 'read', arguments: '{"path":"a"}' } }] } });
+    expect(r1.choices[0]).toMatchObject({
+      finish_reason: 'tool_calls',
+      message: { content: 'plain', tool_calls: [{ id: 'c1', function: { name: 'read', arguments: '{"path":"a"}' } }] },
+    });
     expect(r1.usage).toMatchObject({ prompt_tokens: 5, completion_tokens: 2, prompt_tokens_details: { cached_tokens: 1 } });
     const r2 = await post({ model: 'm', stream: true, messages: [] });
     expect(r2.status).toBe(429);
@@ -495,7 +557,10 @@ describe('scripted OpenAI chat server', () => {
     // an empty queue answers "ok" rather than hanging
     const r3 = await post({ model: 'm', stream: true, messages: [] });
     const sse = await r3.text();
-    const chunks = sse.split('\n\n').filter((l) => l.startsWith('data: {')).map((l) => JSON.parse(l.slice(6)) as any);
+    const chunks = sse
+      .split('\n\n')
+      .filter((l) => l.startsWith('data: {'))
+      .map((l) => JSON.parse(l.slice(6)) as any);
     expect(chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('')).toBe('ok');
     expect(chunks.at(-1)!.choices[0].finish_reason).toBe('stop');
     expect(sse.trim().endsWith('data: [DONE]')).toBe(true);
@@ -524,14 +589,33 @@ describe('pi gate extension fails closed (bare RPC client)', () => {
     mkdirSync(agentDir, { recursive: true });
     writeFileSync(
       path.join(agentDir, 'models.json'),
-      JSON.stringify({ providers: { tandem: { baseUrl: server.baseUrl, api: 'openai-completions', apiKey: 'none', models: [{ id: MODEL }] } } }),
+      JSON.stringify({
+        providers: { tandem: { baseUrl: server.baseUrl, api: 'openai-completions', apiKey: 'none', models: [{ id: MODEL }] } },
+      }),
     );
     const pi = locatePi()!;
-    const proc = spawn(pi.command, [...pi.args, '--mode', 'rpc', '--provider', 'tandem', '--model', MODEL, '--no-session', '--offline', '--no-extensions', '-e', GATE_EXTENSION], {
-      cwd: dir,
-      env: { ...process.env, HOME: path.join(dir, 'home'), PI_CODING_AGENT_DIR: agentDir },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const proc = spawn(
+      pi.command,
+      [
+        ...pi.args,
+        '--mode',
+        'rpc',
+        '--provider',
+        'tandem',
+        '--model',
+        MODEL,
+        '--no-session',
+        '--offline',
+        '--no-extensions',
+        '-e',
+        GATE_EXTENSION,
+      ],
+      {
+        cwd: dir,
+        env: { ...process.env, HOME: path.join(dir, 'home'), PI_CODING_AGENT_DIR: agentDir },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
     let agentEnded = false;
     onLines(proc.stdout, (line) => {
@@ -562,7 +646,12 @@ describe('pi gate extension fails closed (bare RPC client)', () => {
     server.script({ toolCalls: [{ name: 'bash', arguments: { command: 'touch should-not-exist.txt' } }] }, { text: 'ok' });
     await run(answer);
     expect(existsSync(path.join(dir, 'should-not-exist.txt'))).toBe(false);
-    expect(server.toolMessages(1).map((m) => contentText(m.content)).join('')).toMatch(reason);
+    expect(
+      server
+        .toolMessages(1)
+        .map((m) => contentText(m.content))
+        .join(''),
+    ).toMatch(reason);
   });
 
   it('the runner going away (stdin closed) while the gate waits: pi exits, the tool never runs', async () => {
@@ -597,18 +686,30 @@ describe('pi through the real relay (tandem run AGENT.yaml --harness pi --once P
   function agentFile(): { file: string; cwd: string } {
     const root = tempDir('pi-agent');
     dirs.push(root);
-    return writeAgentFile(root, { harness: 'pi', model: MODEL, api: 'openai-chat', baseUrl: server.baseUrl, apiKeyEnv: 'PI_TEST_KEY', shellTool: 'bash' });
+    return writeAgentFile(root, {
+      harness: 'pi',
+      model: MODEL,
+      api: 'openai-chat',
+      baseUrl: server.baseUrl,
+      apiKeyEnv: 'PI_TEST_KEY',
+      shellTool: 'bash',
+    });
   }
 
   async function askedThenDecided(decision: 'approve' | 'deny') {
     const name = `${decision}d.txt`;
     const before = server.requests.length;
     server.script(
-      { toolCalls: [{ name: 'bash', arguments: { command: `touch ${name} && echo created` } }], usage: { prompt_tokens: 1000, completion_tokens: 40, cached_tokens: 200 } },
+      {
+        toolCalls: [{ name: 'bash', arguments: { command: `touch ${name} && echo created` } }],
+        usage: { prompt_tokens: 1000, completion_tokens: 40, cached_tokens: 200 },
+      },
       { text: decision === 'approve' ? 'Created it.' : 'OK, I did not create it.', usage: { prompt_tokens: 1100, completion_tokens: 8 } },
     );
     const { file, cwd } = agentFile();
-    const run = TandemRun.start(relay, [file, '--harness', 'pi', '--once', `please create ${name}`], { env: { PI_TEST_KEY: 'sk-test-pi' } });
+    const run = TandemRun.start(relay, [file, '--harness', 'pi', '--once', `please create ${name}`], {
+      env: { PI_TEST_KEY: 'sk-test-pi' },
+    });
     runs.push(run);
     const { sessionId, ownerUrl } = await run.session();
     const ana = await Peer.person(relay, sessionId, ownerToken(ownerUrl), 'Ana', `ana-pi-${decision}`);
@@ -628,7 +729,13 @@ describe('pi through the real relay (tandem run AGENT.yaml --harness pi --once P
     expect(own.filter((l) => l.kind === 'turn.ended').map((l) => l.body?.status)).toEqual(['completed']);
     const usage = own.filter((l) => l.kind === 'usage');
     expect(usage.map((l) => l.body)).toEqual([
-      expect.objectContaining({ model: MODEL, inputTokens: 800, cacheReadTokens: 200, outputTokens: 40, costUsd: (800 * 0.15 + 200 * 0.075 + 40 * 0.6) / 1e6 }),
+      expect.objectContaining({
+        model: MODEL,
+        inputTokens: 800,
+        cacheReadTokens: 200,
+        outputTokens: 40,
+        costUsd: (800 * 0.15 + 200 * 0.075 + 40 * 0.6) / 1e6,
+      }),
       expect.objectContaining({ model: MODEL, inputTokens: 1100, outputTokens: 8 }),
     ]);
     // everything the runner sent is in the relay's log
@@ -637,7 +744,10 @@ describe('pi through the real relay (tandem run AGENT.yaml --harness pi --once P
       expect(log.some((e) => e.id === l.id)).toBe(true);
     }
     expect(server.requests.length - before).toBe(2);
-    const toolSeen = server.toolMessages(-1).map((m) => contentText(m.content)).join('');
+    const toolSeen = server
+      .toolMessages(-1)
+      .map((m) => contentText(m.content))
+      .join('');
     ana.close();
     return { cwd, name, results, toolSeen };
   }
@@ -662,7 +772,11 @@ describe('pi through the real relay (tandem run AGENT.yaml --harness pi --once P
     await until(() => run.lines.filter((l) => l.kind === 'turn.ended' && !('seq' in l)).length >= 3, 'the third turn to end', 10_000);
     const mine = server.requests.slice(before);
     expect(mine.map((r) => r.body.model)).toEqual([MODEL, MODEL, 'gpt-4.1-mini']);
-    expect(mine[2]!.body.messages.filter((m) => m.role === 'user').map((m) => contentText(m.content))).toEqual(['say something', 'and now?', 'with the other model']);
+    expect(mine[2]!.body.messages.filter((m) => m.role === 'user').map((m) => contentText(m.content))).toEqual([
+      'say something',
+      'and now?',
+      'with the other model',
+    ]);
     const own = run.lines.filter((l) => !('seq' in l));
     expect(own.filter((l) => l.kind === 'turn.ended').map((l) => l.body?.status)).toEqual(['completed', 'completed', 'completed']);
     expect(own.filter((l) => l.kind === 'agent.error')).toEqual([]);

@@ -63,12 +63,21 @@ export class PiProcess {
     let timer: NodeJS.Timeout | undefined;
     const ready = await Promise.race([
       this.request({ type: 'get_commands' }),
-      new Promise<Json>((resolve) => (timer = setTimeout(() => resolve({ success: false, error: `pi did not answer within ${READY_TIMEOUT_MS / 1000} s` }), READY_TIMEOUT_MS))),
+      new Promise<Json>(
+        (resolve) =>
+          (timer = setTimeout(
+            () => resolve({ success: false, error: `pi did not answer within ${READY_TIMEOUT_MS / 1000} s` }),
+            READY_TIMEOUT_MS,
+          )),
+      ),
     ]);
     clearTimeout(timer);
     const commands = ((ready.data as { commands?: { name?: string }[] } | undefined)?.commands ?? []).map((c) => c.name);
     if (ready.success !== true || !commands.includes('tandem-gate')) {
-      const why = ready.success !== true ? (exitedWhy ?? String(ready.error)) : 'the Tandem gate extension did not load, so tool calls could not be gated';
+      const why =
+        ready.success !== true
+          ? (exitedWhy ?? String(ready.error))
+          : 'the Tandem gate extension did not load, so tool calls could not be gated';
       child.kill('SIGKILL');
       this.child = undefined;
       throw new ChildFailed(why, this.stderr, { lines: 10 });

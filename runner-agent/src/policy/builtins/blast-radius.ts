@@ -4,8 +4,29 @@ import { anyMatch, ask, basePolicy, compileAll, defineBuiltin, SHELL_TOOLS, shel
 
 /** Directories a recursive delete of must never run. */
 export const SYSTEM_DIRS = [
-  '/', '/bin', '/boot', '/dev', '/etc', '/home', '/lib', '/lib32', '/lib64', '/opt', '/proc', '/root', '/run',
-  '/sbin', '/srv', '/sys', '/usr', '/var', '/Users', '/System', '/Library', '/Applications', '/private',
+  '/',
+  '/bin',
+  '/boot',
+  '/dev',
+  '/etc',
+  '/home',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/opt',
+  '/proc',
+  '/root',
+  '/run',
+  '/sbin',
+  '/srv',
+  '/sys',
+  '/usr',
+  '/var',
+  '/Users',
+  '/System',
+  '/Library',
+  '/Applications',
+  '/private',
 ];
 const HOME_FORMS = new Set(['~', '$HOME', '${HOME}']);
 
@@ -13,11 +34,33 @@ const HOME_FORMS = new Set(['~', '$HOME', '${HOME}']);
 export const ASK_PATTERNS = [
   'git push*',
   'gh pr merge*',
-  'kubectl apply*', 'kubectl delete*', 'kubectl replace*', 'helm install*', 'helm upgrade*',
-  'terraform apply*', 'terraform destroy*', 'tofu apply*', 'tofu destroy*', 'pulumi up*', 'pulumi destroy*',
-  'npm publish*', 'yarn publish*', 'yarn npm publish*', 'pnpm publish*', 'bun publish*', 'cargo publish*',
-  'twine upload*', 'python -m twine upload*', 'python3 -m twine upload*', 'poetry publish*', 'uv publish*',
-  'gem push*', 'docker push*', 'gh release create*', 'mvn deploy*', 'dotnet nuget push*',
+  'kubectl apply*',
+  'kubectl delete*',
+  'kubectl replace*',
+  'helm install*',
+  'helm upgrade*',
+  'terraform apply*',
+  'terraform destroy*',
+  'tofu apply*',
+  'tofu destroy*',
+  'pulumi up*',
+  'pulumi destroy*',
+  'npm publish*',
+  'yarn publish*',
+  'yarn npm publish*',
+  'pnpm publish*',
+  'bun publish*',
+  'cargo publish*',
+  'twine upload*',
+  'python -m twine upload*',
+  'python3 -m twine upload*',
+  'poetry publish*',
+  'uv publish*',
+  'gem push*',
+  'docker push*',
+  'gh release create*',
+  'mvn deploy*',
+  'dotnet nuget push*',
 ];
 
 const RECURSIVE = /^-([a-zA-Z]*[rR][a-zA-Z]*)$|^--recursive$/;
@@ -28,14 +71,29 @@ export function catastrophe(cmd: string, remotes: readonly string[]): string | u
   const [prog, sub] = words;
   if (prog === 'git' && sub === 'push') {
     const args = words.slice(2);
-    if (args.some((a) => a === '--force' || a === '--force-with-lease' || a.startsWith('--force-with-lease=') || a === '--force-if-includes' || /^-[a-zA-Z]*f[a-zA-Z]*$/.test(a)))
+    if (
+      args.some(
+        (a) =>
+          a === '--force' ||
+          a === '--force-with-lease' ||
+          a.startsWith('--force-with-lease=') ||
+          a === '--force-if-includes' ||
+          /^-[a-zA-Z]*f[a-zA-Z]*$/.test(a),
+      )
+    )
       return 'force-pushing rewrites published history';
     if (args.some((a) => /^\+\S/.test(a) || /^:\S/.test(a) || a === '--delete' || a === '--mirror' || /^-[a-zA-Z]*d[a-zA-Z]*$/.test(a)))
       return 'this push overwrites or deletes remote refs';
   }
   if (prog === 'git' && sub === 'reset' && words.includes('--hard')) {
     const target = words.slice(2).find((a) => !a.startsWith('-'));
-    if (target && (/^@\{(u|upstream|push)\}$/.test(target) || /@\{(u|upstream|push)\}$/.test(target) || target === 'FETCH_HEAD' || remotes.some((r) => target.startsWith(`${r}/`) || target.startsWith(`refs/remotes/${r}/`))))
+    if (
+      target &&
+      (/^@\{(u|upstream|push)\}$/.test(target) ||
+        /@\{(u|upstream|push)\}$/.test(target) ||
+        target === 'FETCH_HEAD' ||
+        remotes.some((r) => target.startsWith(`${r}/`) || target.startsWith(`refs/remotes/${r}/`)))
+    )
       return `a hard reset to the remote (${target}) throws away local work`;
   }
   if (prog === 'rm') {
@@ -51,7 +109,8 @@ export function catastrophe(cmd: string, remotes: readonly string[]): string | u
         }
         if (opts && a.startsWith('-')) continue;
         const t = a.replace(/\/\*?$/, '') || '/';
-        if (HOME_FORMS.has(t) || HOME_FORMS.has(a) || /^(~|\$HOME|\$\{HOME\})\/\*?$/.test(a) || /^~[\w.-]*$/.test(t)) return `deleting the home directory (${a}) is never allowed`;
+        if (HOME_FORMS.has(t) || HOME_FORMS.has(a) || /^(~|\$HOME|\$\{HOME\})\/\*?$/.test(a) || /^~[\w.-]*$/.test(t))
+          return `deleting the home directory (${a}) is never allowed`;
         if (a.startsWith('/')) {
           const n = path.posix.normalize(a.replace(/\/\*$/, '') || '/').replace(/\/+$/, '') || '/';
           if (SYSTEM_DIRS.includes(n)) return `deleting ${n === '/' ? 'the root directory' : `the system directory ${n}`} is never allowed`;
@@ -90,7 +149,8 @@ export const blastRadius = defineBuiltin({
     const asks = compileAll([...(p.replace_defaults ? [] : ASK_PATTERNS), ...(p.ask ?? [])], 'command');
     const deny = compileAll(p.deny, 'command');
     const tools = compileAll(p.tools ?? SHELL_TOOLS, 'name');
-    const backstop = /\b(git|gh|kubectl|terraform|tofu|npm|yarn|pnpm|cargo|twine|docker|gem)\b[\s\S]*\b(push|merge|apply|publish|upload|destroy)\b|\brm\b[\s\S]*\s-[a-zA-Z]*[rR][\s\S]*\s['"]?(\/\*?|~\/?|\$\{?HOME\}?\/?)['"]?(\s|$|[;&|)`])/;
+    const backstop =
+      /\b(git|gh|kubectl|terraform|tofu|npm|yarn|pnpm|cargo|twine|docker|gem)\b[\s\S]*\b(push|merge|apply|publish|upload|destroy)\b|\brm\b[\s\S]*\s-[a-zA-Z]*[rR][\s\S]*\s['"]?(\/\*?|~\/?|\$\{?HOME\}?\/?)['"]?(\s|$|[;&|)`])/;
     return {
       ...basePolicy('blast_radius', p, opts, ['tool_call']),
       evaluate(ctx) {
@@ -105,7 +165,8 @@ export const blastRadius = defineBuiltin({
         if (d) return { decision: 'deny', reason: `blast radius: "${d}" is not allowed` };
         const a = anyMatch(asks, cmds);
         if (a) return ask(opts, `blast radius: "${a}" reaches beyond this machine or cannot be undone`);
-        if (!p.replace_defaults && backstop.test(line)) return ask(opts, 'blast radius: the command may push, publish, apply or delete in a form that could not be fully parsed');
+        if (!p.replace_defaults && backstop.test(line))
+          return ask(opts, 'blast radius: the command may push, publish, apply or delete in a form that could not be fully parsed');
         return null;
       },
     };

@@ -13,10 +13,31 @@ function make(use: string, params: unknown, extra: { now?: () => number } = {}):
 function engineOf(...ps: Policy[]) {
   return new PolicyEngine(ps);
 }
-const sh = (command: string, tool = 'bash'): PolicyContext => ({ phase: 'tool_call', cwd: '/work/app', tool: { callId: 'c', tool, input: { command }, preview: command } });
-const tool = (name: string, input: Record<string, unknown>, cwd = '/work/app'): PolicyContext => ({ phase: 'tool_call', cwd, tool: { callId: 'c', tool: name, input, preview: '' } });
-const usage = (model: string, inputTokens: number, outputTokens = 0, cacheReadTokens = 0, cacheWriteTokens = 0, costUsd: number | null = null): PolicyEvent => ({
-  kind: 'usage', model, inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, costUsd,
+const sh = (command: string, tool = 'bash'): PolicyContext => ({
+  phase: 'tool_call',
+  cwd: '/work/app',
+  tool: { callId: 'c', tool, input: { command }, preview: command },
+});
+const tool = (name: string, input: Record<string, unknown>, cwd = '/work/app'): PolicyContext => ({
+  phase: 'tool_call',
+  cwd,
+  tool: { callId: 'c', tool: name, input, preview: '' },
+});
+const usage = (
+  model: string,
+  inputTokens: number,
+  outputTokens = 0,
+  cacheReadTokens = 0,
+  cacheWriteTokens = 0,
+  costUsd: number | null = null,
+): PolicyEvent => ({
+  kind: 'usage',
+  model,
+  inputTokens,
+  outputTokens,
+  cacheReadTokens,
+  cacheWriteTokens,
+  costUsd,
 });
 
 describe('shell_rules', () => {
@@ -32,7 +53,7 @@ describe('shell_rules', () => {
     ['env X=1 git push', 'ask'],
     ['X=1 Y=2 git push', 'ask'],
     ['/usr/bin/git push', 'ask'],
-    ["'git' \"push\"", 'ask'],
+    ['\'git\' "push"', 'ask'],
     ['g""it pu\\sh', 'ask'],
     ['env -S "git push"', 'ask'],
     ['echo $(git push)', 'ask'],
@@ -174,7 +195,7 @@ describe('cost_budget', () => {
     second.commit!();
     expect((await e.evaluate(llm)).decision).toBe('allow');
     p.observe!(usage('x', 0, 0, 0, 0, 2));
-    expect((await e.evaluate(llm))).toMatchObject({ decision: 'deny', reason: expect.stringContaining('session budget of $10.00 is spent') });
+    expect(await e.evaluate(llm)).toMatchObject({ decision: 'deny', reason: expect.stringContaining('session budget of $10.00 is spent') });
   });
 
   it('a daily budget resets the next day (local date) and does not touch tool calls', async () => {
@@ -187,7 +208,7 @@ describe('cost_budget', () => {
     expect((await engineOf(p).evaluate(llm)).decision).toBe('allow');
   });
 
-  describe('the day\'s spend under the runner\'s home', () => {
+  describe("the day's spend under the runner's home", () => {
     const run = (home: string, now: () => number) => {
       // a runner start: the policy is loaded afresh, then given the home
       const e = engineOf(make('cost_budget', { daily_usd: 10, soft: [0.5] }, { now }));
@@ -195,7 +216,7 @@ describe('cost_budget', () => {
       return { e, p: e.policies[0] as Policy & { spent: { session: number; today: number } } };
     };
 
-    it('a second run the same day starts with the first run\'s spend; its session spend starts at zero', async () => {
+    it("a second run the same day starts with the first run's spend; its session spend starts at zero", async () => {
       const home = mkdtempSync(path.join(os.tmpdir(), 'tandem-spend-'));
       const morning = new Date(2026, 10, 21, 9, 0).getTime();
       const first = run(home, () => morning);
@@ -234,14 +255,25 @@ describe('cost_budget', () => {
 
 describe('sequence', () => {
   const seq = () =>
-    make('sequence', { rules: [{ after: ['npm install*', 'npm i *', 'pip install*'], before: ['git push*'], reason: 'dependencies changed' }] });
+    make('sequence', {
+      rules: [{ after: ['npm install*', 'npm i *', 'pip install*'], before: ['git push*'], reason: 'dependencies changed' }],
+    });
   it.each([
     [['git push'], ['allow']],
-    [['npm install left-pad', 'git push'], ['allow', 'ask']],
-    [['pip install requests', 'ls', 'sh -c "git push"'], ['allow', 'allow', 'ask']],
+    [
+      ['npm install left-pad', 'git push'],
+      ['allow', 'ask'],
+    ],
+    [
+      ['pip install requests', 'ls', 'sh -c "git push"'],
+      ['allow', 'allow', 'ask'],
+    ],
     [['npm install x && git push'], ['ask']],
     [['git push && npm install x'], ['allow']],
-    [['git push', 'npm i y', 'git push', 'git push'], ['allow', 'allow', 'ask', 'ask']],
+    [
+      ['git push', 'npm i y', 'git push', 'git push'],
+      ['allow', 'allow', 'ask', 'ask'],
+    ],
   ])('%j -> %j', async (commands, decisions) => {
     const e = engineOf(seq());
     const got: string[] = [];
@@ -261,7 +293,13 @@ describe('risk_score', () => {
     // [calls before, then the guarded call -> decision]
     [[], 'allow'],
     [[['web_fetch', {}]], 'allow'],
-    [[['web_fetch', {}], ['web_fetch', {}]], 'ask'],
+    [
+      [
+        ['web_fetch', {}],
+        ['web_fetch', {}],
+      ],
+      'ask',
+    ],
     [[['read', { note: 'key sk-ant-abcdefghijklmnopqrstuvwxyz012345' }]], 'ask'],
     [[['read', { note: 'mail me at a@b.io' }]], 'allow'],
   ] as [[string, Record<string, unknown>][], string][])('%j -> %s', async (before, decision) => {
@@ -272,7 +310,11 @@ describe('risk_score', () => {
   it('findings in tool results count; unguarded tools never ask', async () => {
     const p = make('risk_score', { threshold: 20, guarded: ['bash'] });
     const e = engineOf(p);
-    await e.evaluate({ phase: 'tool_result', tool: { callId: 'c', tool: 'read', input: {}, preview: '' }, result: { status: 'ok', output: '4111 1111 1111 1111' } });
+    await e.evaluate({
+      phase: 'tool_result',
+      tool: { callId: 'c', tool: 'read', input: {}, preview: '' },
+      result: { status: 'ok', output: '4111 1111 1111 1111' },
+    });
     expect((await e.evaluate(sh('ls'))).decision).toBe('ask');
     expect((await e.evaluate(tool('read', {}))).decision).toBe('allow');
   });
@@ -303,12 +345,21 @@ describe('pii', () => {
   });
   it('redacts tool arguments and tool results; the next policy sees the redacted payload', async () => {
     const seen: unknown[] = [];
-    const spy: Policy = { name: 'spy', phases: ['tool_call', 'tool_result'], evaluate: (ctx) => (seen.push(ctx.tool?.input, ctx.result?.output), null), canonical: () => 'spy' };
+    const spy: Policy = {
+      name: 'spy',
+      phases: ['tool_call', 'tool_result'],
+      evaluate: (ctx) => (seen.push(ctx.tool?.input, ctx.result?.output), null),
+      canonical: () => 'spy',
+    };
     const e = engineOf(make('pii', { action: 'redact' }), spy);
     const d = await e.evaluate(tool('http', { body: { to: ['bob@corp.io'] } }));
     expect(d.rewritten?.input).toEqual({ body: { to: ['[REDACTED:email]'] } });
     expect(seen[0]).toEqual({ body: { to: ['[REDACTED:email]'] } });
-    const r = await e.evaluate({ phase: 'tool_result', tool: { callId: 'c', tool: 'read', input: {}, preview: '' }, result: { status: 'ok', output: 'ssn 123-45-6789' } });
+    const r = await e.evaluate({
+      phase: 'tool_result',
+      tool: { callId: 'c', tool: 'read', input: {}, preview: '' },
+      result: { status: 'ok', output: 'ssn 123-45-6789' },
+    });
     expect(r.rewritten?.output).toBe('ssn [REDACTED:national_id]');
     expect(seen[3]).toBe('ssn [REDACTED:national_id]');
   });
@@ -329,7 +380,11 @@ describe('limits', () => {
     [{ max_tool_calls: 2 }, ['ls', 'pwd', 'date'], ['allow', 'allow', 'deny']],
     [{ max_repeats: 2 }, ['ls', 'ls', 'ls'], ['allow', 'allow', 'deny']],
     [{ max_repeats: 2 }, ['ls', 'ls', 'pwd', 'ls', 'ls'], ['allow', 'allow', 'allow', 'allow', 'allow']],
-    [{ read_only: true }, ['ls -la', 'git status', 'cat a | grep b', 'rm a', 'echo x > f', 'git commit -m x', "sh -c 'rm -rf x'"], ['allow', 'allow', 'allow', 'deny', 'deny', 'deny', 'deny']],
+    [
+      { read_only: true },
+      ['ls -la', 'git status', 'cat a | grep b', 'rm a', 'echo x > f', 'git commit -m x', "sh -c 'rm -rf x'"],
+      ['allow', 'allow', 'allow', 'deny', 'deny', 'deny', 'deny'],
+    ],
   ] as [Record<string, unknown>, string[], string[]][])('%j %j -> %j', async (params, commands, decisions) => {
     const e = engineOf(make('limits', params));
     const got: string[] = [];

@@ -32,18 +32,33 @@ export function defineBuiltin<P>(def: BuiltinDef<P>): BuiltinDef<unknown> {
 export const SHELL_TOOLS = ['shell', 'bash', 'exec_command', 'local_shell', 'run_shell_command', 'terminal'];
 /** Tools that write files. */
 export const WRITE_TOOLS = [
-  'write', 'edit', 'multiedit', 'notebookedit', 'apply_patch', 'write_file', 'edit_file', 'create_file',
-  'str_replace_editor', 'str_replace_based_edit_tool', 'replace', 'delete_file', 'move_file',
+  'write',
+  'edit',
+  'multiedit',
+  'notebookedit',
+  'apply_patch',
+  'write_file',
+  'edit_file',
+  'create_file',
+  'str_replace_editor',
+  'str_replace_based_edit_tool',
+  'replace',
+  'delete_file',
+  'move_file',
 ];
 
 export const Str = (what: string) => v.pipe(v.string(`${what} must be a string`), v.minLength(1, `${what} must not be empty`));
 export const StrList = (what: string) =>
   v.pipe(
-    v.union([Str(what), v.array(Str(what), `${what} must be a string or a list of strings`)], `${what} must be a string or a list of strings`),
+    v.union(
+      [Str(what), v.array(Str(what), `${what} must be a string or a list of strings`)],
+      `${what} must be a string or a list of strings`,
+    ),
     v.transform((x) => (Array.isArray(x) ? x : [x])),
   );
 export const NonNeg = (what: string) => v.pipe(v.number(`${what} must be a number`), v.minValue(0, `${what} must be 0 or more`));
-export const PosInt = (what: string) => v.pipe(v.number(`${what} must be a number`), v.integer(`${what} must be a whole number`), v.minValue(1, `${what} must be 1 or more`));
+export const PosInt = (what: string) =>
+  v.pipe(v.number(`${what} must be a number`), v.integer(`${what} must be a whole number`), v.minValue(1, `${what} must be 1 or more`));
 export const Bool = (what: string) => v.boolean(`${what} must be true or false`);
 
 export function compileAll(patterns: readonly string[] | undefined, flavour: 'command' | 'path' | 'name'): CompiledPattern[] {
@@ -71,7 +86,12 @@ export function callSignature(call: ToolCall): string {
 }
 function sortKeys(x: unknown): unknown {
   if (Array.isArray(x)) return x.map(sortKeys);
-  if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, val]) => [k, sortKeys(val)]));
+  if (x && typeof x === 'object')
+    return Object.fromEntries(
+      Object.entries(x)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, val]) => [k, sortKeys(val)]),
+    );
   return x;
 }
 

@@ -6,7 +6,12 @@ import { ask, basePolicy, defineBuiltin, NonNeg } from './common.ts';
 
 /** What an unknown model costs: the most expensive entry of the price table, per field. */
 export const EXPENSIVE: Price = Object.values(PRICES).reduce(
-  (a, b) => ({ input: Math.max(a.input, b.input), output: Math.max(a.output, b.output), cacheRead: Math.max(a.cacheRead, b.cacheRead), cacheWrite: Math.max(a.cacheWrite, b.cacheWrite) }),
+  (a, b) => ({
+    input: Math.max(a.input, b.input),
+    output: Math.max(a.output, b.output),
+    cacheRead: Math.max(a.cacheRead, b.cacheRead),
+    cacheWrite: Math.max(a.cacheWrite, b.cacheWrite),
+  }),
   { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
 );
 
@@ -16,10 +21,16 @@ export function usageCost(e: Extract<PolicyEvent, { kind: 'usage' }>): number {
   const priced = costOf(e.model, e);
   if (priced !== null) return priced;
   const p = EXPENSIVE;
-  return (e.inputTokens * p.input + e.outputTokens * p.output + e.cacheReadTokens * p.cacheRead + e.cacheWriteTokens * p.cacheWrite) / 1_000_000;
+  return (
+    (e.inputTokens * p.input + e.outputTokens * p.output + e.cacheReadTokens * p.cacheRead + e.cacheWriteTokens * p.cacheWrite) / 1_000_000
+  );
 }
 
-const Fraction = v.pipe(v.number('soft thresholds must be numbers'), v.gtValue(0, 'a soft threshold must be above 0'), v.ltValue(1, 'a soft threshold must be below 1 (a fraction of the budget)'));
+const Fraction = v.pipe(
+  v.number('soft thresholds must be numbers'),
+  v.gtValue(0, 'a soft threshold must be above 0'),
+  v.ltValue(1, 'a soft threshold must be below 1 (a fraction of the budget)'),
+);
 const Params = v.pipe(
   v.strictObject(
     {
@@ -78,7 +89,11 @@ export const costBudget = defineBuiltin({
           ...(p.daily_usd !== undefined ? [{ key: `day:${day()}`, label: 'daily', spent: today, limit: p.daily_usd }] : []),
         ];
         for (const b of budgets) {
-          if (b.spent >= b.limit) return { decision: 'deny', reason: `the ${b.label} budget of $${b.limit.toFixed(2)} is spent ($${b.spent.toFixed(2)}); no further model calls` };
+          if (b.spent >= b.limit)
+            return {
+              decision: 'deny',
+              reason: `the ${b.label} budget of $${b.limit.toFixed(2)} is spent ($${b.spent.toFixed(2)}); no further model calls`,
+            };
         }
         for (const b of budgets) {
           const t = soft.find((f) => b.spent >= f * b.limit);
@@ -87,9 +102,13 @@ export const costBudget = defineBuiltin({
           if (asked.has(mark)) continue;
           // crossing several thresholds at once asks once, for the highest
           const marks = soft.filter((f) => f <= t).map((f) => `${b.key}@${f}`);
-          return ask(opts, `$${b.spent.toFixed(2)} of the ${b.label} budget of $${b.limit.toFixed(2)} spent (past ${Math.round(t * 100)}%)`, {
-            commit: () => marks.forEach((m) => asked.add(m)),
-          });
+          return ask(
+            opts,
+            `$${b.spent.toFixed(2)} of the ${b.label} budget of $${b.limit.toFixed(2)} spent (past ${Math.round(t * 100)}%)`,
+            {
+              commit: () => marks.forEach((m) => asked.add(m)),
+            },
+          );
         }
         return null;
       },

@@ -13,21 +13,27 @@ import type { PolicyContext, Verdict } from '../types.ts';
 import { BUILTINS } from './index.ts';
 
 const RANK: Record<Verdict, number> = { allow: 0, ask: 1, deny: 2 };
-const sh = (command: string): PolicyContext => ({ phase: 'tool_call', cwd: '/work/app', tool: { callId: 'c', tool: 'bash', input: { command }, preview: command } });
+const sh = (command: string): PolicyContext => ({
+  phase: 'tool_call',
+  cwd: '/work/app',
+  tool: { callId: 'c', tool: 'bash', input: { command }, preview: command },
+});
 
 const singleQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 const doubleQuote = (s: string) => `"${s.replace(/["\\$`]/g, (c) => `\\${c}`)}"`;
 
 /** Ways to write one word that a shell reads back as the same word. */
 const quoteWord = (w: string): fc.Arbitrary<string> =>
-  fc.constantFrom<(x: string) => string>(
-    (x) => x,
-    singleQuote,
-    doubleQuote,
-    (x) => (x.length > 1 ? `${x[0]}''${x.slice(1)}` : x),
-    (x) => (x.length > 1 ? `${x.slice(0, 1)}""${x.slice(1)}` : x),
-    (x) => [...x].map((c) => `\\${c}`).join(''),
-  ).map((f) => f(w));
+  fc
+    .constantFrom<(x: string) => string>(
+      (x) => x,
+      singleQuote,
+      doubleQuote,
+      (x) => (x.length > 1 ? `${x[0]}''${x.slice(1)}` : x),
+      (x) => (x.length > 1 ? `${x.slice(0, 1)}""${x.slice(1)}` : x),
+      (x) => [...x].map((c) => `\\${c}`).join(''),
+    )
+    .map((f) => f(w));
 
 /** The program as a bare name or an absolute path. */
 const program = (p: string): fc.Arbitrary<string> => fc.constantFrom(p, `/usr/bin/${p}`, `/bin/${p}`, `/usr/local/bin/${p}`);
@@ -42,25 +48,73 @@ function commandFrom(words: string[]): fc.Arbitrary<string> {
 const noise = fc.constantFrom('true', 'ls -la', 'echo hi', 'cd sub', 'make build', 'npm test');
 type Wrap = (inner: string) => string;
 const wrapper: fc.Arbitrary<Wrap> = fc.oneof(
-  noise.map((n): Wrap => (c) => `${n} && ${c}`),
-  noise.map((n): Wrap => (c) => `${n}; ${c}`),
-  noise.map((n): Wrap => (c) => `${n} | ${c}`),
-  noise.map((n): Wrap => (c) => `${n} || ${c}`),
-  noise.map((n): Wrap => (c) => `${c} && ${n}`),
+  noise.map(
+    (n): Wrap =>
+      (c) =>
+        `${n} && ${c}`,
+  ),
+  noise.map(
+    (n): Wrap =>
+      (c) =>
+        `${n}; ${c}`,
+  ),
+  noise.map(
+    (n): Wrap =>
+      (c) =>
+        `${n} | ${c}`,
+  ),
+  noise.map(
+    (n): Wrap =>
+      (c) =>
+        `${n} || ${c}`,
+  ),
+  noise.map(
+    (n): Wrap =>
+      (c) =>
+        `${c} && ${n}`,
+  ),
   fc.constant<Wrap>((c) => `(${c})`),
   fc.constant<Wrap>((c) => `{ ${c}; }`),
   fc.constant<Wrap>((c) => `echo $(${c})`),
-  fc.constantFrom('sh', 'bash', '/bin/sh', '/bin/bash', 'zsh').map((s): Wrap => (c) => `${s} -c ${singleQuote(c)}`),
-  fc.constantFrom('bash -lc', 'sh -ec').map((s): Wrap => (c) => `${s} ${doubleQuote(c)}`),
-  fc.constantFrom('env X=1', 'env -i PATH=/bin', 'X=1', 'A=1 B=two', 'sudo', 'sudo -u root', 'nohup', 'timeout 5', 'command', 'exec', 'nice -n 5', '/usr/bin/env', 'time').map(
-    (p): Wrap => (c) => `${p} ${c}`,
+  fc.constantFrom('sh', 'bash', '/bin/sh', '/bin/bash', 'zsh').map(
+    (s): Wrap =>
+      (c) =>
+        `${s} -c ${singleQuote(c)}`,
   ),
+  fc.constantFrom('bash -lc', 'sh -ec').map(
+    (s): Wrap =>
+      (c) =>
+        `${s} ${doubleQuote(c)}`,
+  ),
+  fc
+    .constantFrom(
+      'env X=1',
+      'env -i PATH=/bin',
+      'X=1',
+      'A=1 B=two',
+      'sudo',
+      'sudo -u root',
+      'nohup',
+      'timeout 5',
+      'command',
+      'exec',
+      'nice -n 5',
+      '/usr/bin/env',
+      'time',
+    )
+    .map(
+      (p): Wrap =>
+        (c) =>
+          `${p} ${c}`,
+    ),
   fc.constant<Wrap>((c) => `eval ${singleQuote(c)}`),
 );
 
 /** Wrappers that can only take a simple command (a prefix) are applied to the innermost command only. */
 function dodge(words: string[]): fc.Arbitrary<string> {
-  return fc.tuple(commandFrom(words), fc.array(wrapper, { minLength: 0, maxLength: 4 })).map(([cmd, wraps]) => wraps.reduce((c, w) => w(c), cmd));
+  return fc
+    .tuple(commandFrom(words), fc.array(wrapper, { minLength: 0, maxLength: 4 }))
+    .map(([cmd, wraps]) => wraps.reduce((c, w) => w(c), cmd));
 }
 
 function engine(use: string, params: unknown) {

@@ -1,11 +1,45 @@
 import * as v from 'valibot';
 import type { PolicyContext } from '../types.ts';
-import { basePolicy, Bool, callSignature, compileAll, defineBuiltin, PosInt, SHELL_TOOLS, shellCommand, simpleCommands, StrList, WRITE_TOOLS } from './common.ts';
+import {
+  basePolicy,
+  Bool,
+  callSignature,
+  compileAll,
+  defineBuiltin,
+  PosInt,
+  SHELL_TOOLS,
+  shellCommand,
+  simpleCommands,
+  StrList,
+  WRITE_TOOLS,
+} from './common.ts';
 
 /** Shell commands read-only mode lets through (everything else in a shell is refused). */
 export const READ_ONLY_COMMANDS = [
-  'ls', 'ls *', 'cat *', 'head *', 'tail *', 'wc *', 'grep *', 'rg *', 'pwd', 'echo *', 'stat *', 'file *', 'du *', 'df *',
-  'git status*', 'git log*', 'git diff*', 'git show*', 'git branch', 'git blame*', 'tree*', 'which *', 'true', 'date',
+  'ls',
+  'ls *',
+  'cat *',
+  'head *',
+  'tail *',
+  'wc *',
+  'grep *',
+  'rg *',
+  'pwd',
+  'echo *',
+  'stat *',
+  'file *',
+  'du *',
+  'df *',
+  'git status*',
+  'git log*',
+  'git diff*',
+  'git show*',
+  'git branch',
+  'git blame*',
+  'tree*',
+  'which *',
+  'true',
+  'date',
 ];
 
 const Params = v.strictObject(

@@ -5,11 +5,19 @@ import { DETECTORS, mapStrings, redact, scan, type Detector, type Finding } from
 
 const Action = v.picklist(['deny', 'redact', 'ask'], 'action must be deny, redact or ask');
 const Kind = v.picklist(DETECTORS, `detectors are ${DETECTORS.join(', ')}`);
-const PiiPhase = v.picklist(['request', 'llm_request', 'tool_call', 'tool_result', 'response'], 'phases are request, llm_request, tool_call, tool_result, response');
+const PiiPhase = v.picklist(
+  ['request', 'llm_request', 'tool_call', 'tool_result', 'response'],
+  'phases are request, llm_request, tool_call, tool_result, response',
+);
 const Params = v.strictObject(
   {
     detect: v.optional(v.array(Kind, 'detect must be a list of detectors')),
-    action: v.optional(v.union([Action, v.record(Kind, Action, 'action per detector: {email: redact, api_key: deny, ...}')], 'action must be deny, redact or ask, or a mapping of detector to action')),
+    action: v.optional(
+      v.union(
+        [Action, v.record(Kind, Action, 'action per detector: {email: redact, api_key: deny, ...}')],
+        'action must be deny, redact or ask, or a mapping of detector to action',
+      ),
+    ),
     phases: v.optional(v.array(PiiPhase, 'phases must be a list')),
   },
   'pii takes a mapping with detect (list of detectors), action (deny|redact|ask, or per detector) and phases',
@@ -28,7 +36,8 @@ export const pii = defineBuiltin({
   params: Params,
   create(p: v.InferOutput<typeof Params>, opts) {
     const kinds: Detector[] = p.detect ?? [...DETECTORS];
-    const actionOf = (k: Detector) => (typeof p.action === 'string' ? p.action : (p.action?.[k] ?? (k === 'private_key' || k === 'api_key' ? 'deny' : 'redact')));
+    const actionOf = (k: Detector) =>
+      typeof p.action === 'string' ? p.action : (p.action?.[k] ?? (k === 'private_key' || k === 'api_key' ? 'deny' : 'redact'));
     const phases: Phase[] = p.phases ?? ['llm_request', 'tool_call', 'tool_result'];
     return {
       ...basePolicy('pii', p, opts, phases),
@@ -51,7 +60,8 @@ export const pii = defineBuiltin({
         if (worst === 'deny') return { decision: 'deny', reason: `sensitive data found (${what})` };
         if (worst === 'ask') return ask(opts, `sensitive data found (${what})`);
         const red = (s: string) => redact(s, scan(s, kinds));
-        if (ctx.phase === 'tool_call' && ctx.tool) return { rewrite: { input: mapStrings(ctx.tool.input, red) as Record<string, unknown> } };
+        if (ctx.phase === 'tool_call' && ctx.tool)
+          return { rewrite: { input: mapStrings(ctx.tool.input, red) as Record<string, unknown> } };
         if (ctx.phase === 'tool_result' && ctx.result) return { rewrite: { output: red(ctx.result.output) } };
         return { rewrite: { text: red(ctx.text ?? '') } };
       },

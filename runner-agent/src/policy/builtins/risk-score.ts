@@ -8,7 +8,13 @@ const Params = v.strictObject(
   {
     threshold: NonNeg('threshold'),
     tools: v.optional(v.record(v.string(), NonNeg('tool points'), 'tools must map tool name patterns to points')),
-    findings: v.optional(v.record(v.picklist(DETECTORS, `findings are ${DETECTORS.join(', ')}`), NonNeg('finding points'), 'findings must map detectors to points')),
+    findings: v.optional(
+      v.record(
+        v.picklist(DETECTORS, `findings are ${DETECTORS.join(', ')}`),
+        NonNeg('finding points'),
+        'findings must map detectors to points',
+      ),
+    ),
     guarded: StrList('guarded'),
   },
   'risk_score takes a mapping with threshold, tools ({pattern: points}), findings ({detector: points}) and guarded (tool patterns)',
@@ -60,7 +66,11 @@ export const riskScore = defineBuiltin({
         if (tp) pending.push([call.tool, tp[1]]);
         const commit = pending.length ? () => pending.forEach(([k, n]) => add(k, n)) : undefined;
         if (score >= p.threshold && guarded.some((g) => g.test(call.tool))) {
-          const top = [...sources].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, n]) => `${k} ${n}`).join(', ');
+          const top = [...sources]
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 3)
+            .map(([k, n]) => `${k} ${n}`)
+            .join(', ');
           return ask(opts, `risk score ${score} ≥ ${p.threshold} (${top}); ${call.tool} needs approval`, commit ? { commit } : {});
         }
         return commit ? { commit } : null;

@@ -5,10 +5,35 @@ import type { PolicyContext } from '../types.ts';
 
 /** The shipped example's "dependency install" commands. */
 export const DEPENDENCY_INSTALLS = [
-  'npm install*', 'npm i', 'npm i *', 'npm ci*', 'npm add*', 'pnpm install*', 'pnpm i', 'pnpm i *', 'pnpm add*',
-  'yarn', 'yarn install*', 'yarn add*', 'bun install*', 'bun add*', 'pip install*', 'pip3 install*',
-  'python -m pip install*', 'python3 -m pip install*', 'uv pip install*', 'uv add*', 'poetry add*', 'poetry install*',
-  'cargo add*', 'cargo install*', 'go get*', 'gem install*', 'bundle install*', 'composer require*', 'composer install*',
+  'npm install*',
+  'npm i',
+  'npm i *',
+  'npm ci*',
+  'npm add*',
+  'pnpm install*',
+  'pnpm i',
+  'pnpm i *',
+  'pnpm add*',
+  'yarn',
+  'yarn install*',
+  'yarn add*',
+  'bun install*',
+  'bun add*',
+  'pip install*',
+  'pip3 install*',
+  'python -m pip install*',
+  'python3 -m pip install*',
+  'uv pip install*',
+  'uv add*',
+  'poetry add*',
+  'poetry install*',
+  'cargo add*',
+  'cargo install*',
+  'go get*',
+  'gem install*',
+  'bundle install*',
+  'composer require*',
+  'composer install*',
 ];
 
 const Step = v.strictObject(
@@ -53,7 +78,8 @@ export const sequence = defineBuiltin({
           const cmds = simpleCommands(line);
           const a = first(r.after, cmds);
           const b = first(r.before, cmds);
-          if (b !== -1 && (r.seen || (a !== -1 && a < b))) reasons.push(r.reason ?? `"${cmds[b]}" after an earlier "${r.after.map((x) => x.source).join('" / "')}"`);
+          if (b !== -1 && (r.seen || (a !== -1 && a < b)))
+            reasons.push(r.reason ?? `"${cmds[b]}" after an earlier "${r.after.map((x) => x.source).join('" / "')}"`);
           if (a !== -1 && !r.seen) marks.push(() => void (r.seen = true));
         }
         const commit = marks.length ? () => marks.forEach((m) => m()) : undefined;

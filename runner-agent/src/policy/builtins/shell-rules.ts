@@ -1,5 +1,16 @@
 import * as v from 'valibot';
-import { anyMatch, ask, basePolicy, commandCandidates, compileAll, defineBuiltin, SHELL_TOOLS, shellCommand, simpleCommands, StrList } from './common.ts';
+import {
+  anyMatch,
+  ask,
+  basePolicy,
+  commandCandidates,
+  compileAll,
+  defineBuiltin,
+  SHELL_TOOLS,
+  shellCommand,
+  simpleCommands,
+  StrList,
+} from './common.ts';
 
 /**
  * shell_rules: allow / ask / deny shell commands by pattern. Every simple command of the

@@ -72,7 +72,10 @@ export const writeScope = defineBuiltin({
         for (const raw of paths) {
           const real = realish(path.resolve(cwd, raw));
           if (!roots.some((r) => inside(real, r))) {
-            return { decision: 'deny', reason: `write scope: ${raw}${real !== raw ? ` (${real})` : ''} is outside the allowed paths (${allow.join(', ')})` };
+            return {
+              decision: 'deny',
+              reason: `write scope: ${raw}${real !== raw ? ` (${real})` : ''} is outside the allowed paths (${allow.join(', ')})`,
+            };
           }
         }
         return null;

@@ -36,7 +36,12 @@ export function ApprovalCard(props: {
             1 of {props.count}
           </span>
         </Show>
-        <span class="approval-countdown" classList={{ urgent: left() < 30_000 }} data-testid="approval-countdown" title={new Date(props.approval.expiresAt).toLocaleString()}>
+        <span
+          class="approval-countdown"
+          classList={{ urgent: left() < 30_000 }}
+          data-testid="approval-countdown"
+          title={new Date(props.approval.expiresAt).toLocaleString()}
+        >
           {left() > 0 ? `${countdown(left())} left` : 'expired'}
         </span>
       </div>
@@ -61,7 +66,13 @@ export function ApprovalCard(props: {
           <button type="button" class="btn deny" data-testid="deny" disabled={props.sending} onClick={() => props.onDecide('deny')}>
             Deny
           </button>
-          <button type="button" class="btn approve" data-testid="approve" disabled={props.sending} onClick={() => props.onDecide('approve')}>
+          <button
+            type="button"
+            class="btn approve"
+            data-testid="approve"
+            disabled={props.sending}
+            onClick={() => props.onDecide('approve')}
+          >
             {props.sending ? 'Sending…' : 'Approve'}
           </button>
         </div>

@@ -34,7 +34,14 @@ export function PolicySheet(props: {
       </Show>
 
       <h3 class="sheet-subhead">Session rules</h3>
-      <Show when={props.rules.length > 0} fallback={<p class="muted small" data-testid="no-session-rules">No session rules yet. Rules added here run before the agent's own policies.</p>}>
+      <Show
+        when={props.rules.length > 0}
+        fallback={
+          <p class="muted small" data-testid="no-session-rules">
+            No session rules yet. Rules added here run before the agent's own policies.
+          </p>
+        }
+      >
         <ul class="rule-list">
           <For each={props.rules}>{(r) => <RuleRow rule={r} canRemove={props.canRemove(r)} onRemove={() => props.onRemove(r)} />}</For>
         </ul>
@@ -59,7 +66,8 @@ function RuleRow(props: { rule: SessionRule; canRemove: boolean; onRemove: () =>
       </div>
       <div class="muted small">
         {/* the runner's default reasons already say who */}
-        {props.rule.reason.includes(props.rule.by.name) ? props.rule.reason : `${props.rule.reason} · by ${props.rule.by.name}`} · {clockTime(props.rule.at)}
+        {props.rule.reason.includes(props.rule.by.name) ? props.rule.reason : `${props.rule.reason} · by ${props.rule.by.name}`} ·{' '}
+        {clockTime(props.rule.at)}
       </div>
       <Show when={props.canRemove}>
         <button
@@ -108,7 +116,12 @@ function RuleForm(props: { onAdd: (rule: SessionRuleSpec) => boolean }) {
       <div class="rule-fields">
         <label class="field">
           <span class="sheet-label">Decision</span>
-          <select class="text-input" data-testid="rule-decision" value={decision()} onChange={(e) => setDecision(e.currentTarget.value as 'deny' | 'ask')}>
+          <select
+            class="text-input"
+            data-testid="rule-decision"
+            value={decision()}
+            onChange={(e) => setDecision(e.currentTarget.value as 'deny' | 'ask')}
+          >
             <option value="deny">Deny</option>
             <option value="ask">Ask first</option>
           </select>
@@ -137,7 +150,13 @@ function RuleForm(props: { onAdd: (rule: SessionRuleSpec) => boolean }) {
       </label>
       <label class="field">
         <span class="sheet-label">Reason (optional, shown to the agent)</span>
-        <input class="text-input" data-testid="rule-reason" maxLength={500} value={reason()} onInput={(e) => setReason(e.currentTarget.value)} />
+        <input
+          class="text-input"
+          data-testid="rule-reason"
+          maxLength={500}
+          value={reason()}
+          onInput={(e) => setReason(e.currentTarget.value)}
+        />
       </label>
       <p class="muted small">
         Adds <span class="mono">{preview()}</span>. Rules can only make the policy stricter.

@@ -92,7 +92,9 @@ export function createApprovals(opts: {
     addRule(rule: SessionRuleSpec): boolean {
       if (!can('steer')) return false;
       const reason = rule.reason?.trim();
-      opts.send('policy.add', { rule: { tool: rule.tool, pattern: rule.pattern.trim(), decision: rule.decision, ...(reason ? { reason } : {}) } });
+      opts.send('policy.add', {
+        rule: { tool: rule.tool, pattern: rule.pattern.trim(), decision: rule.decision, ...(reason ? { reason } : {}) },
+      });
       return true;
     },
     canRemoveRule,

@@ -19,8 +19,23 @@ describe('session rules', () => {
   it('tool regexes fit the protocol and match the runner’s shell and write tools', () => {
     for (const t of RULE_TOOLS) expect(t.value.length).toBeLessThanOrEqual(100);
     const [shell, write] = RULE_TOOLS.map((t) => (t.value.startsWith('re:') ? new RegExp(t.value.slice(3), 'i') : null));
-    for (const name of ['shell', 'bash', 'Bash', 'exec_command', 'local_shell', 'run_shell_command', 'terminal']) expect(shell!.test(name)).toBe(true);
-    for (const name of ['write', 'Edit', 'MultiEdit', 'NotebookEdit', 'apply_patch', 'write_file', 'edit_file', 'create_file', 'str_replace_editor', 'str_replace_based_edit_tool', 'replace', 'delete_file', 'move_file'])
+    for (const name of ['shell', 'bash', 'Bash', 'exec_command', 'local_shell', 'run_shell_command', 'terminal'])
+      expect(shell!.test(name)).toBe(true);
+    for (const name of [
+      'write',
+      'Edit',
+      'MultiEdit',
+      'NotebookEdit',
+      'apply_patch',
+      'write_file',
+      'edit_file',
+      'create_file',
+      'str_replace_editor',
+      'str_replace_based_edit_tool',
+      'replace',
+      'delete_file',
+      'move_file',
+    ])
       expect(write!.test(name)).toBe(true);
     for (const name of ['read', 'grep', 'shell_x', 'Read']) {
       expect(shell!.test(name)).toBe(false);

@@ -8,8 +8,16 @@ import type { PolicyItem } from '../timeline/items-model.ts';
  * over the runner's lists (runner-agent/src/policy/builtins/common.ts SHELL_TOOLS, WRITE_TOOLS).
  */
 export const RULE_TOOLS = [
-  { value: 're:^(shell|bash|exec_command|local_shell|run_shell_command|terminal)$', label: 'shell', hint: 'a command glob, e.g. git push*' },
-  { value: 're:^(((multi|notebook)?edit|write|create|delete|move)(_file)?|apply_patch|str_replace\\w*|replace)$', label: 'write tools', hint: 'a path glob, e.g. src/**/*.sql' },
+  {
+    value: 're:^(shell|bash|exec_command|local_shell|run_shell_command|terminal)$',
+    label: 'shell',
+    hint: 'a command glob, e.g. git push*',
+  },
+  {
+    value: 're:^(((multi|notebook)?edit|write|create|delete|move)(_file)?|apply_patch|str_replace\\w*|replace)$',
+    label: 'write tools',
+    hint: 'a path glob, e.g. src/**/*.sql',
+  },
   { value: '*', label: 'any tool', hint: 'a command, path or preview glob' },
 ] as const;
 
@@ -25,6 +33,7 @@ export function ruleText(rule: Pick<SessionRule, 'decision' | 'tool' | 'pattern'
 
 /** `Ana added a rule: deny shell "git push*"`. */
 export function policyChangeText(p: Pick<PolicyItem, 'change' | 'by' | 'rule'>): string {
-  if (p.change === 'added' && p.rule.decision === 'allow') return `${p.by.name} approved always: ${toolLabel(p.rule.tool)} "${p.rule.pattern}"`;
+  if (p.change === 'added' && p.rule.decision === 'allow')
+    return `${p.by.name} approved always: ${toolLabel(p.rule.tool)} "${p.rule.pattern}"`;
   return `${p.by.name} ${p.change} a rule: ${ruleText(p.rule)}`;
 }

@@ -21,7 +21,13 @@ export function CoDriveBar(props: { co: CoDrive; canSend: boolean; isOwner: bool
             when={holder()}
             fallback={
               <Show when={props.canSend}>
-                <button type="button" class="btn small-btn ghost wheel-btn" data-testid="wheel-take" title="Send alone for a while: others' messages wait until you hand it back" onClick={() => co.takeWheel()}>
+                <button
+                  type="button"
+                  class="btn small-btn ghost wheel-btn"
+                  data-testid="wheel-take"
+                  title="Send alone for a while: others' messages wait until you hand it back"
+                  onClick={() => co.takeWheel()}
+                >
                   Take the wheel
                 </button>
               </Show>
@@ -39,7 +45,13 @@ export function CoDriveBar(props: { co: CoDrive; canSend: boolean; isOwner: bool
                       <Show
                         when={props.isOwner}
                         fallback={
-                          <button type="button" class="btn small-btn ghost wheel-btn" data-testid="wheel-request" disabled={co.asked()} onClick={() => co.requestWheel()}>
+                          <button
+                            type="button"
+                            class="btn small-btn ghost wheel-btn"
+                            data-testid="wheel-request"
+                            disabled={co.asked()}
+                            onClick={() => co.requestWheel()}
+                          >
                             {co.asked() ? 'Asked' : 'Ask for it'}
                           </button>
                         }
@@ -55,7 +67,15 @@ export function CoDriveBar(props: { co: CoDrive; canSend: boolean; isOwner: bool
                 <span class="wheel-line mine">You have the wheel</span>
                 <Show when={co.wheel().requests.length > 0}>
                   <span class="wheel-requests" data-testid="wheel-requests">
-                    <For each={co.wheel().requests}>{(p, i) => <>{i() > 0 ? ', ' : ''}{p.name}</>}</For> asked for it
+                    <For each={co.wheel().requests}>
+                      {(p, i) => (
+                        <>
+                          {i() > 0 ? ', ' : ''}
+                          {p.name}
+                        </>
+                      )}
+                    </For>{' '}
+                    asked for it
                   </span>
                 </Show>
                 <button type="button" class="btn small-btn wheel-btn" data-testid="wheel-release" onClick={() => co.releaseWheel()}>

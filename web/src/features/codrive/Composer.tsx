@@ -87,7 +87,9 @@ export function Composer(props: {
           type="button"
           class="steer-btn"
           data-testid="steer"
-          title={props.steerBlocked ?? (props.live ? 'Steer: add this to the turn the agent is running now' : 'Steering works while connected')}
+          title={
+            props.steerBlocked ?? (props.live ? 'Steer: add this to the turn the agent is running now' : 'Steering works while connected')
+          }
           data-blocked={props.steerBlocked ? 'true' : undefined}
           disabled={!text().trim() || !props.live || !!props.steerBlocked}
           onClick={() => submit(props.onSteer)}

@@ -13,7 +13,9 @@ function KindIcon(props: { kind: Person['deviceKind'] }) {
         fallback={
           <Show
             when={props.kind === 'tablet'}
-            fallback={<path d="M3 5h18v11H3zM8 20h8M12 16v4" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round" />}
+            fallback={
+              <path d="M3 5h18v11H3zM8 20h8M12 16v4" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round" />
+            }
           >
             <path d="M5 3h14v18H5zM11 18h2" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round" />
           </Show>

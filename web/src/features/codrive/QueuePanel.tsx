@@ -12,11 +12,9 @@ export function QueuePanel(props: { co: CoDrive }) {
   const co = props.co;
   const byId = createMemo(() => new Map(co.rows().map((r, i) => [r.queueId, { row: r, index: i }])));
   // keyed by queue id: a row keeps its DOM (and an edit in progress) when the queue changes
-  const ids = createMemo<readonly string[]>(
-    () => co.rows().map((r) => r.queueId),
-    [],
-    { equals: (a, b) => a.length === b.length && a.every((x, i) => x === b[i]) },
-  );
+  const ids = createMemo<readonly string[]>(() => co.rows().map((r) => r.queueId), [], {
+    equals: (a, b) => a.length === b.length && a.every((x, i) => x === b[i]),
+  });
   const [editing, setEditing] = createSignal<string | null>(null);
   const [draft, setDraft] = createSignal('');
   const save = (id: string) => {

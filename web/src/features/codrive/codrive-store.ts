@@ -7,7 +7,19 @@ import { createMemo, createSignal, onCleanup } from 'solid-js';
 import type { Capability, Event } from '@tandem/protocol';
 import type { AckBody, OutBody, OutFrame, OutKind, Presence, QueueFrameBody } from '../../connection.ts';
 import { PresenceReporter, deviceKindOf, peopleRows, typingText } from './presence-model.ts';
-import { addLocal, agentLine, emptyQueue, gotAck, gotDelivered, gotQueue, gotRefusal, localMessage, moveTarget, queueRows, type LocalQueue } from './queue-model.ts';
+import {
+  addLocal,
+  agentLine,
+  emptyQueue,
+  gotAck,
+  gotDelivered,
+  gotQueue,
+  gotRefusal,
+  localMessage,
+  moveTarget,
+  queueRows,
+  type LocalQueue,
+} from './queue-model.ts';
 import { device, deviceId, name } from '../session/identity-store.ts';
 
 export type CoDrive = ReturnType<typeof createCoDrive>;
@@ -26,8 +38,15 @@ export function createCoDrive(opts: {
 
   const visible = () => typeof document === 'undefined' || document.visibilityState === 'visible';
   const coarse = typeof matchMedia === 'function' && matchMedia('(pointer: coarse)').matches;
-  const kind = typeof navigator === 'undefined' ? undefined : deviceKindOf(navigator.userAgent, Math.min(innerWidth, screen.width || innerWidth), coarse);
-  const reporter = new PresenceReporter({ send: (u) => opts.send('presence.update', u, { replace: true }), visible: visible(), ...(kind ? { deviceKind: kind } : {}) });
+  const kind =
+    typeof navigator === 'undefined'
+      ? undefined
+      : deviceKindOf(navigator.userAgent, Math.min(innerWidth, screen.width || innerWidth), coarse);
+  const reporter = new PresenceReporter({
+    send: (u) => opts.send('presence.update', u, { replace: true }),
+    visible: visible(),
+    ...(kind ? { deviceKind: kind } : {}),
+  });
   const onVisibility = () => reporter.setVisible(visible());
   document.addEventListener('visibilitychange', onVisibility);
   onCleanup(() => {

@@ -1,6 +1,18 @@
 import { describe, expect, test } from 'vitest';
 import type { QueueBody, QueueItem } from '@tandem/protocol';
-import { addLocal, agentLine, emptyQueue, gotAck, gotDelivered, gotQueue, gotRefusal, localMessage, moveTarget, queueRows, type LocalQueue } from './queue-model.ts';
+import {
+  addLocal,
+  agentLine,
+  emptyQueue,
+  gotAck,
+  gotDelivered,
+  gotQueue,
+  gotRefusal,
+  localMessage,
+  moveTarget,
+  queueRows,
+  type LocalQueue,
+} from './queue-model.ts';
 
 const me = { deviceId: 'dev-me', name: 'Olga' };
 const item = (queueId: string, text: string, by = 'Dan', extra: Partial<QueueItem> = {}): QueueItem => ({
@@ -25,7 +37,7 @@ describe('the queue as this device shows it', () => {
     const m = localMessage('dev-me', 'c1', 'hello', 5);
     expect(m.queueId).toBe('u:dev-me:c1');
     // still in the local outbox: the timeline shows it (waiting for the connection), not "Up next"
-    let q = addLocal(emptyQueue, m);
+    const q = addLocal(emptyQueue, m);
     expect(view(q, new Set(['c1']))).toEqual([]);
     expect(view(q)).toEqual(['hello (sending) [mine]']);
 
@@ -57,7 +69,11 @@ describe('the queue as this device shows it', () => {
     q = gotDelivered(q, inLog);
     expect(q.local).toEqual([]);
     // withdrawn: a later frame without it
-    let w = gotAck(gotQueue(addLocal(emptyQueue, localMessage('dev-me', 'c2', 'bye', 1)), frame([item('u:dev-me:c2', 'bye', 'Olga')])), 'c2', true);
+    let w = gotAck(
+      gotQueue(addLocal(emptyQueue, localMessage('dev-me', 'c2', 'bye', 1)), frame([item('u:dev-me:c2', 'bye', 'Olga')])),
+      'c2',
+      true,
+    );
     w = gotQueue(w, frame([]));
     expect(w.local).toEqual([]);
     expect(view(w)).toEqual([]);
@@ -68,7 +84,18 @@ describe('the queue as this device shows it', () => {
   });
 
   test('held items, edits and other people’s items come from the relay; move targets for the owner', () => {
-    const q = gotQueue(emptyQueue, frame([item('a', 'one', 'Olga', { held: 'waits: Dan holds the wheel' }), item('b', 'two', 'Dan', { edited: true }), item('c', 'three', 'Bea')], 'busy', { name: 'Dan', deviceId: 'dev-Dan' }));
+    const q = gotQueue(
+      emptyQueue,
+      frame(
+        [
+          item('a', 'one', 'Olga', { held: 'waits: Dan holds the wheel' }),
+          item('b', 'two', 'Dan', { edited: true }),
+          item('c', 'three', 'Bea'),
+        ],
+        'busy',
+        { name: 'Dan', deviceId: 'dev-Dan' },
+      ),
+    );
     const rows = queueRows(q, me, none, nothing);
     expect(rows.map((r) => [r.queueId, r.mine, r.held, r.edited])).toEqual([
       ['a', true, 'waits: Dan holds the wheel', false],

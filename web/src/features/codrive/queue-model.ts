@@ -100,13 +100,27 @@ export function gotDelivered(q: LocalQueue, delivered: (eventId: string) => bool
  * `unsent`: frame ids still in the local outbox (shown in the timeline as waiting for the
  * connection, not here); `delivered`: event ids already in the log.
  */
-export function queueRows(q: LocalQueue, me: { deviceId: string; name: string; device?: string }, unsent: ReadonlySet<string>, delivered: (eventId: string) => boolean): QueueRow[] {
+export function queueRows(
+  q: LocalQueue,
+  me: { deviceId: string; name: string; device?: string },
+  unsent: ReadonlySet<string>,
+  delivered: (eventId: string) => boolean,
+): QueueRow[] {
   const rows: QueueRow[] = [];
   const listed = new Set<string>();
   for (const it of q.server?.items ?? []) {
     listed.add(it.queueId);
     if (delivered(it.queueId)) continue;
-    rows.push({ queueId: it.queueId, text: it.text, by: it.by, at: it.at, edited: it.edited ?? false, held: it.held ?? null, mine: it.by.deviceId === me.deviceId, sending: false });
+    rows.push({
+      queueId: it.queueId,
+      text: it.text,
+      by: it.by,
+      at: it.at,
+      edited: it.edited ?? false,
+      held: it.held ?? null,
+      mine: it.by.deviceId === me.deviceId,
+      sending: false,
+    });
   }
   for (const m of q.local) {
     if (unsent.has(m.id) || listed.has(m.queueId) || m.seen || delivered(m.queueId)) continue;

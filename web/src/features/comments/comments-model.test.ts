@@ -30,7 +30,13 @@ const base: Event[] = [
   ev(4, 'tool.result', { callId: 'c1', status: 'error', output: 'ok 1\nok 2\nnot ok 3\n  expected a-b\n  got a--b\n' }),
 ];
 const comments: Event[] = [
-  ev(5, 'comment', { target: { seq: 4, range: { of: 'output', from: 3, to: 5 } }, text: 'lines 3-5: the dash is doubled' }, cora, 'u:dc:k1'),
+  ev(
+    5,
+    'comment',
+    { target: { seq: 4, range: { of: 'output', from: 3, to: 5 } }, text: 'lines 3-5: the dash is doubled' },
+    cora,
+    'u:dc:k1',
+  ),
   ev(6, 'comment', { target: { seq: 2 }, text: 'good plan' }, olga, 'u:do:k2'),
   ev(7, 'comment', { target: { seq: 4 }, parentId: 'u:dc:k1', text: 'agreed, @Cora' }, olga, 'u:do:k3'),
   ev(8, 'comment.resolve', { commentId: 'u:dc:k1', resolved: true }, olga, 'u:do:k4'),
@@ -67,7 +73,10 @@ describe('comment threads', () => {
     expect(same).toBe(c);
     // 7 and 8 arrive, then 6 late: any order gives the same threads
     const shuffled = addEvents(addEvents(addEvents(emptyTimeline, base), [comments[0]!, comments[2]!, comments[3]!]), [comments[1]!]);
-    const a = foldComments(foldComments(noComments, addEvents(addEvents(emptyTimeline, base), [comments[0]!, comments[2]!, comments[3]!])), shuffled);
+    const a = foldComments(
+      foldComments(noComments, addEvents(addEvents(emptyTimeline, base), [comments[0]!, comments[2]!, comments[3]!])),
+      shuffled,
+    );
     const b = foldComments(noComments, addEvents(emptyTimeline, [...base, ...comments]));
     expect([...a.threads.values()]).toEqual([...b.threads.values()]);
     expect(foldComments(c, emptyTimeline).threads.size).toBe(0);

@@ -50,7 +50,8 @@ export interface Comments {
 
 export const noComments: Comments = Object.freeze({ threads: new Map(), byTarget: new Map(), lastSeq: 0, seen: 0 });
 
-const isComment = (e: Event): e is Extract<Event, { kind: 'comment' | 'comment.resolve' }> => e.kind === 'comment' || e.kind === 'comment.resolve';
+const isComment = (e: Event): e is Extract<Event, { kind: 'comment' | 'comment.resolve' }> =>
+  e.kind === 'comment' || e.kind === 'comment.resolve';
 
 /** Folds comment events (any kinds may be passed; others are skipped) given in seq order. */
 export function addComments(c: Comments, events: readonly Event[], seen = c.seen): Comments {
@@ -70,7 +71,15 @@ export function addComments(c: Comments, events: readonly Event[], seen = c.seen
         threads.set(parent.id, { ...parent, replies: [...parent.replies, comment] });
         touched.add(parent.targetSeq);
       } else if (!threads.has(e.id)) {
-        threads.set(e.id, { id: e.id, targetSeq: e.body.target.seq, range: e.body.target.range ?? null, root: comment, replies: [], resolved: false, resolvedBy: null });
+        threads.set(e.id, {
+          id: e.id,
+          targetSeq: e.body.target.seq,
+          range: e.body.target.range ?? null,
+          root: comment,
+          replies: [],
+          resolved: false,
+          resolvedBy: null,
+        });
         touched.add(e.body.target.seq);
       }
     } else {
@@ -84,7 +93,10 @@ export function addComments(c: Comments, events: readonly Event[], seen = c.seen
   for (const target of touched) {
     const list: Thread[] = [];
     for (const t of threads.values()) if (t.targetSeq === target) list.push(t);
-    byTarget.set(target, list.sort((a, b) => a.root.seq - b.root.seq));
+    byTarget.set(
+      target,
+      list.sort((a, b) => a.root.seq - b.root.seq),
+    );
   }
   return { threads, byTarget, lastSeq: last, seen };
 }
@@ -227,7 +239,14 @@ export function suggestNames(query: string, names: readonly string[], self?: str
   for (const n of names) {
     const clean = n.trim();
     if (!clean || clean === self || out.some((o) => o.toLowerCase() === clean.toLowerCase())) continue;
-    if (clean.toLowerCase().startsWith(q) || clean.toLowerCase().split(/\s+/).some((w) => w.startsWith(q))) out.push(clean);
+    if (
+      clean.toLowerCase().startsWith(q) ||
+      clean
+        .toLowerCase()
+        .split(/\s+/)
+        .some((w) => w.startsWith(q))
+    )
+      out.push(clean);
   }
   return out.slice(0, 6);
 }

@@ -5,7 +5,16 @@
  */
 import { createMemo, createSignal } from 'solid-js';
 import type { SessionModel } from '../session/session-store.ts';
-import { agentMessageText, commentsOf, foldComments, noComments, type CommentRange, type Comments, type SelectedThread, type Thread } from './comments-model.ts';
+import {
+  agentMessageText,
+  commentsOf,
+  foldComments,
+  noComments,
+  type CommentRange,
+  type Comments,
+  type SelectedThread,
+  type Thread,
+} from './comments-model.ts';
 import type { Item } from '../timeline/items-model.ts';
 import { toast } from '../../ui/toasts-store.ts';
 import { name } from '../session/identity-store.ts';

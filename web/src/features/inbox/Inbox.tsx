@@ -17,7 +17,13 @@ export function Inbox() {
         <ul class="inbox-list">
           <For each={inbox.items()}>
             {(it) => (
-              <li class="inbox-item" data-testid="inbox-item" data-session-id={it.sessionId} data-approval-id={it.approval.approvalId} data-owner-only={String(it.approval.ownerOnly === true)}>
+              <li
+                class="inbox-item"
+                data-testid="inbox-item"
+                data-session-id={it.sessionId}
+                data-approval-id={it.approval.approvalId}
+                data-owner-only={String(it.approval.ownerOnly === true)}
+              >
                 <a class="inbox-link" data-testid="inbox-open" href={`/s/${encodeURIComponent(it.sessionId)}`}>
                   <span class="inbox-session">{it.sessionTitle}</span>
                   <span class="inbox-when muted small">

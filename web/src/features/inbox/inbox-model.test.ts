@@ -16,7 +16,13 @@ const approval = (id: string, ts: number, extra: Partial<Approval> = {}): Approv
   ...extra,
 });
 
-const session = (sessionId: string, caps: InboxSession['capabilities'], pending: Approval[]): InboxSession => ({ sessionId, title: `T ${sessionId}`, role: null, capabilities: caps, pending });
+const session = (sessionId: string, caps: InboxSession['capabilities'], pending: Approval[]): InboxSession => ({
+  sessionId,
+  title: `T ${sessionId}`,
+  role: null,
+  capabilities: caps,
+  pending,
+});
 
 describe('the inbox', () => {
   it('lists pending approvals across sessions newest first, with who may decide', () => {
@@ -24,7 +30,15 @@ describe('the inbox', () => {
       [
         session('s1', ['watch', 'approve'], [approval('a1', 100), approval('a3', 300, { ownerOnly: true })]),
         session('s2', ['watch'], [approval('b1', 200)]),
-        session('s3', ['watch', 'approve', 'govern'], [approval('c1', 50, { ownerOnly: true }), approval('gone', 400, { expiresAt: 900 }), approval('done', 500, { decided: { approvalId: 'done', decision: 'approve', by: { type: 'person', name: 'A' }, via: 'app' } })]),
+        session(
+          's3',
+          ['watch', 'approve', 'govern'],
+          [
+            approval('c1', 50, { ownerOnly: true }),
+            approval('gone', 400, { expiresAt: 900 }),
+            approval('done', 500, { decided: { approvalId: 'done', decision: 'approve', by: { type: 'person', name: 'A' }, via: 'app' } }),
+          ],
+        ),
       ],
       1000,
     );

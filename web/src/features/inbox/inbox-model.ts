@@ -36,7 +36,11 @@ export function inboxItems(sessions: Iterable<InboxSession>, now: number = Date.
         sessionTitle: s.title || s.sessionId,
         approval: a,
         canDecide: may,
-        whoMay: may ? null : a.ownerOnly ? 'Only the owner can decide this' : 'Someone with an approver, driver or owner link can decide this',
+        whoMay: may
+          ? null
+          : a.ownerOnly
+            ? 'Only the owner can decide this'
+            : 'Someone with an approver, driver or owner link can decide this',
       });
     }
   }

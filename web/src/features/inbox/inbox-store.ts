@@ -55,7 +55,9 @@ export function createInbox() {
     if (!follow) return;
     const entry: Entry = { conn: null, stopped: false, saveTimer: null };
     entries.set(sessionId, entry);
-    setStates((m) => new Map(m).set(sessionId, { title: follow.title, role: follow.role, capabilities: [], timeline: emptyTimeline, gone: false }));
+    setStates((m) =>
+      new Map(m).set(sessionId, { title: follow.title, role: follow.role, capabilities: [], timeline: emptyTimeline, gone: false }),
+    );
     const save = () => {
       entry.saveTimer ??= setTimeout(() => {
         entry.saveTimer = null;
@@ -71,7 +73,13 @@ export function createInbox() {
         lastSeq: start.lastSeq,
         getTicket: () => {
           const f = untrack(follows).find((x) => x.sessionId === sessionId);
-          if (!f) return Promise.resolve({ ok: false, retry: false, code: 'invalid_link', message: 'This device no longer follows this session.' });
+          if (!f)
+            return Promise.resolve({
+              ok: false,
+              retry: false,
+              code: 'invalid_link',
+              message: 'This device no longer follows this session.',
+            });
           // a background connection: not shown as here, not a join in the audit
           return requestTicket(sessionId, { token: f.token, name: untrack(name) || 'Someone', device, deviceId, background: true });
         },
@@ -82,7 +90,13 @@ export function createInbox() {
             patchFollow(sessionId, { role: t.role, ...(t.title ? { title: t.title } : {}) });
           },
           welcome: (w) => {
-            patch(sessionId, (s) => ({ ...s, role: w.role, capabilities: w.capabilities, title: w.title || s.title, timeline: w.lastSeq < s.timeline.lastSeq ? emptyTimeline : s.timeline }));
+            patch(sessionId, (s) => ({
+              ...s,
+              role: w.role,
+              capabilities: w.capabilities,
+              title: w.title || s.title,
+              timeline: w.lastSeq < s.timeline.lastSeq ? emptyTimeline : s.timeline,
+            }));
           },
           events: (events) => {
             patch(sessionId, (s) => ({ ...s, timeline: addEvents(s.timeline, events) }));
@@ -144,7 +158,17 @@ export function createInbox() {
 
   const sessions = createMemo<InboxSession[]>(() =>
     [...states()].flatMap(([sessionId, s]) =>
-      s.gone ? [] : [{ sessionId, title: s.title || s.timeline.title || '', role: s.role, capabilities: s.capabilities, pending: pendingApprovals(s.timeline) }],
+      s.gone
+        ? []
+        : [
+            {
+              sessionId,
+              title: s.title || s.timeline.title || '',
+              role: s.role,
+              capabilities: s.capabilities,
+              pending: pendingApprovals(s.timeline),
+            },
+          ],
     ),
   );
   const items = createMemo(() => inboxItems(sessions(), now()));

@@ -44,7 +44,14 @@ export function AuditSheet(props: { sessionId: string; onClose: () => void }) {
                 <ul class="audit-list" data-testid="push-outcomes">
                   <For each={newestFirst(audit().pushOutcomes)} fallback={<li class="muted small">No notifications sent yet.</li>}>
                     {(p) => (
-                      <li class="audit-row" data-testid="push-outcome" data-device={p.device} data-delivered={String(p.delivered)} data-status={p.status} data-ref={p.approvalId}>
+                      <li
+                        class="audit-row"
+                        data-testid="push-outcome"
+                        data-device={p.device}
+                        data-delivered={String(p.delivered)}
+                        data-status={p.status}
+                        data-ref={p.approvalId}
+                      >
                         <span class="audit-who">{p.device}</span>
                         <span class="audit-what">
                           {pushRefText(p.approvalId)}: {pushOutcomeText(p)}

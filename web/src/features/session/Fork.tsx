@@ -71,7 +71,13 @@ export function ForkBanner(props: { sessionId: string; forkOf: { sessionId: stri
     }
   };
   return (
-    <div class="fork-banner" data-testid="fork-banner" data-read-only={String(props.readOnly)} data-fork-of={props.forkOf.sessionId} data-fork-seq={props.forkOf.seq}>
+    <div
+      class="fork-banner"
+      data-testid="fork-banner"
+      data-read-only={String(props.readOnly)}
+      data-fork-of={props.forkOf.sessionId}
+      data-fork-seq={props.forkOf.seq}
+    >
       <div class="fork-banner-head">
         <Show when={original()} fallback={<span>{forkBannerText(props.forkOf.sessionId, props.forkOf.seq)}</span>}>
           {(o) => (
@@ -89,11 +95,19 @@ export function ForkBanner(props: { sessionId: string; forkOf: { sessionId: stri
         <div class="fork-readonly" data-testid="fork-readonly">
           <Show
             when={command()}
-            fallback={<p>Read-only: no agent runs here. Its owner can continue it on their machine (demo harness; other harnesses cannot resume from a transcript).</p>}
+            fallback={
+              <p>
+                Read-only: no agent runs here. Its owner can continue it on their machine (demo harness; other harnesses cannot resume from
+                a transcript).
+              </p>
+            }
           >
             {(cmd) => (
               <>
-                <p>Read-only: no agent runs here. To continue it on your machine (demo harness; other harnesses cannot resume from a transcript):</p>
+                <p>
+                  Read-only: no agent runs here. To continue it on your machine (demo harness; other harnesses cannot resume from a
+                  transcript):
+                </p>
                 <div class="fork-command">
                   <code class="mono" data-testid="fork-command">
                     {cmd()}

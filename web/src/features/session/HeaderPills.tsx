@@ -73,7 +73,12 @@ export function UsagePill(props: { totals: Usage }) {
   const hasUsage = () => props.totals.priced + props.totals.unpriced > 0;
   return (
     <Show when={hasUsage()}>
-      <span class="pill usage-total" data-testid="usage-total" data-unpriced={String(props.totals.unpriced > 0)} title={`This session: ${usageText(props.totals)}`}>
+      <span
+        class="pill usage-total"
+        data-testid="usage-total"
+        data-unpriced={String(props.totals.unpriced > 0)}
+        title={`This session: ${usageText(props.totals)}`}
+      >
         {usageTotalText(props.totals)}
       </span>
     </Show>

@@ -6,7 +6,12 @@ import './ModelSheet.css';
  * Suggestions are the models this session has already seen. Saving sends session.model;
  * the stored event (seen by everyone) is what changes the current model.
  */
-export function ModelSheet(props: { current: string | null; known: readonly string[]; onSave: (model: string) => boolean; onClose: () => void }) {
+export function ModelSheet(props: {
+  current: string | null;
+  known: readonly string[];
+  onSave: (model: string) => boolean;
+  onClose: () => void;
+}) {
   const [value, setValue] = createSignal(props.current ?? '');
   let input: HTMLInputElement | undefined;
   onMount(() => {

@@ -11,7 +11,9 @@ export function NeedLink() {
     <main class="full-page" data-testid="need-link">
       <Logo />
       <h1>You need a link to open this session</h1>
-      <p>Sessions open from the link their owner shares (it looks like <code>/s/…#t=…</code>). Ask them for one, then open it on this device.</p>
+      <p>
+        Sessions open from the link their owner shares (it looks like <code>/s/…#t=…</code>). Ask them for one, then open it on this device.
+      </p>
       <a class="btn secondary" href="/">
         Your sessions
       </a>

@@ -15,7 +15,13 @@ const CommentsBar = later(() => import('../comments/CommentThreads.tsx').then((m
  * The thumb zone under the timeline: the model sheet, comments to send, the shared queue, the
  * oldest pending approval, the wheel and the composer (or what a viewer is).
  */
-export function SessionDock(props: { s: SessionModel; comments: CommentsApi; modelOpen: boolean; onModelClose: () => void; onSent: () => void }) {
+export function SessionDock(props: {
+  s: SessionModel;
+  comments: CommentsApi;
+  modelOpen: boolean;
+  onModelClose: () => void;
+  onSent: () => void;
+}) {
   const s = props.s;
   const oldest = () => s.approvals.pending()[0];
   const knownModels = createMemo(() => {

@@ -36,7 +36,13 @@ export function SessionHeader(props: {
             {connectionText(s.status())}
           </span>
           <Show when={people() > 0}>
-            <button type="button" class="muted small people-open" data-testid="people-open" aria-haspopup="dialog" onClick={() => props.onPeople()}>
+            <button
+              type="button"
+              class="muted small people-open"
+              data-testid="people-open"
+              aria-haspopup="dialog"
+              onClick={() => props.onPeople()}
+            >
               <span data-testid="people">{people()} here</span>
             </button>
           </Show>
@@ -53,11 +59,22 @@ export function SessionHeader(props: {
         </div>
       </div>
       <Show when={s.can('share')}>
-        <button type="button" class="btn secondary share-btn" data-testid="share-open" aria-haspopup="dialog" onClick={() => props.onSheet('share')}>
+        <button
+          type="button"
+          class="btn secondary share-btn"
+          data-testid="share-open"
+          aria-haspopup="dialog"
+          onClick={() => props.onSheet('share')}
+        >
           Share
         </button>
       </Show>
-      <SessionMenu muted={s.muted()} onMute={(on) => s.setMuted(on)} isOwner={s.access()?.role === 'owner'} onAudit={() => props.onSheet('audit')} />
+      <SessionMenu
+        muted={s.muted()}
+        onMute={(on) => s.setMuted(on)}
+        isOwner={s.access()?.role === 'owner'}
+        onAudit={() => props.onSheet('audit')}
+      />
     </header>
   );
 }

@@ -39,11 +39,15 @@ function SessionPage(props: { sessionId: string }) {
     return f && f.source === 'socket' && isLinkClosed(f.code) ? f.code : null;
   };
   return (
-    <Show when={ticketFatal()} keyed fallback={
-      <Show when={closedLink()} keyed fallback={<SessionView s={s} />}>
-        {(code) => <LinkClosed code={code} sessionId={props.sessionId} title={s.title()} />}
-      </Show>
-    }>
+    <Show
+      when={ticketFatal()}
+      keyed
+      fallback={
+        <Show when={closedLink()} keyed fallback={<SessionView s={s} />}>
+          {(code) => <LinkClosed code={code} sessionId={props.sessionId} title={s.title()} />}
+        </Show>
+      }
+    >
       {(f) => <LinkError fatal={f} sessionId={props.sessionId} />}
     </Show>
   );

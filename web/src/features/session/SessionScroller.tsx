@@ -32,7 +32,9 @@ export function SessionScroller(props: { s: SessionModel; comments: CommentsApi;
       onPointerDown={follow.scroller.onPointerDown}
     >
       <Show when={s.timeline().items.length === 0 && s.outbox().length === 0}>
-        <p class="empty timeline-empty">{s.status().state === 'live' ? 'Nothing has happened in this session yet.' : 'Loading the session…'}</p>
+        <p class="empty timeline-empty">
+          {s.status().state === 'live' ? 'Nothing has happened in this session yet.' : 'Loading the session…'}
+        </p>
       </Show>
       <Timeline
         timeline={s.timeline()}

@@ -13,7 +13,13 @@ const PeopleSheet = later(() => import('../codrive/PeopleSheet.tsx').then((m) =>
 const AuditSheet = later(() => import('./AuditSheet.tsx').then((m) => m.AuditSheet), sheetFailed);
 
 /** The session's sheets over the page: audit (owner), share (capability share), policy, and who is here. */
-export function SessionSheets(props: { s: SessionModel; sheet: SheetName | null; onClose: () => void; people: boolean; onPeopleClose: () => void }) {
+export function SessionSheets(props: {
+  s: SessionModel;
+  sheet: SheetName | null;
+  onClose: () => void;
+  people: boolean;
+  onPeopleClose: () => void;
+}) {
   const s = props.s;
   return (
     <>
@@ -46,7 +52,12 @@ export function SessionSheets(props: { s: SessionModel; sheet: SheetName | null;
         />
       </Show>
       <Show when={props.people}>
-        <PeopleSheet people={s.co.people()} me={s.co.me.deviceId} runnerOnline={s.presence()?.runnerOnline ?? false} onClose={props.onPeopleClose} />
+        <PeopleSheet
+          people={s.co.people()}
+          me={s.co.me.deviceId}
+          runnerOnline={s.presence()?.runnerOnline ?? false}
+          onClose={props.onPeopleClose}
+        />
       </Show>
     </>
   );

@@ -34,7 +34,13 @@ export function SessionView(props: { s: SessionModel }) {
           setSheet(name);
         }}
       />
-      <SessionSheets s={s} sheet={sheet()} onClose={() => setSheet(null)} people={peopleOpen()} onPeopleClose={() => setPeopleOpen(false)} />
+      <SessionSheets
+        s={s}
+        sheet={sheet()}
+        onClose={() => setSheet(null)}
+        people={peopleOpen()}
+        onPeopleClose={() => setPeopleOpen(false)}
+      />
       <ClosedBanner s={s} />
       <Show when={s.forkOf()}>
         {(f) => (
@@ -48,7 +54,13 @@ export function SessionView(props: { s: SessionModel }) {
       </Show>
       <NotifyBar show={s.can('approve')} />
       <SessionScroller s={s} comments={comments} follow={follow} />
-      <SessionDock s={s} comments={comments} modelOpen={modelOpen()} onModelClose={() => setModelOpen(false)} onSent={() => follow.jump(true)} />
+      <SessionDock
+        s={s}
+        comments={comments}
+        modelOpen={modelOpen()}
+        onModelClose={() => setModelOpen(false)}
+        onSent={() => follow.jump(true)}
+      />
     </div>
   );
 }

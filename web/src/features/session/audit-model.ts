@@ -4,7 +4,8 @@ import type { Actor, AuditResponse } from '@tandem/protocol';
 export type AuditEntry = AuditResponse['entries'][number];
 export type PushOutcome = AuditResponse['pushOutcomes'][number];
 
-const obj = (d: unknown): Record<string, unknown> => (typeof d === 'object' && d !== null && !Array.isArray(d) ? (d as Record<string, unknown>) : {});
+const obj = (d: unknown): Record<string, unknown> =>
+  typeof d === 'object' && d !== null && !Array.isArray(d) ? (d as Record<string, unknown>) : {};
 const str = (x: unknown): string => (typeof x === 'string' || typeof x === 'number' ? String(x) : '');
 
 export function actorText(a: Actor): string {
@@ -18,7 +19,9 @@ export function auditText(e: Pick<AuditEntry, 'action' | 'detail'>): string {
   const d = obj(e.detail);
   switch (e.action) {
     case 'session.created':
-      return d['forkOf'] ? `created this session as a fork (${str(d['title'])})` : `started the session "${str(d['title'])}" (${str(d['harness'])})`;
+      return d['forkOf']
+        ? `created this session as a fork (${str(d['title'])})`
+        : `started the session "${str(d['title'])}" (${str(d['harness'])})`;
     case 'session.forked':
       return `forked the session after event ${str(d['uptoSeq'])} (new session ${str(d['fork'])})`;
     case 'link.created':
@@ -72,5 +75,8 @@ export function pushOutcomeText(p: Pick<PushOutcome, 'delivered' | 'status' | 'd
 
 /** Newest first. */
 export function newestFirst<T extends { ts: number }>(list: readonly T[]): T[] {
-  return list.map((x, i) => [x, i] as const).sort((a, b) => b[0].ts - a[0].ts || b[1] - a[1]).map(([x]) => x);
+  return list
+    .map((x, i) => [x, i] as const)
+    .sort((a, b) => b[0].ts - a[0].ts || b[1] - a[1])
+    .map(([x]) => x);
 }

@@ -50,7 +50,9 @@ describe('words', () => {
     expect(forkCommand('https://tandem.example/', 'f_1', TOKEN)).toBe(`tandem run --fork https://tandem.example/s/f_1#t=${TOKEN}`);
   });
   it('says why a fork failed', () => {
-    expect(forkErrorText({ status: 0, code: 'network', message: 'Cannot reach the relay.' })).toBe('Could not fork: cannot reach the relay.');
+    expect(forkErrorText({ status: 0, code: 'network', message: 'Cannot reach the relay.' })).toBe(
+      'Could not fork: cannot reach the relay.',
+    );
     expect(forkErrorText({ status: 403, code: 'forbidden', message: 'a commenter link cannot fork the session' })).toBe(
       'Your link cannot fork this session (a commenter link cannot fork the session).',
     );
@@ -63,7 +65,8 @@ describe('words', () => {
 
 describe('forkSession', () => {
   const req = { token: 'x'.repeat(20), name: 'Ada', device: 'Chrome on Linux', deviceId: 'd1' };
-  const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  const json = (status: number, body: unknown) =>
+    new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
   const ticket = { ticket: 'tk', role: 'owner', capabilities: ['watch', 'send'], expiresAt: 5, title: 'Fix' };
 
   it('gets a fresh ticket, then posts the cut with it', async () => {
@@ -84,10 +87,17 @@ describe('forkSession', () => {
       url.endsWith('/tickets') ? json(200, ticket) : json(403, { error: { code: 'forbidden', message: 'a commenter link cannot fork' } }),
     );
     expect(refused).toEqual({ ok: false, status: 403, code: 'forbidden', message: 'a commenter link cannot fork' });
-    const offline = await forkSession('s1', 7, req, async (url) => (url.endsWith('/tickets') ? json(200, ticket) : Promise.reject(new TypeError('offline'))));
+    const offline = await forkSession('s1', 7, req, async (url) =>
+      url.endsWith('/tickets') ? json(200, ticket) : Promise.reject(new TypeError('offline')),
+    );
     expect(offline).toMatchObject({ ok: false, code: 'network' });
-    expect(await forkSession('s1', 7, req, async () => Promise.reject(new TypeError('offline')))).toMatchObject({ ok: false, code: 'network' });
-    expect(await forkSession('s1', 7, req, async (url) => (url.endsWith('/tickets') ? json(200, ticket) : json(201, { sessionId: 1 })))).toMatchObject({
+    expect(await forkSession('s1', 7, req, async () => Promise.reject(new TypeError('offline')))).toMatchObject({
+      ok: false,
+      code: 'network',
+    });
+    expect(
+      await forkSession('s1', 7, req, async (url) => (url.endsWith('/tickets') ? json(200, ticket) : json(201, { sessionId: 1 }))),
+    ).toMatchObject({
       ok: false,
       code: 'bad_response',
     });

@@ -40,7 +40,13 @@ export function createSession(sessionId: string) {
   const can = (c: Capability) => access()?.capabilities.includes(c) ?? false;
   const send: Connection['send'] = (kind, body, o) => conn.send(kind, body, o);
   const queued = () => conn.queued;
-  const approvals = createApprovals({ timeline, capabilities: () => access()?.capabilities ?? [], send, cancel: (id) => conn.cancel(id), queued });
+  const approvals = createApprovals({
+    timeline,
+    capabilities: () => access()?.capabilities ?? [],
+    send,
+    cancel: (id) => conn.cancel(id),
+    queued,
+  });
   /** Owners: the session's links and the one just made. */
   const share = createShare({ sessionId, can, send, queued });
   /** The shared queue, the wheel and presence (co-driving). */
@@ -63,7 +69,8 @@ export function createSession(sessionId: string) {
   const conn = new Connection({
     getTicket: () => {
       const follow = followOf(sessionId);
-      if (!follow) return Promise.resolve({ ok: false, retry: false, code: 'invalid_link', message: 'You need a link to open this session.' });
+      if (!follow)
+        return Promise.resolve({ ok: false, retry: false, code: 'invalid_link', message: 'You need a link to open this session.' });
       return requestTicket(sessionId, { token: follow.token, name: name() || 'Someone', device, deviceId });
     },
     // The browser WebSocket is a SocketLike; only its DOM handler signatures are wider.

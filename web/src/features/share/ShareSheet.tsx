@@ -164,7 +164,8 @@ function LinkRow(props: { link: LinkInfo; canRevoke: boolean; onRevoke: () => vo
         </Show>
       </div>
       <div class="link-meta muted small">
-        {props.link.role === 'owner' ? 'your link' : `by ${props.link.createdBy.name}`} · <span data-status={status()}>{linkStateText(props.link, now())}</span>
+        {props.link.role === 'owner' ? 'your link' : `by ${props.link.createdBy.name}`} ·{' '}
+        <span data-status={status()}>{linkStateText(props.link, now())}</span>
       </div>
       <Show when={props.canRevoke}>
         <button type="button" class="btn ghost small-btn-ghost" data-testid="link-revoke" onClick={() => props.onRevoke()}>

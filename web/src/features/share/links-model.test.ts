@@ -41,7 +41,10 @@ describe('share state', () => {
     const s = startCreate(emptyShare, 'c3');
     expect(gotError(s, { message: 'nope', ref: 'c9' })).toBe(s);
     expect(gotError(s, { message: 'revoked' })).toBe(s);
-    expect(gotError(s, { message: 'a viewer link cannot send link.create', ref: 'c3' })).toMatchObject({ creating: null, error: 'a viewer link cannot send link.create' });
+    expect(gotError(s, { message: 'a viewer link cannot send link.create', ref: 'c3' })).toMatchObject({
+      creating: null,
+      error: 'a viewer link cannot send link.create',
+    });
   });
 
   it('a create whose answer was lost with its socket can be tried again', () => {

@@ -24,7 +24,11 @@ export function PersonBubble(props: { item: UserItem | SteerItem }) {
   const item = props.item;
   const steer = item.type === 'steer';
   return (
-    <div class="bubble user" classList={{ steer, mine: item.actor.deviceId === deviceId }} data-testid={steer ? 'steer-message' : undefined}>
+    <div
+      class="bubble user"
+      classList={{ steer, mine: item.actor.deviceId === deviceId }}
+      data-testid={steer ? 'steer-message' : undefined}
+    >
       <div class="author" data-testid="author">
         {steer ? (
           <>

@@ -43,7 +43,14 @@ export function ItemView(props: { item: Item; open: boolean; onToggle: () => voi
           item={item}
           open={props.open}
           onToggle={props.onToggle}
-          lines={props.comments?.canComment() ? { selected: (of) => props.comments!.selectedLines(item, of), pick: (of, n, ext) => props.comments!.pickLine(item, of, n, ext) } : undefined}
+          lines={
+            props.comments?.canComment()
+              ? {
+                  selected: (of) => props.comments!.selectedLines(item, of),
+                  pick: (of, n, ext) => props.comments!.pickLine(item, of, n, ext),
+                }
+              : undefined
+          }
         />
       );
     case 'approval':

@@ -12,7 +12,21 @@ const EventComments = later(() => import('../comments/CommentThreads.tsx').then(
 const ForkConfirm = later(() => import('../session/Fork.tsx').then((m) => m.ForkConfirm));
 
 /** Items people comment on (every event but turn dividers and bare usage lines). */
-const COMMENTABLE: ReadonlySet<Item['type']> = new Set(['started', 'status', 'agent', 'error', 'user', 'steer', 'interrupt', 'model', 'policy', 'tool', 'approval', 'decision', 'turn']);
+const COMMENTABLE: ReadonlySet<Item['type']> = new Set([
+  'started',
+  'status',
+  'agent',
+  'error',
+  'user',
+  'steer',
+  'interrupt',
+  'model',
+  'policy',
+  'tool',
+  'approval',
+  'decision',
+  'turn',
+]);
 
 /**
  * One `<li data-testid="event">`: the item, and under it its comments and "Fork from here"

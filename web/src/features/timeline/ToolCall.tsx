@@ -35,7 +35,13 @@ export interface LinePicker {
 export function ToolCall(props: { item: ToolItem; open: boolean; onToggle: () => void; lines?: LinePicker | undefined }) {
   const status = () => STATUS[props.item.status];
   return (
-    <div class="tool" classList={{ open: props.open }} data-testid="tool-call" data-status={props.item.status} data-call-id={props.item.callId}>
+    <div
+      class="tool"
+      classList={{ open: props.open }}
+      data-testid="tool-call"
+      data-status={props.item.status}
+      data-call-id={props.item.callId}
+    >
       <button type="button" class="tool-head" aria-expanded={props.open} onClick={() => props.onToggle()}>
         <span class="tool-icon" aria-hidden="true">
           {status().icon}
@@ -47,7 +53,12 @@ export function ToolCall(props: { item: ToolItem; open: boolean; onToggle: () =>
       {/* ASK and DENY always show; a routine ALLOW shows with the details */}
       <Show when={props.item.policy && (props.open || props.item.policy.decision !== 'allow') ? props.item.policy : null}>
         {(p) => (
-          <div class="tool-policy" data-testid="tool-policy" data-decision={p().decision} data-answer={props.item.approval?.decision ?? undefined}>
+          <div
+            class="tool-policy"
+            data-testid="tool-policy"
+            data-decision={p().decision}
+            data-answer={props.item.approval?.decision ?? undefined}
+          >
             {policyText(p())}
             {ANSWER[props.item.approval?.decision ?? 'none']}
           </div>
@@ -71,9 +82,7 @@ export function ToolCall(props: { item: ToolItem; open: boolean; onToggle: () =>
           <Show when={props.item.result} fallback={<div class="muted small">No output yet.</div>}>
             {(r) => (
               <>
-                <div class="label">
-                  Output{r().durationMs !== undefined ? ` · ${durationText(r().durationMs!)}` : ''}
-                </div>
+                <div class="label">Output{r().durationMs !== undefined ? ` · ${durationText(r().durationMs!)}` : ''}</div>
                 <Show when={props.lines && r().output} fallback={<pre class="tool-output">{r().output || '(no output)'}</pre>}>
                   <LineSelect
                     text={r().output}

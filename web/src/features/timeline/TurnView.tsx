@@ -23,7 +23,13 @@ const TURN_ICON: Record<TurnItem['status'], string> = { running: '…', complete
 export function TurnView(props: { item: TurnItem; open: boolean; onToggle: () => void }) {
   const item = props.item;
   return (
-    <div class="turn" data-testid="turn" data-status={item.status} data-turn-id={item.turnId} role={item.status === 'failed' ? 'alert' : undefined}>
+    <div
+      class="turn"
+      data-testid="turn"
+      data-status={item.status}
+      data-turn-id={item.turnId}
+      role={item.status === 'failed' ? 'alert' : undefined}
+    >
       <div class="turn-head">
         <span class="turn-icon" aria-hidden="true">
           {TURN_ICON[item.status]}
@@ -39,7 +45,13 @@ export function TurnView(props: { item: TurnItem; open: boolean; onToggle: () =>
         </div>
       </Show>
       <Show when={item.stderrTail}>
-        <button type="button" class="link-button turn-toggle" aria-expanded={props.open} data-testid="stderr-toggle" onClick={() => props.onToggle()}>
+        <button
+          type="button"
+          class="link-button turn-toggle"
+          aria-expanded={props.open}
+          data-testid="stderr-toggle"
+          onClick={() => props.onToggle()}
+        >
           {props.open ? 'Hide stderr' : 'Show stderr'}
         </button>
         <Show when={props.open}>

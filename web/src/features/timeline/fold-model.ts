@@ -181,7 +181,17 @@ export class Builder {
     const key = `turn-start:${turnId}`;
     if (this.get(key)) return; // announced again: the first start stands
     const turn = this.get<TurnItem>(`turn:${turnId}`);
-    this.put({ type: 'turn-start', key, kind: e.kind, seq, seqs: [seq], ts: e.ts, turnId, model: model ?? null, status: turn?.status ?? 'running' });
+    this.put({
+      type: 'turn-start',
+      key,
+      kind: e.kind,
+      seq,
+      seqs: [seq],
+      ts: e.ts,
+      turnId,
+      model: model ?? null,
+      status: turn?.status ?? 'running',
+    });
     if (turn && model && turn.model === null) this.put({ ...turn, model });
   }
 
@@ -189,7 +199,16 @@ export class Builder {
     const prev = this.turnItem(e.body.turnId, seq, e.ts);
     if (prev.kind === 'turn.ended') return; // only the first end counts
     const { status, error, stderrTail } = e.body;
-    this.put({ ...prev, kind: e.kind, seq, seqs: [...prev.seqs, seq], ts: e.ts, status, error: error ?? null, stderrTail: stderrTail ?? null });
+    this.put({
+      ...prev,
+      kind: e.kind,
+      seq,
+      seqs: [...prev.seqs, seq],
+      ts: e.ts,
+      status,
+      error: error ?? null,
+      stderrTail: stderrTail ?? null,
+    });
     const start = this.get<TurnStartItem>(`turn-start:${e.body.turnId}`);
     if (start) this.put({ ...start, status });
   }
@@ -204,7 +223,13 @@ export class Builder {
     const prev = this.turnItem(turnId, seq, e.ts);
     // a running turn sits at its latest usage; an ended one stays at its turn.ended
     const anchor = prev.kind === 'turn.ended' ? prev.seq : seq;
-    this.put({ ...prev, seq: anchor, seqs: [...prev.seqs, seq], model: prev.model ?? e.body.model, usage: addUsage(prev.usage ?? noUsage, e.body) });
+    this.put({
+      ...prev,
+      seq: anchor,
+      seqs: [...prev.seqs, seq],
+      model: prev.model ?? e.body.model,
+      usage: addUsage(prev.usage ?? noUsage, e.body),
+    });
   }
 
   agent(e: Extract<Event, { kind: 'agent.delta' | 'agent.message' }>, seq: number): void {
@@ -215,7 +240,17 @@ export class Builder {
       this.put(
         prev
           ? { ...prev, seq, text: prev.text + e.body.text, seqs: [...prev.seqs, seq] }
-          : { type: 'agent', key, kind: 'agent.delta', seq, seqs: [seq], ts: e.ts, messageId: e.body.messageId, text: e.body.text, streaming: true },
+          : {
+              type: 'agent',
+              key,
+              kind: 'agent.delta',
+              seq,
+              seqs: [seq],
+              ts: e.ts,
+              messageId: e.body.messageId,
+              text: e.body.text,
+              streaming: true,
+            },
       );
       return;
     }

@@ -178,7 +178,9 @@ describe('timeline', () => {
     t = addEvents(t, [ev(6, 'approval.decided', { approvalId: 'first', decision: 'approve', by: ada, via: 'app' })]);
     expect(t.items.filter((i) => i.kind === 'approval.decided')).toHaveLength(1);
 
-    t = addEvents(t, [ev(7, 'approval.decided', { approvalId: 'later', decision: 'deny', by: { type: 'relay', name: 'relay' }, via: 'expiry' })]);
+    t = addEvents(t, [
+      ev(7, 'approval.decided', { approvalId: 'later', decision: 'deny', by: { type: 'relay', name: 'relay' }, via: 'expiry' }),
+    ]);
     expect(pendingApprovals(t)).toEqual([]);
   });
 
@@ -303,7 +305,12 @@ const turns: Event[] = [
   ev(7, 'session.steer', { text: 'use the other API' }, ada),
   ev(8, 'turn.started', { turnId: 't2', model: 'local-llm' }),
   ev(9, 'usage', usage('t2', null, 1, 'local-llm')),
-  ev(10, 'turn.ended', { turnId: 't2', status: 'failed', error: 'harness exited with code 1', stderrTail: 'Error: <b>boom</b>\n  at main' }),
+  ev(10, 'turn.ended', {
+    turnId: 't2',
+    status: 'failed',
+    error: 'harness exited with code 1',
+    stderrTail: 'Error: <b>boom</b>\n  at main',
+  }),
   ev(11, 'usage', usage(undefined, 0.5)),
 ];
 
@@ -321,7 +328,15 @@ describe('turns, usage, steer and model', () => {
       status: 'completed',
       error: null,
       model: 'claude-sonnet-4-5',
-      usage: { inputTokens: 3000, outputTokens: 300, cacheReadTokens: 30, cacheWriteTokens: 3, priced: 2, unpriced: 0, models: ['claude-sonnet-4-5'] },
+      usage: {
+        inputTokens: 3000,
+        outputTokens: 300,
+        cacheReadTokens: 30,
+        cacheWriteTokens: 3,
+        priced: 2,
+        unpriced: 0,
+        models: ['claude-sonnet-4-5'],
+      },
     });
     expect(turn.usage!.costUsd).toBeCloseTo(0.012);
     const rows = rowsOf(t);
@@ -344,7 +359,7 @@ describe('turns, usage, steer and model', () => {
     expect(rowsOf(t).find((r) => r.seq === 12)?.item).toBeNull();
   });
 
-  it('keeps a failed turn\'s error and stderr tail as text', () => {
+  it("keeps a failed turn's error and stderr tail as text", () => {
     const t = fold(turns);
     const turn = t.items.find((i) => i.key === 'turn:t2') as TurnItem;
     expect(turn).toMatchObject({
@@ -357,11 +372,24 @@ describe('turns, usage, steer and model', () => {
     expect((t.items.find((i) => i.key === 'turn-start:t2') as TurnStartItem).status).toBe('failed');
   });
 
-  it('sums the session\'s usage and remembers that some of it was unpriced', () => {
+  it("sums the session's usage and remembers that some of it was unpriced", () => {
     const priced = fold(turns.slice(0, 5));
-    expect(priced.totals).toMatchObject({ inputTokens: 3000, outputTokens: 300, cacheReadTokens: 30, cacheWriteTokens: 3, priced: 2, unpriced: 0 });
+    expect(priced.totals).toMatchObject({
+      inputTokens: 3000,
+      outputTokens: 300,
+      cacheReadTokens: 30,
+      cacheWriteTokens: 3,
+      priced: 2,
+      unpriced: 0,
+    });
     const all = fold(turns);
-    expect(all.totals).toMatchObject({ inputTokens: 5000, outputTokens: 500, priced: 3, unpriced: 1, models: ['claude-sonnet-4-5', 'local-llm'] });
+    expect(all.totals).toMatchObject({
+      inputTokens: 5000,
+      outputTokens: 500,
+      priced: 3,
+      unpriced: 1,
+      models: ['claude-sonnet-4-5', 'local-llm'],
+    });
     expect(all.totals.costUsd).toBeCloseTo(0.512);
     // a duplicate is not counted twice, whatever order events arrive in
     const shuffled = fold(turns.slice(5), [...turns].reverse(), turns.slice(2, 4));
@@ -376,9 +404,13 @@ describe('turns, usage, steer and model', () => {
     expect(row.item).toMatchObject({ type: 'usage', usage: { inputTokens: 1000, costUsd: 0.5, priced: 1 } });
   });
 
-  it('shows steer like a person\'s message, and who switched the model', () => {
+  it("shows steer like a person's message, and who switched the model", () => {
     const t = fold(turns);
-    expect(t.items.find((i) => i.kind === 'session.steer')).toMatchObject({ type: 'steer', text: 'use the other API', actor: { name: 'Ada' } });
+    expect(t.items.find((i) => i.kind === 'session.steer')).toMatchObject({
+      type: 'steer',
+      text: 'use the other API',
+      actor: { name: 'Ada' },
+    });
     expect(t.items.find((i) => i.kind === 'session.model')).toMatchObject({ type: 'model', model: 'gpt-5-codex', actor: { name: 'Ada' } });
   });
 
@@ -404,7 +436,6 @@ describe('turns, usage, steer and model', () => {
     expect(reversed.items).toEqual(t.items);
   });
 });
-
 
 describe('policy in force and session rules', () => {
   const dan: Actor = { type: 'person', name: 'Dan', device: 'Firefox', deviceId: 'dev2', role: 'driver' };

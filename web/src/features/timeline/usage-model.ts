@@ -60,7 +60,8 @@ export function usageTotalText(u: Usage): string {
 /** One turn's usage: "12.3k in · 1.2k out · cache 10k read, 2k write · $0.0123". */
 export function usageText(u: Usage): string {
   const parts = [`${tokenText(u.inputTokens)} in`, `${tokenText(u.outputTokens)} out`];
-  if (u.cacheReadTokens || u.cacheWriteTokens) parts.push(`cache ${tokenText(u.cacheReadTokens)} read, ${tokenText(u.cacheWriteTokens)} write`);
+  if (u.cacheReadTokens || u.cacheWriteTokens)
+    parts.push(`cache ${tokenText(u.cacheReadTokens)} read, ${tokenText(u.cacheWriteTokens)} write`);
   parts.push(usageCostText(u));
   return parts.join(' · ');
 }

@@ -25,7 +25,11 @@ function toAnthropicMessages(messages: readonly Message[]): { role: 'user' | 'as
         ...(m.text ? [{ type: 'text', text: m.text }] : []),
         ...m.toolUses.map((t) => ({ type: 'tool_use', id: t.id, name: t.name, input: t.input })),
       ]);
-    } else push('user', m.results.map((r) => ({ type: 'tool_result', tool_use_id: r.id, content: r.output, ...(r.isError ? { is_error: true } : {}) })));
+    } else
+      push(
+        'user',
+        m.results.map((r) => ({ type: 'tool_result', tool_use_id: r.id, content: r.output, ...(r.isError ? { is_error: true } : {}) })),
+      );
   }
   return out;
 }
@@ -39,9 +43,16 @@ export const anthropicMessages: ModelCall = async (req) => {
     stream: true,
     system: req.system,
     messages: toAnthropicMessages(req.messages),
-    ...(req.tools.length ? { tools: req.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.parameters })) } : {}),
+    ...(req.tools.length
+      ? { tools: req.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.parameters })) }
+      : {}),
   };
-  const stream = await postStream(url, { 'anthropic-version': '2023-06-01', ...(req.apiKey ? { 'x-api-key': req.apiKey } : {}) }, body, req.signal);
+  const stream = await postStream(
+    url,
+    { 'anthropic-version': '2023-06-01', ...(req.apiKey ? { 'x-api-key': req.apiKey } : {}) },
+    body,
+    req.signal,
+  );
 
   let text = '';
   let stopReason: string | undefined;
@@ -65,7 +76,11 @@ export const anthropicMessages: ModelCall = async (req) => {
       case 'content_block_start': {
         const b = data.content_block ?? {};
         blocks[data.index ?? blocks.length] =
-          b.type === 'tool_use' ? { type: 'tool_use', id: String(b.id ?? ''), name: String(b.name ?? ''), json: '' } : b.type === 'text' ? { type: 'text' } : { type: 'other' };
+          b.type === 'tool_use'
+            ? { type: 'tool_use', id: String(b.id ?? ''), name: String(b.name ?? ''), json: '' }
+            : b.type === 'text'
+              ? { type: 'text' }
+              : { type: 'other' };
         if (b.type === 'text' && typeof b.text === 'string' && b.text) {
           text += b.text;
           req.onText(b.text);
@@ -78,7 +93,8 @@ export const anthropicMessages: ModelCall = async (req) => {
         if (d.type === 'text_delta' && typeof d.text === 'string') {
           text += d.text;
           req.onText(d.text);
-        } else if (d.type === 'input_json_delta' && block?.type === 'tool_use' && typeof d.partial_json === 'string') block.json += d.partial_json;
+        } else if (d.type === 'input_json_delta' && block?.type === 'tool_use' && typeof d.partial_json === 'string')
+          block.json += d.partial_json;
         break;
       }
       case 'message_delta':

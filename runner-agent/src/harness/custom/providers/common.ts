@@ -57,10 +57,20 @@ export class ProviderError extends Error {
 }
 
 /** POST JSON, expecting an SSE stream; HTTP errors become a ProviderError with the server's message. */
-export async function postStream(url: string, headers: Record<string, string>, body: unknown, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+export async function postStream(
+  url: string,
+  headers: Record<string, string>,
+  body: unknown,
+  signal: AbortSignal,
+): Promise<ReadableStream<Uint8Array>> {
   let res: Response;
   try {
-    res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers }, body: JSON.stringify(body), signal });
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
+      body: JSON.stringify(body),
+      signal,
+    });
   } catch (err) {
     if (signal.aborted) throw signal.reason;
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;

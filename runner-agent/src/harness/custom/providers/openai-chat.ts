@@ -36,7 +36,12 @@ export const openaiChat: ModelCall = async (req) => {
     stream_options: { include_usage: true },
     messages: toChatMessages(req.system, req.messages),
     ...(req.tools.length
-      ? { tools: req.tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } })) }
+      ? {
+          tools: req.tools.map((t) => ({
+            type: 'function',
+            function: { name: t.name, description: t.description, parameters: t.parameters },
+          })),
+        }
       : {}),
   };
   const stream = await postStream(
@@ -57,7 +62,8 @@ export const openaiChat: ModelCall = async (req) => {
       break;
     }
     const chunk = parseData(ev.data, 'chat-completions');
-    if (chunk.error) throw new ProviderError(`the model server reported an error: ${chunk.error.message ?? JSON.stringify(chunk.error).slice(0, 500)}`);
+    if (chunk.error)
+      throw new ProviderError(`the model server reported an error: ${chunk.error.message ?? JSON.stringify(chunk.error).slice(0, 500)}`);
     if (chunk.usage) {
       const cached = Number(chunk.usage.prompt_tokens_details?.cached_tokens ?? 0);
       usage.inputTokens = Math.max(0, Number(chunk.usage.prompt_tokens ?? 0) - cached);
