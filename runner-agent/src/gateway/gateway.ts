@@ -72,14 +72,12 @@ export async function startModelGateway(opts: GatewayOptions): Promise<ModelGate
     if (json) {
       const model = typeof json.model === 'string' ? json.model : 'unknown';
       const text = requestText(json);
-      const checked = await opts
-        .check({ text, model }, abort.signal)
-        .catch(
-          (err: unknown): CheckedText => ({
-            allowed: false,
-            reason: `the policy check failed (${(err as Error)?.message ?? String(err)}); denied to fail closed`,
-          }),
-        );
+      const checked = await opts.check({ text, model }, abort.signal).catch(
+        (err: unknown): CheckedText => ({
+          allowed: false,
+          reason: `the policy check failed (${(err as Error)?.message ?? String(err)}); denied to fail closed`,
+        }),
+      );
       if (!checked.allowed) return refuse(`Tandem policy: ${checked.reason}`);
       if (checked.text !== text) {
         const rewritten = withRequestText(json, checked.text);
