@@ -26,30 +26,12 @@ import { mapMessage, startsTurn, textNames, turnOutcome, type ClaudeOutput, type
 import { ClaudeGate } from './gate.ts';
 import { queryOptions } from './options.ts';
 import { InputStream, type Json, type SdkModule, type SdkQuery } from './sdk.ts';
+import type { ClaudeHarnessOptions, ClaudeProgress, Turn } from './progress.ts';
 import { Stall } from './stall.ts';
 
 export const CLAUDE_SDK_PACKAGE = '@anthropic-ai/claude-agent-sdk';
 
-interface Turn {
-  id: string;
-  interrupted: boolean;
-  /** Set when the stall watchdog stopped the turn: the reason it failed. */
-  stalled?: string;
-  /** Models the assistant messages of this turn came from. */
-  model?: string;
-}
-
-export interface ClaudeProgress {
-  v: 1;
-  /** The SDK's session id, resumed after a crash or a runner restart. */
-  sdkSessionId?: string;
-  model?: string;
-}
-
-export interface ClaudeHarnessOptions {
-  /** See DEFAULT_STALL_TIMEOUT_MS (TANDEM_CLAUDE_STALL_MS overrides it for `tandem run`). */
-  stallTimeoutMs?: number;
-}
+export type { ClaudeHarnessOptions, ClaudeProgress } from './progress.ts';
 
 export class ClaudeHarness implements Harness {
   readonly name = 'claude';
