@@ -27,6 +27,9 @@ export default function setup() {
     execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
       cwd: join(ROOT, 'web'),
       stdio: 'inherit',
+      // vitest sets NODE_ENV=test, and a Vite build under it is not a production build
+      // (import.meta.env.PROD is false: the app would never register its service worker)
+      env: { ...process.env, NODE_ENV: 'production' },
     });
   }
 }
