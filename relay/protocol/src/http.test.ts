@@ -166,7 +166,7 @@ schemaTable(
   [['an error', { error: { code: 'invalid_link', message: 'this link is not valid' } }]],
   [
     ['a plain-text error', 'Internal Server Error', ': object'],
-    ['an unknown code', { error: { code: 'internal', message: 'x' } }, 'error.code: picklist'],
+    ['an unknown code', { error: { code: 'oops', message: 'x' } }, 'error.code: picklist'],
     ['no message', { error: { code: 'not_found' } }, 'error.message: missing'],
   ],
 );
